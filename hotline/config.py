@@ -1,0 +1,184 @@
+"""One configuration for every process: defaults for one machine, a TOML file, environment.
+
+Precedence (last wins): built-in defaults, the TOML file (``HOTLINE_CONFIG`` or
+``./hotline.toml``), then ``HOTLINE_<SECTION>_<KEY>`` environment variables.
+Secrets never live in the repository: when neither the file nor the environment
+gives one, a random secret is generated once and kept in ``<state_dir>/secrets.toml``
+(mode 0600), so Asterisk and the Python side agree without anyone typing it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+def _default_state_dir() -> Path:
+    """Root keeps the sandbox in /var/cache so clones and CI reuse it; others in ~/.cache."""
+    if os.geteuid() == 0:
+        return Path("/var/cache/hotline")
+    return Path.home() / ".cache" / "hotline"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a hotline process needs to find its peers."""
+
+    instance: str = "main"
+    state_dir: Path = field(default_factory=_default_state_dir)
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_user: str = "hotline"
+    ami_secret: str = ""
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    sip_host: str = "127.0.0.1"
+    sip_port: int = 5060
+    sip_secret: str = ""
+    rtp_start: int = 10000
+    rtp_end: int = 10999
+    trunk_port: int = 5070
+    web_host: str = "127.0.0.1"
+    web_port: int = 8890
+    database_url: str = ""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    seat_first: int = 8001
+    seat_count: int = 10
+    terminal_first: int = 9001
+    terminal_count: int = 10
+    hotline_number: str = "88900000"
+    vosk_model: str = ""
+
+    @property
+    def seats(self) -> list[str]:
+        """Seat extensions, which are also their PJSIP endpoint names."""
+        return [str(self.seat_first + i) for i in range(self.seat_count)]
+
+    @property
+    def terminals(self) -> list[str]:
+        """Elderly one-touch terminal endpoints."""
+        return [str(self.terminal_first + i) for i in range(self.terminal_count)]
+
+    @property
+    def instance_dir(self) -> Path:
+        """Per-instance files on the Python side (logs, sqlite, recordings link)."""
+        return self.state_dir / "instances" / self.instance
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.instance_dir / 'cases.sqlite'}"
+
+    def seat_password(self, seat: str) -> str:
+        """Each seat gets its own SIP password, derived from the one local secret."""
+        import hashlib
+        import hmac
+
+        digest = hmac.new(self.sip_secret.encode(), seat.encode(), hashlib.sha256)
+        return digest.hexdigest()[:20]
+
+
+_SECTIONS = {
+    "ami": ("host", "port", "user", "secret"),
+    "agi": ("host", "port"),
+    "sip": ("host", "port", "secret"),
+    "rtp": ("start", "end"),
+    "trunk": ("port",),
+    "web": ("host", "port"),
+    "redis": ("url",),
+    "database": ("url",),
+    "seat": ("first", "count"),
+    "terminal": ("first", "count"),
+    "vosk": ("model",),
+}
+_TOP_LEVEL = ("instance", "state_dir", "hotline_number")
+
+
+class ConfigError(ValueError):
+    """The configuration file or environment holds a value that cannot be used."""
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    kind = {f.name: f.type for f in fields(Config)}[name]
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "Path":
+            return Path(str(raw)).expanduser()
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"config value {name}={raw!r} is not a valid {kind}") from exc
+
+
+def _from_mapping(data: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in _TOP_LEVEL:
+        if key in data:
+            values[key] = _coerce(key, data[key])
+    for section, keys in _SECTIONS.items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"[{section}] must be a table")
+        for key in keys:
+            if key in table:
+                values[f"{section}_{key}"] = _coerce(f"{section}_{key}", table[key])
+    return values
+
+
+def _from_environment(env: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    names = list(_TOP_LEVEL) + [f"{s}_{k}" for s, keys in _SECTIONS.items() for k in keys]
+    for name in names:
+        raw = env.get(f"HOTLINE_{name.upper()}")
+        if raw is not None and raw != "":
+            values[name] = _coerce(name, raw)
+    return values
+
+
+def _ensure_secrets(cfg: Config) -> Config:
+    """Fill missing secrets from (or into) the local secrets file."""
+    if cfg.ami_secret and cfg.sip_secret:
+        return cfg
+    path = cfg.state_dir / "secrets.toml"
+    stored: dict[str, Any] = {}
+    if path.exists():
+        stored = tomllib.loads(path.read_text())
+    changed = False
+    for key in ("ami_secret", "sip_secret"):
+        if not stored.get(key):
+            stored[key] = secrets.token_hex(16)
+            changed = True
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = "".join(f'{k} = "{v}"\n' for k, v in sorted(stored.items()))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(body)
+    return replace(
+        cfg,
+        ami_secret=cfg.ami_secret or stored["ami_secret"],
+        sip_secret=cfg.sip_secret or stored["sip_secret"],
+    )
+
+
+def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read defaults, the TOML file and the environment into one Config."""
+    env = dict(os.environ) if env is None else env
+    chosen = path or env.get("HOTLINE_CONFIG") or "hotline.toml"
+    values: dict[str, Any] = {}
+    file_path = Path(chosen)
+    if file_path.exists():
+        try:
+            values.update(_from_mapping(tomllib.loads(file_path.read_text())))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file_path}: {exc}") from exc
+    elif path is not None or env.get("HOTLINE_CONFIG"):
+        raise ConfigError(f"config file {file_path} does not exist")
+    values.update(_from_environment(env))
+    cfg = Config(**values)
+    if not cfg.instance.isidentifier():
+        raise ConfigError(f"instance name {cfg.instance!r} must be a plain identifier")
+    return _ensure_secrets(cfg)
