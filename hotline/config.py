@@ -46,6 +46,7 @@ class Config:
     web_port: int = 8890
     database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = ""
     seat_first: int = 8001
     seat_count: int = 10
     terminal_first: int = 9001
@@ -69,6 +70,11 @@ class Config:
         return self.state_dir / "instances" / self.instance
 
     @property
+    def key_prefix(self) -> str:
+        """Redis keys of this instance start with this, so instances never share state."""
+        return self.redis_prefix or f"hotline:{self.instance}"
+
+    @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.instance_dir / 'cases.sqlite'}"
 
@@ -88,7 +94,7 @@ _SECTIONS = {
     "rtp": ("start", "end"),
     "trunk": ("port",),
     "web": ("host", "port"),
-    "redis": ("url",),
+    "redis": ("url", "prefix"),
     "database": ("url",),
     "seat": ("first", "count"),
     "terminal": ("first", "count"),

@@ -1,0 +1,139 @@
+"""The ACD's AMI link: panoramisk Manager that reconnects and resyncs seats on every login.
+
+Seat states come from DeviceStateChange events; after each (re)login the full list is
+fetched with DeviceStateList, because events missed while disconnected are gone.
+Listeners receive every AMI event (the ACD issue hangs its call tracking here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from panoramisk import Manager
+
+from acd.seat_board import SeatBoard
+from acd.seat_state import seat_from_device, state_from_device
+
+log = logging.getLogger(__name__)
+
+EventListener = Callable[[dict], Awaitable[None] | None]
+
+
+class ClosableManager(Manager):
+    """panoramisk reconnects even after close(); this one stays closed when asked."""
+
+    closing = False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.closing:
+            self._connected = False
+            if self.pinger:
+                self.pinger.cancel()
+                self.pinger = None
+            return
+        super().connection_lost(exc)
+
+    def connect(self, *args, **kwargs):
+        if self.closing:
+            return None
+        return super().connect(*args, **kwargs)
+
+    def ping(self) -> None:
+        if self.protocol is not None and self._connected:
+            super().ping()
+
+    def shut(self) -> None:
+        """Close for good: no reconnect, no pings."""
+        self.closing = True
+        self.close()
+
+
+class AmiLink:
+    """Connection to Asterisk's manager interface, with seat state kept on the board."""
+
+    def __init__(self, host: str, port: int, username: str, secret: str,
+                 seats: list[str], board: SeatBoard) -> None:
+        self.seats = set(seats)
+        self.board = board
+        self.listeners: list[EventListener] = []
+        self.logins = 0
+        self.last_resync: float | None = None
+        self.connected = asyncio.Event()
+        self._tasks: set[asyncio.Task] = set()
+        self.manager = ClosableManager(
+            host=host, port=port, username=username, secret=secret,
+            loop=asyncio.get_running_loop(), reconnect_timeout=1, ping_delay=5,
+            ping_interval=5, on_login=self._on_login, on_disconnect=self._on_disconnect,
+            forgetable_actions=("ping", "login"),
+        )
+        self.manager.register_event("*", self._on_event)
+
+    async def start(self) -> None:
+        self.manager.connect()
+
+    async def stop(self) -> None:
+        self.manager.shut()
+        for task in list(self._tasks):
+            task.cancel()
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _on_login(self, _manager: Manager) -> None:
+        self.logins += 1
+        log.info("AMI logged in (login #%d); resyncing seats", self.logins)
+        self._spawn(self.resync())
+
+    def _on_disconnect(self, _manager: Manager, exc: Exception | None) -> None:
+        self.connected.clear()
+        log.warning("AMI connection lost (%s); reconnecting", exc)
+
+    async def resync(self) -> None:
+        """Ask Asterisk for every device state; the board then matches reality."""
+        try:
+            replies = await self.action({"Action": "DeviceStateList"}, as_list=True)
+        except Exception:
+            log.exception("AMI DeviceStateList failed")
+            return
+        seen = set()
+        for reply in replies:
+            if reply.get("Event") == "DeviceStateChange":
+                seat = await self._record_device(reply.get("Device", ""), reply.get("State", ""))
+                if seat:
+                    seen.add(seat)
+        for seat in self.seats - seen:  # a seat never registered has no device state yet
+            await self.board.record(seat, state_from_device("UNAVAILABLE"), "UNAVAILABLE")
+        self.last_resync = time.time()
+        self.connected.set()
+
+    async def action(self, action: dict, as_list: bool | None = None) -> list[dict] | dict:
+        """Send an AMI action and return its reply (a list for list actions)."""
+        future = self.manager.send_action(action, as_list=as_list)
+        reply = await asyncio.wait_for(future, timeout=10)
+        if isinstance(reply, list):
+            return [dict(message) for message in reply]
+        return dict(reply)
+
+    async def _record_device(self, device: str, device_state: str) -> str | None:
+        seat = seat_from_device(device, self.seats)
+        if seat is None:
+            return None
+        await self.board.record(seat, state_from_device(device_state), device_state.upper())
+        return seat
+
+    async def _on_event(self, _manager: Manager, message) -> None:
+        event = dict(message)
+        if event.get("Event") == "DeviceStateChange":
+            await self._record_device(event.get("Device", ""), event.get("State", ""))
+        for listener in list(self.listeners):
+            try:
+                result = listener(event)
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:
+                log.exception("AMI listener failed on %s", event.get("Event"))

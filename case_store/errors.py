@@ -1,0 +1,31 @@
+"""Errors the case store raises: each one says what was wrong, and nothing was written."""
+
+from __future__ import annotations
+
+
+class CaseStoreError(ValueError):
+    """Base of every error a caller of the case store should show to a person."""
+
+
+class InvalidCaseError(CaseStoreError):
+    """The request itself is unusable: unknown kind or topic, empty or oversized text."""
+
+
+class UnknownDepartmentError(CaseStoreError):
+    """A department code that the store does not know."""
+
+
+class UnknownCompanyError(CaseStoreError):
+    """A partner company code that the store does not know."""
+
+
+class CaseNotFoundError(CaseStoreError):
+    """No case with that number."""
+
+
+class IllegalTransitionError(CaseStoreError):
+    """The action is not allowed in the case's current state."""
+
+
+class CalendarRangeError(CaseStoreError):
+    """A date outside every calendar the store has (official, loaded or provisional)."""

@@ -1,0 +1,67 @@
+"""The life of a case as a pure state machine: which action is legal in which state.
+
+received -> assigned -> accepted (timely receipt) -> in_progress -> replied -> visiting
+-> closed, with side roads: reassign / escalate (back to assigned, new owner), send_back
+(发回重办: an unsatisfied follow-up sends the case back to its handler), merge (a duplicate
+folds into another case), and same-state actions (extend, supervise, add_cohandler) that
+only append to the event log. The store asks :func:`next_status` before writing anything,
+so an illegal action raises and leaves no trace.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from case_store.errors import IllegalTransitionError
+
+RECEIVED = "received"
+ASSIGNED = "assigned"
+ACCEPTED = "accepted"
+IN_PROGRESS = "in_progress"
+REPLIED = "replied"
+VISITING = "visiting"
+CLOSED = "closed"
+MERGED = "merged"
+
+STATUSES = (RECEIVED, ASSIGNED, ACCEPTED, IN_PROGRESS, REPLIED, VISITING, CLOSED, MERGED)
+OPEN_STATUSES = frozenset({RECEIVED, ASSIGNED, ACCEPTED, IN_PROGRESS, REPLIED, VISITING})
+HANDLING = (ASSIGNED, ACCEPTED, IN_PROGRESS)
+
+
+def _same(states: tuple[str, ...]) -> dict[str, str]:
+    return {s: s for s in states}
+
+
+TRANSITIONS: MappingProxyType[str, dict[str, str]] = MappingProxyType({
+    "assign": {RECEIVED: ASSIGNED},
+    "answer": {RECEIVED: CLOSED},  # consult answered at once from the knowledge base
+    "forward": {RECEIVED: CLOSED},  # praise: recorded and forwarded to the praised unit
+    "accept": {ASSIGNED: ACCEPTED},  # department signs for it / company confirms contact
+    "start": {ACCEPTED: IN_PROGRESS},
+    "reply": {ACCEPTED: REPLIED, IN_PROGRESS: REPLIED},
+    "visit": {REPLIED: VISITING},
+    "close": {VISITING: CLOSED},
+    "send_back": {VISITING: ASSIGNED},
+    "reassign": {s: ASSIGNED for s in HANDLING},
+    "escalate": {s: ASSIGNED for s in HANDLING},
+    "merge": {s: MERGED for s in (RECEIVED, *HANDLING)},
+    "extend": _same((ACCEPTED, IN_PROGRESS)),
+    "supervise": _same(HANDLING),
+    "add_cohandler": _same(HANDLING),
+    "note": _same(STATUSES),
+})
+
+
+def next_status(status: str, action: str) -> str:
+    """The status after ``action``, or IllegalTransitionError naming what is allowed."""
+    table = TRANSITIONS.get(action)
+    if table is None:
+        raise IllegalTransitionError(
+            f"unknown action {action!r}; actions: {', '.join(sorted(TRANSITIONS))}"
+        )
+    if status not in table:
+        allowed = sorted(a for a, t in TRANSITIONS.items() if status in t)
+        raise IllegalTransitionError(
+            f"cannot {action} a case that is {status}; allowed now: {', '.join(allowed)}"
+        )
+    return table[status]

@@ -1,0 +1,191 @@
+"""SQLAlchemy 2.x tables: the system of record for cases and everything around them.
+
+Times are stored in UTC (``UTCDateTime``) and shown in Asia/Shanghai at the edges.
+``case_events`` is append-only: the migration installs triggers that refuse UPDATE and
+DELETE on it, so history cannot be rewritten even by a stray query.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the case store; attach a timezone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Department(Base):
+    """City departments, district execution departments and county sub-centres."""
+
+    __tablename__ = "departments"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))  # city | district | county
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    region: Mapped[str | None] = mapped_column(String(64))
+
+
+class Company(Base):
+    """A partner company that takes life-service dispatches."""
+
+    __tablename__ = "companies"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    trade: Mapped[str] = mapped_column(String(64), index=True)
+    region: Mapped[str | None] = mapped_column(String(64))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    rating: Mapped[float] = mapped_column(Float, default=4.0)
+    standing: Mapped[str] = mapped_column(String(16), default="active")
+    phone: Mapped[str | None] = mapped_column(String(32))
+
+
+class Caller(Base):
+    """A citizen, identified by phone number; their cases are their history."""
+
+    __tablename__ = "callers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    elderly: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class Case(Base):
+    """One citizen request (工单) and its current state; history is in CaseEvent."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    caller_id: Mapped[int] = mapped_column(ForeignKey("callers.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    text_digest: Mapped[str] = mapped_column(String(64))
+    transcript: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    place: Mapped[str | None] = mapped_column(String(300))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    region: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    owner_type: Mapped[str | None] = mapped_column(String(16))  # department|company|kb|person
+    owner_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    cohandlers: Mapped[list[Any]] = mapped_column(default=list)
+    call_ref: Mapped[str | None] = mapped_column(String(64))  # the call (ACD) that raised it
+    received_at: Mapped[datetime]
+    assigned_at: Mapped[datetime | None]  # handling clock start
+    due_at: Mapped[datetime | None]
+    due_days: Mapped[int | None] = mapped_column(Integer)
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    receipt_due_at: Mapped[datetime | None]
+    contact_due_at: Mapped[datetime | None]
+    missed_companies: Mapped[list[Any]] = mapped_column(default=list)
+    dispatch_reason: Mapped[str | None] = mapped_column(Text)
+    answer_entry_id: Mapped[int | None] = mapped_column(Integer)
+    merged_into: Mapped[str | None] = mapped_column(String(32))
+    sent_back_count: Mapped[int] = mapped_column(Integer, default=0)
+    supervised_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_cases_caller_digest", "caller_id", "text_digest"),)
+
+
+class CaseEvent(Base):
+    """Append-only log of every change: who, when, what."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Outbox(Base):
+    """Messages written with the case in one transaction and relayed to Redis later."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stream: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class FollowUp(Base):
+    """The return visit (回访) every closed dispatch or department reply gets."""
+
+    __tablename__ = "followups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    owner_type: Mapped[str] = mapped_column(String(16))
+    owner_code: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)  # 1 yes, 2 basically, 3 no
+    company_time: Mapped[int | None] = mapped_column(Integer)
+    company_quality: Mapped[int | None] = mapped_column(Integer)
+    company_price: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class KnowledgeEntry(Base):
+    """A knowledge-base answer agents and the consult rule give at once."""
+
+    __tablename__ = "kb_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str | None] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class CalendarDay(Base):
+    """An operator-loaded official schedule: one row per holiday or make-up working day."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    workday: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,437 @@
+"""The subprocess side of the seat-phone farm: real pjsua2 SIP phones driven by JSON lines.
+
+pjsua2 wants every call from one thread and its own event loop, which does not mix
+with asyncio, so the phones live in their own process (``python -m hotline.softphones``)
+and talk to the test or benchmark over stdin/stdout. Every pjsua2 call happens on the
+main thread: a helper thread only reads stdin into a queue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import queue
+import random
+import signal
+import struct
+import sys
+import tempfile
+import threading
+import time
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pjsua2 as pj
+
+from hotline.config import Config, load_config
+
+NEVER = "never"
+Talk = tuple[float, float] | None  # uniform range in seconds; None = until the far end hangs up
+
+
+class CommandError(ValueError):
+    """A stdin line that is not a command the farm understands."""
+
+
+def parse_answer_after(raw: Any) -> float | None:
+    """Seconds before answering, or None to ring until the caller gives up."""
+    if raw == NEVER or raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise CommandError(f"answer_after must be seconds or 'never', not {raw!r}")
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise CommandError(f"answer_after must be seconds or 'never', not {raw!r}") from exc
+    if not math.isfinite(value) or value < 0:
+        raise CommandError(f"answer_after must be >= 0, not {raw!r}")
+    return value
+
+
+def parse_talk(raw: Any) -> Talk:
+    """Talk time: seconds, [min, max], "min,max" (CLI) or 'never'."""
+    if raw == NEVER or raw is None:
+        return None
+    if isinstance(raw, str) and "," in raw:
+        raw = raw.split(",")
+    if isinstance(raw, list | tuple):
+        if len(raw) != 2:
+            raise CommandError(f"talk range must be [min, max], not {raw!r}")
+        low, high = (parse_answer_after(x) for x in raw)
+        if low is None or high is None or high < low:
+            raise CommandError(f"talk range must be [min, max] with min <= max, not {raw!r}")
+        return (low, high)
+    value = parse_answer_after(raw)
+    if value is None:
+        raise CommandError(f"bad talk value {raw!r}")
+    return (value, value)
+
+
+@dataclass
+class Behaviour:
+    """How one seat's agent behaves; changed at run time by the `set` command."""
+
+    answer_after: float | None = 0.5
+    talk: Talk = None
+
+
+_events_out = sys.stdout
+
+
+def claim_stdout() -> None:
+    """Keep fd 1 for events only: pjlib prints its banner to fd 1 before any log config."""
+    global _events_out
+    _events_out = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+
+
+def emit(event: str, **fields: Any) -> None:
+    """One JSON line per event, flushed, so the parent sees it at once."""
+    record = {"event": event, **fields, "t": time.time()}
+    _events_out.write(json.dumps(record) + "\n")
+    _events_out.flush()
+
+
+def tone_wav(freq: float = 440.0, seconds: float = 1.0, rate: int = 8000) -> Path:
+    """A loopable sine tone, so a caller hears 'someone' without shipping audio files."""
+    path = Path(tempfile.gettempdir()) / f"hotline-seat-tone-{int(freq)}.wav"
+    if path.exists():
+        return path
+    frames = b"".join(
+        struct.pack("<h", int(12000 * math.sin(2 * math.pi * freq * i / rate)))
+        for i in range(int(rate * seconds))
+    )
+    tmp = path.with_suffix(f".{time.monotonic_ns()}.tmp")
+    with wave.open(str(tmp), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
+    tmp.replace(path)
+    return path
+
+
+class SeatCall(pj.Call):
+    """One incoming call on a seat; forwards pjsua2 callbacks to the farm."""
+
+    def __init__(self, farm: Farm, seat: str, acc: pj.Account, call_id: int, number: int):
+        super().__init__(acc, call_id)
+        self.farm = farm
+        self.seat = seat
+        self.number = number
+        self.answered = False
+        self.rejected = False
+        self.ended = False
+        self.hangup_reason = "remote"
+        self.player: pj.AudioMediaPlayer | None = None
+
+    def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802 (pjsua2 API)
+        info = self.getInfo()
+        if info.state == pj.PJSIP_INV_STATE_CONFIRMED and not self.answered:
+            self.answered = True
+            emit("answered", seat=self.seat, call=self.number)
+            self.farm.schedule_talk_end(self)
+        elif info.state == pj.PJSIP_INV_STATE_DISCONNECTED and not self.ended:
+            self.ended = True
+            if not self.rejected:
+                emit("hangup", seat=self.seat, call=self.number, reason=self.hangup_reason,
+                     answered=self.answered, code=info.lastStatusCode,
+                     sip_reason=info.lastReason)
+            self.farm.call_ended(self)
+
+    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
+        if self.player is not None:
+            return
+        info = self.getInfo()
+        for index, media in enumerate(info.media):
+            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                player = pj.AudioMediaPlayer()
+                player.createPlayer(str(self.farm.wav), 0)  # 0 = loop
+                player.startTransmit(self.getAudioMedia(index))
+                self.player = player
+                return
+
+
+class SeatAccount(pj.Account):
+    """One seat's registration; reports registration changes and incoming calls."""
+
+    def __init__(self, farm: Farm, seat: str):
+        super().__init__()
+        self.farm = farm
+        self.seat = seat
+
+    def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802 (pjsua2 API)
+        self.farm.reg_waiters.discard(self.seat)
+        if prm.code // 100 == 2 and prm.expiration > 0:
+            emit("registered", seat=self.seat, expires=prm.expiration)
+        elif prm.code // 100 == 2:
+            emit("unregistered", seat=self.seat)
+        else:
+            emit("register_failed", seat=self.seat, code=prm.code, reason=prm.reason)
+
+    def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802
+        self.farm.incoming(self, prm.callId)
+
+
+class Farm:
+    """All seats of this process: accounts, calls, timers and the command loop."""
+
+    def __init__(self, cfg: Config, seats: list[str], defaults: Behaviour, wav: Path):
+        self.cfg = cfg
+        self.seats = seats
+        self.wav = wav
+        self.behaviour = {s: Behaviour(defaults.answer_after, defaults.talk) for s in seats}
+        self.accounts: dict[str, SeatAccount] = {}
+        self.calls: dict[str, SeatCall] = {}  # the seat's current call
+        self.live: dict[int, SeatCall] = {}  # every call not yet disconnected, by number
+        self.ended: list[SeatCall] = []
+        self.timers: list[tuple[float, int, Any]] = []
+        self.commands: queue.Queue[str | None] = queue.Queue()
+        self.stopping = False
+        self.reg_waiters: set[str] = set()
+        self.call_numbers = 0
+        self.ep = pj.Endpoint()
+
+    # ---- setup and teardown ----
+    def start(self) -> None:
+        self.ep.libCreate()
+        ep_cfg = pj.EpConfig()
+        ep_cfg.uaConfig.mainThreadOnly = True
+        ep_cfg.uaConfig.threadCnt = 0
+        ep_cfg.uaConfig.maxCalls = min(max(4, 2 * len(self.seats)), 32)
+        ep_cfg.uaConfig.userAgent = "hotline-seat-phone"
+        ep_cfg.logConfig.level = 1
+        ep_cfg.logConfig.consoleLevel = 0
+        self.ep.libInit(ep_cfg)
+        self.ep.audDevManager().setNullDev()
+        tp_cfg = pj.TransportConfig()
+        tp_cfg.boundAddress = "127.0.0.1"
+        tp_cfg.port = 0
+        transport = self.ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tp_cfg)
+        self.ep.libStart()
+        port = self.ep.transportGetInfo(transport).localName
+        emit("started", seats=self.seats, transport=port)
+        for seat in self.seats:
+            self.accounts[seat] = self._account(seat, transport)
+
+    def _account(self, seat: str, transport: int) -> SeatAccount:
+        server = f"{self.cfg.sip_host}:{self.cfg.sip_port}"
+        acc_cfg = pj.AccountConfig()
+        acc_cfg.idUri = f"sip:{seat}@{server}"
+        acc_cfg.regConfig.registrarUri = f"sip:{server}"
+        acc_cfg.regConfig.retryIntervalSec = 5
+        acc_cfg.sipConfig.transportId = transport
+        acc_cfg.sipConfig.authCreds.append(
+            pj.AuthCredInfo("digest", "*", seat, 0, self.cfg.seat_password(seat)))
+        acc_cfg.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
+        acc_cfg.mediaConfig.transportConfig.port = 0
+        acc_cfg.natConfig.sipOutboundUse = 0  # plain REGISTER; Asterisk rewrites the contact
+        account = SeatAccount(self, seat)
+        account.create(acc_cfg)
+        return account
+
+    def shutdown(self) -> None:
+        """Hang up, unregister (waiting briefly for the 200s), then destroy the library."""
+        for call in list(self.calls.values()):
+            self.hangup_call(call, "shutdown")
+        self.pump(0.2)
+        pending = set()
+        for seat, account in self.accounts.items():
+            if account.getInfo().regIsActive:
+                account.setRegistration(False)
+                pending.add(seat)
+        self.reg_waiters = pending
+        deadline = time.monotonic() + 2.0
+        while pending and time.monotonic() < deadline:
+            self.ep.libHandleEvents(10)
+        # Every pjsua2 object must die before libDestroy, or its destructor asserts.
+        self.timers.clear()
+        self.calls.clear()
+        self.live.clear()
+        self.ended.clear()
+        for account in self.accounts.values():
+            account.shutdown()
+        self.accounts.clear()
+        gc.collect()
+        print("alive", [type(o).__name__ for o in gc.get_objects() if isinstance(o, (SeatCall, pj.AudioMediaPlayer))], file=sys.stderr)
+        self.ep.libDestroy()
+        emit("stopped")
+
+    # ---- calls ----
+    def incoming(self, account: SeatAccount, call_id: int) -> None:
+        self.call_numbers += 1
+        call = SeatCall(self, account.seat, account, call_id, self.call_numbers)
+        info = call.getInfo()
+        fields = {"seat": account.seat, "call": call.number, "from": info.remoteUri,
+                  "sip_call_id": info.callIdString}
+        prm = pj.CallOpParam()
+        if account.seat in self.calls:
+            prm.statusCode = 486  # one agent, one call: Asterisk should not ask, but be honest
+            emit("rejected", code=486, **fields)
+            call.rejected = True
+            self.live[call.number] = call
+            call.hangup(prm)
+            return
+        self.calls[account.seat] = call
+        self.live[call.number] = call
+        prm.statusCode = 180
+        call.answer(prm)
+        emit("ringing", **fields)
+        delay = self.behaviour[account.seat].answer_after
+        if delay is not None:
+            self.after(delay, lambda: self._answer(call))
+
+    def _answer(self, call: SeatCall) -> None:
+        if call.ended or self.calls.get(call.seat) is not call:
+            return
+        prm = pj.CallOpParam()
+        prm.statusCode = 200
+        call.answer(prm)
+
+    def schedule_talk_end(self, call: SeatCall) -> None:
+        talk = self.behaviour[call.seat].talk
+        if talk is not None:
+            self.after(random.uniform(*talk), lambda: self.hangup_call(call, "talk_done"))
+
+    def hangup_call(self, call: SeatCall, reason: str) -> None:
+        if call.ended:
+            return
+        call.hangup_reason = reason
+        try:
+            call.hangup(pj.CallOpParam())
+        except pj.Error:
+            pass  # already on its way down
+
+    def call_ended(self, call: SeatCall) -> None:
+        """Deleting a Call inside its own callback crashes pjsua2: park it for later."""
+        if self.calls.get(call.seat) is call:
+            del self.calls[call.seat]
+        self.live.pop(call.number, None)
+        if call.player is not None:
+            call.player = None
+        self.ended.append(call)
+
+    # ---- timers and loop ----
+    def after(self, delay: float, action: Any) -> None:
+        self.timers.append((time.monotonic() + delay, id(action), action))
+
+    def _run_due_timers(self) -> None:
+        now = time.monotonic()
+        due = [t for t in self.timers if t[0] <= now]
+        if due:
+            self.timers = [t for t in self.timers if t[0] > now]
+            for _, _, action in sorted(due, key=lambda t: t[0]):
+                action()
+
+    def pump(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.ep.libHandleEvents(10)
+
+    def run(self) -> None:
+        threading.Thread(target=self._read_stdin, daemon=True).start()
+        while not self.stopping:
+            self.ep.libHandleEvents(10)
+            self._run_due_timers()
+            self.ended.clear()
+            while not self.commands.empty():
+                line = self.commands.get_nowait()
+                if line is None:
+                    self.stopping = True
+                    break
+                self.handle_line(line)
+
+    def _read_stdin(self) -> None:
+        for line in sys.stdin:
+            if line.strip():
+                self.commands.put(line)
+        self.commands.put(None)
+
+    # ---- commands ----
+    def handle_line(self, line: str) -> None:
+        command: Any = None
+        try:
+            command = json.loads(line)
+            if not isinstance(command, dict):
+                raise CommandError("a command is a JSON object")
+            self.handle(command)
+        except (CommandError, json.JSONDecodeError) as exc:
+            ref = command.get("id") if isinstance(command, dict) else None
+            emit("error", error=str(exc), line=line.strip()[:200], id=ref)
+            return
+        if "id" in command:
+            emit("done", cmd=command.get("cmd"), seat=command.get("seat"), id=command["id"])
+
+    def _seats_of(self, command: dict[str, Any]) -> list[str]:
+        seat = command.get("seat")
+        if seat in (None, "*"):
+            return list(self.seats)
+        if str(seat) not in self.accounts:
+            raise CommandError(f"seat {seat!r} is not in this farm")
+        return [str(seat)]
+
+    def handle(self, command: dict[str, Any]) -> None:
+        name = command.get("cmd")
+        if name == "quit":
+            self.stopping = True
+        elif name == "set":
+            answer = command.get("answer_after", ...)
+            talk = command.get("talk", ...)
+            new_answer = parse_answer_after(answer) if answer is not ... else ...
+            new_talk = parse_talk(talk) if talk is not ... else ...
+            for seat in self._seats_of(command):
+                if new_answer is not ...:
+                    self.behaviour[seat].answer_after = new_answer
+                if new_talk is not ...:
+                    self.behaviour[seat].talk = new_talk
+        elif name in ("register", "unregister"):
+            for seat in self._seats_of(command):
+                self.accounts[seat].setRegistration(name == "register")
+        elif name == "hangup":
+            for seat in self._seats_of(command):
+                if seat in self.calls:
+                    self.hangup_call(self.calls[seat], "command")
+        else:
+            raise CommandError(f"unknown cmd {name!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m hotline.softphones",
+                                     description="farm of SIP seat phones, JSON lines on stdio")
+    parser.add_argument("--config", help="TOML config file (default: HOTLINE_CONFIG/hotline.toml)")
+    parser.add_argument("--seats", help="comma-separated seat extensions (default: all seats)")
+    parser.add_argument("--answer-after", default="0.5", help="seconds or 'never' (default 0.5)")
+    parser.add_argument("--talk", default=NEVER,
+                        help="seconds, 'min,max' or 'never' = until the far end hangs up")
+    parser.add_argument("--wav", help="WAV file played after answering (default: 440 Hz tone)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    claim_stdout()
+    cfg = load_config(args.config)
+    seats = [s.strip() for s in args.seats.split(",") if s.strip()] if args.seats else cfg.seats
+    try:
+        defaults = Behaviour(parse_answer_after(args.answer_after), parse_talk(args.talk))
+    except CommandError as exc:
+        print(f"softphones: {exc}", file=sys.stderr)
+        return 2
+    wav = Path(args.wav) if args.wav else tone_wav()
+    if not wav.is_file():
+        print(f"softphones: no WAV file at {wav}", file=sys.stderr)
+        return 2
+    farm = Farm(cfg, seats, defaults, wav)
+    signal.signal(signal.SIGTERM, lambda *_: setattr(farm, "stopping", True))
+    signal.signal(signal.SIGINT, lambda *_: setattr(farm, "stopping", True))
+    farm.start()
+    try:
+        farm.run()
+    finally:
+        farm.shutdown()
+    return 0
