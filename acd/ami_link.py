@@ -119,6 +119,11 @@ class AmiLink:
             return [dict(message) for message in reply]
         return dict(reply)
 
+    async def originate(self, action: dict) -> dict:
+        """Queue an Originate (always Async, per panoramisk); reply is 'queued', not 'answered'."""
+        return await self.action({**action, "Action": "Originate", "Async": "true"},
+                                 as_list=False)
+
     async def _record_device(self, device: str, device_state: str) -> str | None:
         seat = seat_from_device(device, self.seats)
         if seat is None:

@@ -49,6 +49,7 @@ TRANSITIONS: MappingProxyType[str, dict[str, str]] = MappingProxyType({
     "supervise": _same(HANDLING),
     "add_cohandler": _same(HANDLING),
     "note": _same(STATUSES),
+    "duplicate": _same(STATUSES),  # the same request again: logged on the first case
 })
 
 

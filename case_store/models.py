@@ -154,6 +154,20 @@ class Outbox(Base):
     published_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
+class Dispatch(Base):
+    """One life-service dispatch to a company: its 10-minute contact clock and outcome."""
+
+    __tablename__ = "dispatches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    company_code: Mapped[str] = mapped_column(ForeignKey("companies.code"), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    contact_due_at: Mapped[datetime]
+    contacted_at: Mapped[datetime | None]
+    missed: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text)
+
+
 class FollowUp(Base):
     """The return visit (回访) every closed dispatch or department reply gets."""
 

@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 import pjsua2 as pj
 
 from hotline.config import Config, load_config
+from hotline.softphones import MAX_SEATS_PER_PROCESS
 
 NEVER = "never"
 Talk = tuple[float, float] | None  # uniform range in seconds; None = until the far end hangs up
@@ -181,16 +183,21 @@ class SeatAccount(pj.Account):
 class Farm:
     """All seats of this process: accounts, calls, timers and the command loop."""
 
-    def __init__(self, cfg: Config, seats: list[str], defaults: Behaviour, wav: Path):
+    def __init__(self, cfg: Config, seats: list[str], defaults: Behaviour, wav: Path,
+                 seed: int | None = None):
         self.cfg = cfg
+        self.rng = random.Random(seed)  # noqa: S311 (talk times for a load test, not crypto)
         self.seats = seats
         self.wav = wav
         self.behaviour = {s: Behaviour(defaults.answer_after, defaults.talk) for s in seats}
         self.accounts: dict[str, SeatAccount] = {}
         self.calls: dict[str, SeatCall] = {}  # the seat's current call
         self.live: dict[int, SeatCall] = {}  # every call not yet disconnected, by number
+        # A pjsua2 Call keeps its slot id after DISCONNECTED and its destructor clears and
+        # hangs up whatever call uses that slot then, so a dead Call must be dropped before
+        # pjsua can reuse the slot: the loop drops these right after the event batch.
         self.ended: list[SeatCall] = []
-        self.timers: list[tuple[float, int, Any]] = []
+        self.timers: list[tuple[float, Callable[[int], None], int]] = []
         self.commands: queue.Queue[str | None] = queue.Queue()
         self.stopping = False
         self.reg_waiters: set[str] = set()
@@ -237,9 +244,9 @@ class Farm:
 
     def shutdown(self) -> None:
         """Hang up, unregister (waiting briefly for the 200s), then destroy the library."""
-        for call in list(self.calls.values()):
-            self.hangup_call(call, "shutdown")
-        self.pump(0.2)
+        if self.live:
+            self._hangup_all("shutdown")
+            self.pump(0.2)  # let the BYEs/final responses go out
         pending = set()
         for seat, account in self.accounts.items():
             if account.getInfo().regIsActive:
@@ -248,7 +255,7 @@ class Farm:
         self.reg_waiters = pending
         deadline = time.monotonic() + 2.0
         while pending and time.monotonic() < deadline:
-            self.ep.libHandleEvents(10)
+            self.poll()
         # Every pjsua2 object must die before libDestroy, or its destructor asserts.
         self.timers.clear()
         self.calls.clear()
@@ -258,11 +265,15 @@ class Farm:
             account.shutdown()
         self.accounts.clear()
         gc.collect()
-        print("alive", [type(o).__name__ for o in gc.get_objects() if isinstance(o, (SeatCall, pj.AudioMediaPlayer))], file=sys.stderr)
-        self.ep.libDestroy()
+        self.ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)  # we already unregistered
         emit("stopped")
 
     # ---- calls ----
+    def _hangup_all(self, reason: str) -> None:
+        """A method of its own so no loop variable keeps a Call alive into libDestroy."""
+        for call in list(self.live.values()):
+            self.hangup_call(call, reason)
+
     def incoming(self, account: SeatAccount, call_id: int) -> None:
         self.call_numbers += 1
         call = SeatCall(self, account.seat, account, call_id, self.call_numbers)
@@ -284,10 +295,11 @@ class Farm:
         emit("ringing", **fields)
         delay = self.behaviour[account.seat].answer_after
         if delay is not None:
-            self.after(delay, lambda: self._answer(call))
+            self.after(delay, self._answer, call.number)
 
-    def _answer(self, call: SeatCall) -> None:
-        if call.ended or self.calls.get(call.seat) is not call:
+    def _answer(self, number: int) -> None:
+        call = self.live.get(number)
+        if call is None or call.ended:
             return
         prm = pj.CallOpParam()
         prm.statusCode = 200
@@ -296,7 +308,12 @@ class Farm:
     def schedule_talk_end(self, call: SeatCall) -> None:
         talk = self.behaviour[call.seat].talk
         if talk is not None:
-            self.after(random.uniform(*talk), lambda: self.hangup_call(call, "talk_done"))
+            self.after(self.rng.uniform(*talk), self._talk_done, call.number)
+
+    def _talk_done(self, number: int) -> None:
+        call = self.live.get(number)
+        if call is not None:
+            self.hangup_call(call, "talk_done")
 
     def hangup_call(self, call: SeatCall, reason: str) -> None:
         if call.ended:
@@ -308,37 +325,41 @@ class Farm:
             pass  # already on its way down
 
     def call_ended(self, call: SeatCall) -> None:
-        """Deleting a Call inside its own callback crashes pjsua2: park it for later."""
+        """Drop every reference soon after DISCONNECTED (see `ended`)."""
         if self.calls.get(call.seat) is call:
             del self.calls[call.seat]
         self.live.pop(call.number, None)
-        if call.player is not None:
-            call.player = None
+        call.player = None
         self.ended.append(call)
 
     # ---- timers and loop ----
-    def after(self, delay: float, action: Any) -> None:
-        self.timers.append((time.monotonic() + delay, id(action), action))
+    def after(self, delay: float, action: Callable[[int], None], number: int) -> None:
+        """Timers name calls by number: a stale pjsua2 Call object is dangerous (see `ended`)."""
+        self.timers.append((time.monotonic() + delay, action, number))
 
     def _run_due_timers(self) -> None:
         now = time.monotonic()
         due = [t for t in self.timers if t[0] <= now]
         if due:
             self.timers = [t for t in self.timers if t[0] > now]
-            for _, _, action in sorted(due, key=lambda t: t[0]):
-                action()
+            for _, action, number in sorted(due, key=lambda t: t[0]):
+                action(number)
+
+    def poll(self) -> None:
+        """One pjsua2 event batch, then drop the Calls it ended."""
+        self.ep.libHandleEvents(10)
+        self.ended.clear()
 
     def pump(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            self.ep.libHandleEvents(10)
+            self.poll()
 
     def run(self) -> None:
         threading.Thread(target=self._read_stdin, daemon=True).start()
         while not self.stopping:
-            self.ep.libHandleEvents(10)
+            self.poll()
             self._run_due_timers()
-            self.ended.clear()
             while not self.commands.empty():
                 line = self.commands.get_nowait()
                 if line is None:
@@ -408,6 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--answer-after", default="0.5", help="seconds or 'never' (default 0.5)")
     parser.add_argument("--talk", default=NEVER,
                         help="seconds, 'min,max' or 'never' = until the far end hangs up")
+    parser.add_argument("--seed", type=int, help="seed for random talk times (reproducible runs)")
     parser.add_argument("--wav", help="WAV file played after answering (default: 440 Hz tone)")
     return parser
 
@@ -417,6 +439,10 @@ def main(argv: list[str] | None = None) -> int:
     claim_stdout()
     cfg = load_config(args.config)
     seats = [s.strip() for s in args.seats.split(",") if s.strip()] if args.seats else cfg.seats
+    if not seats or len(seats) > MAX_SEATS_PER_PROCESS or len(set(seats)) != len(seats):
+        print(f"softphones: give 1 to {MAX_SEATS_PER_PROCESS} distinct seats per process "
+              "(pjsua's account limit); SeatPhones splits bigger farms", file=sys.stderr)
+        return 2
     try:
         defaults = Behaviour(parse_answer_after(args.answer_after), parse_talk(args.talk))
     except CommandError as exc:
@@ -426,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     if not wav.is_file():
         print(f"softphones: no WAV file at {wav}", file=sys.stderr)
         return 2
-    farm = Farm(cfg, seats, defaults, wav)
+    farm = Farm(cfg, seats, defaults, wav, args.seed)
     signal.signal(signal.SIGTERM, lambda *_: setattr(farm, "stopping", True))
     signal.signal(signal.SIGINT, lambda *_: setattr(farm, "stopping", True))
     farm.start()

@@ -54,9 +54,8 @@ async def _originate(cfg: Config, action: dict) -> dict:
                       reconnect_timeout=1, ping_delay=60)
     await asyncio.wait_for(manager.connect(), timeout=5)
     try:
-        reply = await asyncio.wait_for(manager.send_action(action), timeout=10)
-        first = reply[0] if isinstance(reply, list) else reply
-        return {key: first[key] for key in first}
+        reply = await asyncio.wait_for(manager.send_action(action, as_list=False), timeout=10)
+        return {key: reply[key] for key in reply}
     finally:
         manager.shut()
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-28 18:36:02.865178
+Create Date: 2026-11-28 18:38:14.427830
 """
 from alembic import op
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('calendar_days',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
@@ -138,6 +138,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_case_events_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_events_case_id'), ['case_id'], unique=False)
 
+    op.create_table('dispatches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('company_code', sa.String(length=64), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('contact_due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('contacted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('missed', sa.Boolean(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
+    sa.ForeignKeyConstraint(['company_code'], ['companies.code'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('dispatches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dispatches_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dispatches_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dispatches_company_code'), ['company_code'], unique=False)
+
     op.create_table('followups',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -157,7 +175,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_followups_answered_at'), ['answered_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_followups_case_id'), ['case_id'], unique=False)
 
-    
+
 
 
     _append_only_triggers()
@@ -188,12 +206,18 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS case_events_append_only ON case_events")
         op.execute("DROP FUNCTION IF EXISTS case_events_append_only()")
-    
+
     with op.batch_alter_table('followups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_followups_case_id'))
         batch_op.drop_index(batch_op.f('ix_followups_answered_at'))
 
     op.drop_table('followups')
+    with op.batch_alter_table('dispatches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dispatches_company_code'))
+        batch_op.drop_index(batch_op.f('ix_dispatches_case_id'))
+        batch_op.drop_index(batch_op.f('ix_dispatches_at'))
+
+    op.drop_table('dispatches')
     with op.batch_alter_table('case_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_events_case_id'))
         batch_op.drop_index(batch_op.f('ix_case_events_at'))
@@ -221,4 +245,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_calendar_days_year'))
 
     op.drop_table('calendar_days')
-    
+

@@ -1,0 +1,87 @@
+"""Redis Streams edge: relay the SQL outbox to streams, and routing workers that consume them.
+
+Workers read through a consumer group and acknowledge only after ``CaseStore.route`` has
+committed. A worker that dies mid-routing leaves its message pending; any other worker
+reclaims it with XAUTOCLAIM once it has been idle ``min_idle_ms``, so no case is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from case_store.store import ROUTING_STREAM, CaseStore
+
+GROUP = "routers"
+
+
+def stream_key(prefix: str, stream: str) -> str:
+    """Keys are namespaced so several hotlines (or test runs) share one Redis."""
+    return f"{prefix}:cases:{stream}"
+
+
+def relay_outbox(store: CaseStore, client: redis.Redis, prefix: str, limit: int = 500) -> int:
+    """Publish pending outbox rows to their streams; returns how many were sent."""
+
+    def publish(stream: str, payload: dict[str, Any]) -> None:
+        fields = {k: "" if v is None else str(v) for k, v in payload.items()}
+        client.xadd(stream_key(prefix, stream), fields)
+
+    return store.relay(publish, limit)
+
+
+@dataclass
+class RoutingWorker:
+    """One consumer of the routing stream. ``before_route`` is a test hook called with the
+    case number just before routing (a crash there must not lose the case)."""
+
+    store: CaseStore
+    client: redis.Redis
+    prefix: str
+    consumer: str
+    min_idle_ms: int = 30_000
+    before_route: Callable[[str], None] | None = None
+
+    @property
+    def key(self) -> str:
+        return stream_key(self.prefix, ROUTING_STREAM)
+
+    def ensure_group(self) -> None:
+        try:
+            self.client.xgroup_create(self.key, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def poll(self, count: int = 10, block_ms: int | None = 1000) -> list[str]:
+        """Reclaim stale messages, read new ones, route and acknowledge each.
+
+        Returns the case numbers routed in this call.
+        """
+        self.ensure_group()
+        claimed = self.client.xautoclaim(self.key, GROUP, self.consumer, self.min_idle_ms,
+                                         start_id="0-0", count=count)
+        messages = list(claimed[1])
+        if not messages:
+            fresh = self.client.xreadgroup(GROUP, self.consumer, {self.key: ">"},
+                                           count=count, block=block_ms)
+            messages = [m for _stream, batch in fresh or [] for m in batch]
+        done = []
+        for msg_id, fields in messages:
+            if not fields:  # deleted from the stream meanwhile
+                self.client.xack(self.key, GROUP, msg_id)
+                continue
+            number = _text(fields.get(b"case", fields.get("case", "")))
+            if self.before_route is not None:
+                self.before_route(number)
+            self.store.route(number, actor=f"router:{self.consumer}")
+            self.client.xack(self.key, GROUP, msg_id)
+            done.append(number)
+        return done
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,95 @@
+"""Read-only snapshots the store hands out, so callers never hold a live ORM session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from case_store.models import Case, CaseEvent, FollowUp
+from case_store.workdays import SHANGHAI
+
+
+def local(moment: datetime | None) -> datetime | None:
+    """A stored UTC time shown in Asia/Shanghai."""
+    return None if moment is None else moment.astimezone(SHANGHAI)
+
+
+@dataclass(frozen=True)
+class CaseView:
+    number: str
+    channel: str
+    caller: str
+    text: str
+    transcript: str | None
+    kind: str
+    topic: str | None
+    place: str | None
+    region: str | None
+    status: str
+    priority: int
+    owner_type: str | None
+    owner: str | None
+    cohandlers: tuple[str, ...]
+    call_ref: str | None
+    received_at: datetime
+    assigned_at: datetime | None
+    due_at: datetime | None
+    due_provisional: bool
+    extension_days: int
+    receipt_due_at: datetime | None
+    contact_due_at: datetime | None
+    dispatch_reason: str | None
+    answer: str | None
+    merged_into: str | None
+    sent_back_count: int
+    supervised_at: datetime | None
+    duplicate: bool = False  # True when create_case merged this request into an open case
+
+    @classmethod
+    def of(cls, row: Case, caller: str, answer: str | None = None,
+           duplicate: bool = False) -> CaseView:
+        return cls(
+            number=row.number, channel=row.channel, caller=caller, text=row.text,
+            transcript=row.transcript, kind=row.kind, topic=row.topic, place=row.place,
+            region=row.region, status=row.status, priority=row.priority,
+            owner_type=row.owner_type, owner=row.owner_code,
+            cohandlers=tuple(row.cohandlers or ()), call_ref=row.call_ref,
+            received_at=local(row.received_at), assigned_at=local(row.assigned_at),
+            due_at=local(row.due_at), due_provisional=row.due_provisional,
+            extension_days=row.extension_days, receipt_due_at=local(row.receipt_due_at),
+            contact_due_at=local(row.contact_due_at), dispatch_reason=row.dispatch_reason,
+            answer=answer, merged_into=row.merged_into, sent_back_count=row.sent_back_count,
+            supervised_at=local(row.supervised_at), duplicate=duplicate,
+        )
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, row: CaseEvent) -> EventView:
+        return cls(local(row.at), row.actor, row.action, row.from_status, row.to_status,
+                   dict(row.data or {}))
+
+
+@dataclass(frozen=True)
+class FollowUpView:
+    case_number: str
+    caller: str
+    owner_type: str
+    owner: str
+    created_at: datetime
+    answered_at: datetime | None
+    satisfaction: int | None
+
+    @classmethod
+    def of(cls, row: FollowUp, number: str, caller: str) -> FollowUpView:
+        return cls(number, caller, row.owner_type, row.owner_code, local(row.created_at),
+                   local(row.answered_at), row.satisfaction)

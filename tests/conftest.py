@@ -1,0 +1,75 @@
+"""Shared fixtures: a test instance of the real stack on its own ports.
+
+The Asterisk sandbox is brought up once per session as config instance "test"
+(its own ports and folders inside the cached root, so a running hotline is left
+alone); Redis keys get a fresh prefix per run and are deleted afterwards;
+PostgreSQL gets a fresh database per run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from redis.asyncio import Redis
+
+from hotline.config import Config, load_config
+
+RUN_ID = uuid.uuid4().hex[:8]
+
+TEST_ENV = {
+    "HOTLINE_INSTANCE": "test",
+    "HOTLINE_AMI_PORT": "15038",
+    "HOTLINE_AGI_PORT": "14573",
+    "HOTLINE_SIP_PORT": "15060",
+    "HOTLINE_TRUNK_PORT": "15070",
+    "HOTLINE_RTP_START": "12000",
+    "HOTLINE_RTP_END": "12999",
+    "HOTLINE_WEB_PORT": "18890",
+    "HOTLINE_REDIS_PREFIX": f"hotline-test:{RUN_ID}",
+}
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def test_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for processes (softphones, CLI) that must join the test instance."""
+    db = tmp_path_factory.mktemp("db") / "cases.sqlite"
+    env = {**os.environ, **TEST_ENV, "HOTLINE_DATABASE_URL": f"sqlite:///{db}"}
+    env.pop("HOTLINE_CONFIG", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def cfg(test_env: dict[str, str]) -> Config:
+    return load_config(path=None, env=test_env)
+
+
+@pytest.fixture(scope="session")
+def sandbox(cfg: Config) -> Iterator:
+    """The real Asterisk 22, up for the whole session."""
+    from hotline.asterisk_sandbox import Sandbox
+
+    box = Sandbox(cfg, log=lambda _m: None)
+    box.up()
+    yield box
+    box.down()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def redis(cfg: Config) -> AsyncIterator[Redis]:
+    client = Redis.from_url(cfg.redis_url, decode_responses=True)
+    yield client
+    async for key in client.scan_iter(match=f"{cfg.key_prefix}:*"):
+        await client.delete(key)
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,80 @@
+"""Each kind of case flows through its rule with the right owner and deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from tests.integration.case_support import case_clock, case_db, cases  # noqa: F401
+
+from case_store.workdays import SHANGHAI
+
+pytestmark = pytest.mark.integration
+T0 = datetime(2025, 9, 30, 10, 0, tzinfo=SHANGHAI)  # last working day before National Day
+NEAR_WUCHENG = (29.0800, 119.6475)
+
+
+def make(cases, kind, topic, text, **kw):
+    case = cases.create_case(channel="phone", caller=kw.pop("caller", "13800000001"),
+                             text=text, kind=kind, topic=topic, **kw)
+    return cases.route(case.number)
+
+
+def test_consult_with_a_knowledge_answer_is_answered_at_once(cases):
+    case = make(cases, "consult", "social_security", "我想查询一下社保缴费记录在哪里查")
+    assert case.status == "closed"
+    assert case.owner_type == "kb"
+    assert "浙里办" in case.answer
+
+
+def test_consult_without_an_answer_goes_to_the_department_for_one_working_day(cases):
+    case = make(cases, "consult", "education", "孩子户口在外地能不能在这里读初中")
+    assert (case.status, case.owner) == ("assigned", "education")
+    assert case.due_at == datetime(2025, 10, 9, 10, 0, tzinfo=SHANGHAI)
+
+
+def test_life_goes_to_the_nearest_company_of_the_trade_with_ten_minutes(cases):
+    case = make(cases, "life", "appliance_repair", "空调不制冷了请派师傅上门",
+                lat=NEAR_WUCHENG[0], lon=NEAR_WUCHENG[1])
+    assert (case.status, case.owner_type, case.owner) == ("assigned", "company",
+                                                           "appliance_wucheng")
+    assert case.contact_due_at == datetime(2025, 9, 30, 10, 10, tzinfo=SHANGHAI)
+    assert "km away" in case.dispatch_reason
+
+
+@pytest.mark.parametrize("kind,topic,owner,due", [
+    ("affairs", "street_light", "city_management", datetime(2025, 10, 14, 10, 0)),
+    ("complaint", "noise", "environment", datetime(2025, 10, 28, 10, 0)),
+    ("suggestion", "city_suggestion", "development_reform", datetime(2025, 10, 28, 10, 0)),
+])
+def test_department_kinds_get_their_working_day_deadline(cases, kind, topic, owner, due):
+    case = make(cases, kind, topic, f"{topic} 请尽快处理")
+    assert (case.status, case.owner_type, case.owner) == ("assigned", "department", owner)
+    assert case.due_at == due.replace(tzinfo=SHANGHAI)
+    assert case.due_provisional is False
+
+
+def test_region_routes_to_the_district_department(cases):
+    case = make(cases, "affairs", "road_damage", "路面塌了一个坑", region="jindong")
+    assert case.owner == "jindong_city_management"
+
+
+def test_emergency_is_assigned_at_creation_without_routing(cases):
+    case = cases.create_case(channel="terminal", caller="05798890001", text="老人摔倒了",
+                             kind="emergency", topic="elderly_emergency")
+    assert (case.status, case.owner_type, case.owner) == ("assigned", "person",
+                                                           "elderly_center")
+    assert case.priority > 0
+
+
+def test_praise_is_recorded_and_forwarded(cases):
+    case = make(cases, "praise", "thanks", "感谢环卫工人")
+    assert (case.status, case.owner) == ("closed", "supervision_office")
+    assert [e.action for e in cases.events(case.number)] == ["create", "forward"]
+
+
+def test_routing_twice_changes_nothing(cases):
+    case = make(cases, "affairs", "street_light", "路灯不亮")
+    again = cases.route(case.number)
+    assert again == case
+    assert [e.action for e in cases.events(case.number)] == ["create", "assign"]

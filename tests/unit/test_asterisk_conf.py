@@ -1,0 +1,47 @@
+from pathlib import Path
+
+from hotline.asterisk_sandbox import Layout, render_config
+from hotline.config import load_config
+
+
+def rendered(tmp_path):
+    cfg = load_config(env={"HOTLINE_STATE_DIR": str(tmp_path), "HOTLINE_AMI_SECRET": "amisecret",
+                           "HOTLINE_SIP_SECRET": "sipsecret"})
+    layout = Layout(root=Path("/"), chrooted=False, instance="main")
+    return cfg, render_config(cfg, layout, "/usr/lib/asterisk/modules")
+
+
+def test_everything_listens_on_loopback_only(tmp_path):
+    _, conf = rendered(tmp_path)
+    assert "bindaddr = 127.0.0.1" in conf["manager.conf"]
+    assert "bind = 127.0.0.1:5060" in conf["pjsip.conf"]
+    assert "timestampevents = yes" in conf["manager.conf"]
+
+
+def test_secrets_come_from_config_not_templates(tmp_path):
+    cfg, conf = rendered(tmp_path)
+    assert "secret = amisecret" in conf["manager.conf"]
+    assert f"password = {cfg.seat_password('8001')}" in conf["pjsip.conf"]
+    template_dir = Path(__file__).resolve().parents[2] / "asterisk_conf"
+    for template in template_dir.glob("*.conf"):
+        assert "amisecret" not in template.read_text()
+
+
+def test_seats_and_terminals_are_endpoints_with_auth(tmp_path):
+    _, conf = rendered(tmp_path)
+    pjsip = conf["pjsip.conf"]
+    for ext in ["8001", "8010", "9001", "9010"]:
+        assert f"[{ext}](phone-endpoint)" in pjsip
+        assert f"[{ext}-auth](phone-auth)" in pjsip
+    assert "context = from-terminal" in pjsip
+
+
+def test_hotline_number_goes_to_fastagi_with_sighup_off(tmp_path):
+    _, conf = rendered(tmp_path)
+    dialplan = conf["extensions.conf"]
+    assert "exten => 88900000,1" in dialplan
+    sighup = dialplan.index("Set(AGISIGHUP=no)")
+    agi = dialplan.index("AGI(${HOTLINE_AGI}/incoming)")
+    assert sighup < agi
+    assert "HOTLINE_AGI = agi://127.0.0.1:4573" in dialplan
+    assert "ringcadence = 1000,4000" in conf["indications.conf"]

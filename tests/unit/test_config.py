@@ -1,0 +1,57 @@
+import stat
+
+import pytest
+
+from hotline.config import ConfigError, load_config
+
+
+def test_defaults_serve_one_machine_on_loopback(tmp_path):
+    cfg = load_config(env={"HOTLINE_STATE_DIR": str(tmp_path)})
+    assert (cfg.ami_host, cfg.ami_port) == ("127.0.0.1", 5038)
+    assert (cfg.agi_host, cfg.agi_port) == ("127.0.0.1", 4573)
+    assert (cfg.sip_host, cfg.sip_port) == ("127.0.0.1", 5060)
+    assert (cfg.web_host, cfg.web_port) == ("127.0.0.1", 8890)
+    assert cfg.effective_database_url.startswith("sqlite:///")
+    assert cfg.seats == [str(n) for n in range(8001, 8011)]
+
+
+def test_file_then_environment_override(tmp_path):
+    path = tmp_path / "hotline.toml"
+    path.write_text('[ami]\nport = 6000\n[web]\nport = 9000\n[database]\nurl = "postgresql://x/y"\n')
+    env = {"HOTLINE_STATE_DIR": str(tmp_path), "HOTLINE_WEB_PORT": "9100"}
+    cfg = load_config(path, env=env)
+    assert cfg.ami_port == 6000
+    assert cfg.web_port == 9100
+    assert cfg.effective_database_url == "postgresql://x/y"
+
+
+def test_secrets_are_generated_once_and_private(tmp_path):
+    env = {"HOTLINE_STATE_DIR": str(tmp_path)}
+    first = load_config(env=env)
+    second = load_config(env=env)
+    assert first.ami_secret and first.ami_secret == second.ami_secret
+    mode = (tmp_path / "secrets.toml").stat().st_mode
+    assert stat.S_IMODE(mode) == 0o600
+    assert first.seat_password("8001") != first.seat_password("8002")
+
+
+def test_environment_secret_wins(tmp_path):
+    cfg = load_config(env={"HOTLINE_STATE_DIR": str(tmp_path), "HOTLINE_AMI_SECRET": "s3"})
+    assert cfg.ami_secret == "s3"
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"HOTLINE_AMI_PORT": "not-a-port"}, "ami_port"),
+    ({"HOTLINE_INSTANCE": "../etc"}, "instance"),
+    ({"HOTLINE_CONFIG": "/nonexistent/hotline.toml"}, "does not exist"),
+])
+def test_bad_values_give_a_clear_error(tmp_path, env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(env={"HOTLINE_STATE_DIR": str(tmp_path), **env})
+
+
+def test_broken_toml_names_the_file(tmp_path):
+    path = tmp_path / "hotline.toml"
+    path.write_text("[ami\nport=")
+    with pytest.raises(ConfigError, match="hotline.toml"):
+        load_config(path, env={"HOTLINE_STATE_DIR": str(tmp_path)})
