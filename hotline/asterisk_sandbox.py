@@ -228,16 +228,18 @@ class Sandbox:
     def _install_agi_scripts(self) -> None:
         """Copy the pyst2 safety-net script and pyst2 itself where Asterisk can run them."""
         import asterisk as pyst2_package
+        import six
 
         agi_dir = self.layout.host(self.layout.agi_dir)
         for script in resources.files("agi_scripts").iterdir():
             if script.name.endswith(".py") and not script.name.startswith("_"):
                 target = agi_dir / script.name
                 target.write_text(script.read_text(encoding="utf-8"), encoding="utf-8")
-                os.chmod(target, 0o755)
+                os.chmod(target, 0o755)  # noqa: S103 - Asterisk executes it
         pyst2_src = Path(pyst2_package.__file__).parent
         shutil.copytree(pyst2_src, agi_dir / "asterisk", dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy2(six.__file__, agi_dir / "six.py")  # pyst2 needs it
 
     # ---- running ----
     def _command(self, *args: str) -> list[str]:

@@ -101,8 +101,13 @@ def build_lexicon(data: Mapping[str, Any]) -> Lexicon:
         lex.add(str(word), "danger", "emergency", 3.0)
     for word in danger.get("safe_phrases", ()):
         lex.add(str(word), "safe", "", 0.0)
-    for word in data.get("construction", ()):
-        lex.add(str(word), "construction", "city_suggestion", 1.0)
+    building = [str(w) for w in data.get("construction", ())]
+    for word in building:
+        lex.add(word, "construction", "city_suggestion", 1.0)
+    # A longer word hides the shorter ones inside it, so 加装电梯 must carry 加装's signal.
+    for term in list(lex.terms):
+        if any(w in term and w != term for w in building):
+            lex.add(term, "construction", "city_suggestion", 1.0)
     lex.negators = tuple(str(w) for w in danger.get("negators", ()))
     lex.negator_window = int(danger.get("negator_window", 4))
     lex.fillers = tuple(sorted((str(w) for w in data.get("fillers", ())), key=len, reverse=True))

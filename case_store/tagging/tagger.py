@@ -84,6 +84,15 @@ def _collect(text: str, lex: Lexicon) -> _Signals:
     return s
 
 
+_PAST = ("上次", "之前", "那天", "昨天", "前几天", "上个月", "上周", "去年")
+
+
+def _thanks_for_past_help(text: str, s: _Signals) -> bool:
+    """"上次老人摔倒你们马上来了 非常感谢" is praise about a past emergency, not a new one."""
+    praise = s.kind.get("praise", 0.0)
+    return praise >= 3 and praise > s.request and any(p in text for p in _PAST)
+
+
 def _share(top: float, rest: float) -> float:
     """Confidence from how far the winner stands above the rest (0..1)."""
     return top / (top + rest + 1.0) if top > 0 else 0.0
@@ -127,7 +136,8 @@ class Tagger:
             return "praise", _share(praise, complaint + s.request), s.kind_words["praise"]
         if complaint >= 3 and complaint >= praise:
             return "complaint", _share(complaint, praise), s.kind_words["complaint"]
-        if suggestion >= 3 or (suggestion >= 2 and s.construction):
+        building = bool(s.construction) or s.topic.get("city_suggestion", 0.0) > 0
+        if suggestion >= 3 or (suggestion >= 2 and building):
             return "suggestion", _share(suggestion + len(s.construction), 0), (
                 s.kind_words["suggestion"] + s.construction)
         if consult >= 3 and consult > s.request:
@@ -142,7 +152,7 @@ class Tagger:
         s = _collect(flat, self.lexicon)
         details = extract_details(clean)
         tokens = words(clean) if clean else []
-        if s.danger:
+        if s.danger and not _thanks_for_past_help(flat, s):
             kind, topic, conf = "emergency", "elderly_emergency", 0.95
             evidence = list(dict.fromkeys(s.danger))
         else:
@@ -152,7 +162,8 @@ class Tagger:
             if kind in _KIND_TOPICS:
                 topic, topic_conf = _KIND_TOPICS[kind], kind_conf
                 topic_ev = []
-            elif kind == "suggestion" and (s.construction or s.topic.get(topic, 0.0) < 2):
+            elif kind == "suggestion" and (s.construction or s.topic.get("city_suggestion", 0.0) > 0
+                                           or s.topic.get(topic, 0.0) < 2):
                 topic = "city_suggestion"
             elif kind == "complaint" and s.topic.get(topic, 0.0) == 0:
                 topic = "gov_efficiency"

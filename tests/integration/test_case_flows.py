@@ -1,13 +1,14 @@
 """Each kind of case flows through its rule with the right owner and deadline."""
+# ruff: noqa: F811  (pytest fixtures imported from case_support are re-bound as arguments)
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import pytest
-from tests.integration.case_support import case_clock, case_db, cases  # noqa: F401
 
 from case_store.workdays import SHANGHAI
+from tests.integration.case_support import case_clock, case_db, cases  # noqa: F401
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2025, 9, 30, 10, 0, tzinfo=SHANGHAI)  # last working day before National Day

@@ -1,4 +1,5 @@
 """Handling, deadlines, follow-up and bad input against a real database."""
+# ruff: noqa: F811  (pytest fixtures imported from case_support are re-bound as arguments)
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
 """The outbox reaches Redis Streams and no case is lost when a worker dies mid-routing."""
+# ruff: noqa: F811  (pytest fixtures imported from case_support are re-bound as arguments)
 
 from __future__ import annotations
 

@@ -1,0 +1,25 @@
+"""The pyst2 safety net: with the FastAGI service down, a caller is still heard."""
+
+import json
+import time
+
+import pytest
+
+from hotline import sipp
+
+pytestmark = pytest.mark.integration
+
+
+async def test_caller_is_recorded_and_left_a_callback_when_fastagi_is_down(cfg, sandbox):
+    callbacks = sandbox.layout.host(f"{sandbox.layout.spool_dir}/callbacks")
+    before = set(callbacks.glob("*.json")) if callbacks.exists() else set()
+    started = time.time()
+    result = await sipp.call(cfg, cfg.hotline_number, "13811112222", "Fallback", hold_s=4)
+    assert result.returncode == 0, result.stderr  # answered (200 OK), not rejected
+    new = [p for p in callbacks.glob("*.json") if p not in before]
+    assert len(new) == 1
+    request = json.loads(new[0].read_text())
+    assert request["caller"] == "13811112222"
+    assert request["source"] == "fallback"
+    assert request["arrived_at"] >= int(started) - 1
+    assert sandbox.layout.host(request["recording"]).exists()
