@@ -52,6 +52,20 @@ def _call(args: argparse.Namespace) -> int:
     return place_call(load_config(args.config), args.number, args.caller, args.wav)
 
 
+def _bench(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    if args.what == "store":
+        from hotline.bench_store import run_store_bench
+
+        report = run_store_bench(cfg)
+    else:
+        from hotline.bench_speech import run_speech_bench
+
+        report = run_speech_bench(cfg)
+    print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline", description="8890 citizen hotline")
     parser.add_argument("--config", help="TOML config file (default ./hotline.toml)")
@@ -70,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--from", dest="caller", default="13800138000", help="caller ID")
     call.add_argument("--wav", help="WAV file the caller plays after being answered")
     call.set_defaults(handler=_call)
+
+    bench = sub.add_parser("bench", help="benchmarks; print JSON")
+    bench.add_argument("what", choices=["store", "speech"])
+    bench.add_argument("--json", action="store_true", help="one line of JSON")
+    bench.set_defaults(handler=_bench)
+
+    from hotline.case_cli import add_case_commands
+
+    add_case_commands(sub)
     return parser
 
 

@@ -31,9 +31,15 @@ class HotlineService:
         self.incoming: IncomingRoute | None = None
         self._agi_server: asyncio.AbstractServer | None = None
         self._web_runner: web.AppRunner | None = None
+        self.store = None
 
     async def start(self) -> None:
         cfg = self.cfg
+        from case_store import CaseStore
+
+        cfg.instance_dir.mkdir(parents=True, exist_ok=True)
+        self.store = CaseStore(cfg.effective_database_url)
+        await asyncio.to_thread(self.store.setup, seed=True)
         self.redis = Redis.from_url(cfg.redis_url, decode_responses=True,
                                     health_check_interval=10, retry_on_timeout=True)
         board = SeatBoard(self.redis, cfg.key_prefix)
@@ -59,11 +65,21 @@ class HotlineService:
         except Exception:
             redis_ok = False
         links = {
+            "case_store": await self._store_ok(),
             "ami": bool(self.ami and self.ami.connected.is_set()),
             "redis": redis_ok,
             "fastagi": self._agi_server is not None and self._agi_server.is_serving(),
         }
         return {"ok": all(links.values()), "links": links, "seats": seats}
+
+    async def _store_ok(self) -> bool:
+        if self.store is None:
+            return False
+        try:
+            await asyncio.to_thread(self.store.list_cases, overdue=True)
+        except Exception:
+            return False
+        return True
 
     async def stop(self) -> None:
         if self._web_runner:
@@ -75,6 +91,8 @@ class HotlineService:
             await self.ami.stop()
         if self.redis:
             await self.redis.aclose()
+        if self.store:
+            self.store.close()
 
 
 async def _serve(cfg: Config) -> None:

@@ -15,6 +15,7 @@ import math
 import os
 import queue
 import random
+import re
 import signal
 import struct
 import sys
@@ -29,7 +30,7 @@ from typing import Any
 
 import pjsua2 as pj
 
-from hotline.config import Config, load_config
+from hotline.config import Config, ConfigError, load_config
 from hotline.softphones import MAX_SEATS_PER_PROCESS
 
 NEVER = "never"
@@ -210,7 +211,8 @@ class Farm:
         ep_cfg = pj.EpConfig()
         ep_cfg.uaConfig.mainThreadOnly = True
         ep_cfg.uaConfig.threadCnt = 0
-        ep_cfg.uaConfig.maxCalls = min(max(4, 2 * len(self.seats)), 32)
+        # The wheel's compiled-in limit: a 5th simultaneous INVITE gets 486 from pjsua.
+        ep_cfg.uaConfig.maxCalls = MAX_SEATS_PER_PROCESS
         ep_cfg.uaConfig.userAgent = "hotline-seat-phone"
         ep_cfg.logConfig.level = 1
         ep_cfg.logConfig.consoleLevel = 0
@@ -222,7 +224,8 @@ class Farm:
         transport = self.ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tp_cfg)
         self.ep.libStart()
         port = self.ep.transportGetInfo(transport).localName
-        emit("started", seats=self.seats, transport=port)
+        emit("started", seats=self.seats, transport=port,
+             registrar=f"{self.cfg.sip_host}:{self.cfg.sip_port}")
         for seat in self.seats:
             self.accounts[seat] = self._account(seat, transport)
 
@@ -278,8 +281,9 @@ class Farm:
         self.call_numbers += 1
         call = SeatCall(self, account.seat, account, call_id, self.call_numbers)
         info = call.getInfo()
+        caller = re.search(r"sips?:([^@;>]+)@", info.remoteUri)
         fields = {"seat": account.seat, "call": call.number, "from": info.remoteUri,
-                  "sip_call_id": info.callIdString}
+                  "caller": caller.group(1) if caller else "", "sip_call_id": info.callIdString}
         prm = pj.CallOpParam()
         if account.seat in self.calls:
             prm.statusCode = 486  # one agent, one call: Asterisk should not ask, but be honest
@@ -437,11 +441,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     claim_stdout()
-    cfg = load_config(args.config)
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as exc:
+        print(f"softphones: configuration error: {exc}", file=sys.stderr)
+        return 2
     seats = [s.strip() for s in args.seats.split(",") if s.strip()] if args.seats else cfg.seats
     if not seats or len(seats) > MAX_SEATS_PER_PROCESS or len(set(seats)) != len(seats):
         print(f"softphones: give 1 to {MAX_SEATS_PER_PROCESS} distinct seats per process "
-              "(pjsua's account limit); SeatPhones splits bigger farms", file=sys.stderr)
+              "(pjsua's call limit); SeatPhones splits bigger farms", file=sys.stderr)
         return 2
     try:
         defaults = Behaviour(parse_answer_after(args.answer_after), parse_talk(args.talk))

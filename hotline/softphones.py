@@ -4,8 +4,8 @@ The phones themselves run in subprocesses (``python -m hotline.softphones``, see
 hotline/softphone_proc.py) because pjsua2 does not mix with asyncio. `SeatPhones`
 is the asyncio side: it spawns the farm, waits until every seat is registered,
 records every event the phones report and sends them commands. The pjsua2 wheel is
-built for at most 8 accounts per process, so larger farms are split over several
-processes; callers never see the split.
+built for at most 4 simultaneous calls (and 8 accounts) per process, so the farm runs
+4 seats per process, enough processes for all seats; callers never see the split.
 
     async with SeatPhones(["8001", "8002"]) as phones:
         t0 = time.time()
@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-MAX_SEATS_PER_PROCESS = 8  # PJSUA_MAX_ACC in the pjsua2-python wheel
+MAX_SEATS_PER_PROCESS = 4  # the pjsua2-python wheel accepts 4 calls at once per process
 AnswerAfter = float | str  # seconds or "never"
 TalkTime = float | str | Sequence[float]  # seconds, [min, max] or "never"
 Event = dict[str, Any]

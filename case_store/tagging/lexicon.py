@@ -104,14 +104,34 @@ def build_lexicon(data: Mapping[str, Any]) -> Lexicon:
     building = [str(w) for w in data.get("construction", ())]
     for word in building:
         lex.add(word, "construction", "city_suggestion", 1.0)
-    # A longer word hides the shorter ones inside it, so 加装电梯 must carry 加装's signal.
-    for term in list(lex.terms):
-        if any(w in term and w != term for w in building):
-            lex.add(term, "construction", "city_suggestion", 1.0)
+    _inherit_cues(lex)
     lex.negators = tuple(str(w) for w in danger.get("negators", ()))
     lex.negator_window = int(danger.get("negator_window", 4))
     lex.fillers = tuple(sorted((str(w) for w in data.get("fillers", ())), key=len, reverse=True))
     return lex
+
+
+_INHERITED = ("kind", "request", "construction")
+
+
+def _inherit_cues(lex: Lexicon) -> None:
+    """A longer word hides shorter ones inside it; keep their kind cues unless it has its own.
+
+    So 非常满意 (a topic word) still counts as praise via 满意, while 不满意 (its own
+    complaint cue) does not, and 打不着火 never inherits the danger of 着火.
+    """
+    for term, entries in list(lex.terms.items()):
+        own = {axis for axis, _, _ in entries}
+        extra: list[Entry] = []
+        for i in range(len(term)):
+            for j in range(i + 1, len(term) + 1):
+                if (i, j) == (0, len(term)):
+                    continue
+                for axis, label, weight in lex.terms.get(term[i:j], ()):
+                    if axis in _INHERITED and axis not in own:
+                        extra.append((axis, label, weight))
+        for axis, label, weight in extra:
+            lex.add(term, axis, label, weight)
 
 
 def apply_additions(lex: Lexicon, additions: Mapping[str, Any]) -> Lexicon:

@@ -81,7 +81,7 @@ async def ring(phones: SeatPhones, cfg: Config, seat: str, app: str, data: str =
         t0 = time.time()
         number = await originate(cfg, seat, app, data, variables)
         event = await phones.wait_for(("ringing", "rejected"), seat, after=t0,
-                                      where=lambda e, n=number: n in e.get("from", ""))
+                                      where=lambda e, n=number: e["caller"] == n)
         if event["event"] == "ringing":
             return event
         await phones.wait_for("hangup", seat, timeout=30, after=event["t"])
@@ -195,7 +195,7 @@ async def test_all_seats_register_and_unregister_on_exit(cfg: Config, sandbox: S
     assert not any(f"{seat}/sip:{seat}@" in listing for seat in cfg.seats)
 
 
-async def test_wrong_password_fails_with_a_clear_error(sandbox: Sandbox, tmp_path: Path) -> None:
+async def test_wrong_password_fails_with_a_clear_error(sandbox: Sandbox) -> None:
     with pytest.raises(SoftphoneError, match="8001 failed to register: SIP 401"):
         async with SeatPhones(["8001"], env={"HOTLINE_SIP_SECRET": "not-the-secret"}):
             pass

@@ -148,3 +148,17 @@ async def test_ami_reconnects_after_asterisk_restart_and_reports_seats(cfg, serv
             await asyncio.sleep(0.1)
         assert (await board.get("8002"))["state"] == "available"
         assert set((await board.all()).keys()) == set(cfg.seats)
+
+
+async def test_status_page_and_health_report_every_link(cfg, service):
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://{cfg.web_host}:{cfg.web_port}/healthz") as response:
+            report = await response.json()
+            assert response.status == 200
+        async with http.get(f"http://{cfg.web_host}:{cfg.web_port}/") as response:
+            page = await response.text()
+    assert report["links"] == {"case_store": True, "ami": True, "redis": True, "fastagi": True}
+    assert set(report["seats"]) == set(cfg.seats)
+    assert "8890" in page and "8001" in page
