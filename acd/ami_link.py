@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from panoramisk import Manager
 
 from acd.seat_board import SeatBoard
-from acd.seat_state import seat_from_device, state_from_device
+from acd.seat_state import seat_from_device
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class AmiLink:
                 if seat:
                     seen.add(seat)
         for seat in self.seats - seen:  # a seat never registered has no device state yet
-            await self.board.record(seat, state_from_device("UNAVAILABLE"), "UNAVAILABLE")
+            await self.board.record_device(seat, "UNAVAILABLE")
         self.last_resync = time.time()
         self.connected.set()
 
@@ -128,7 +128,7 @@ class AmiLink:
         seat = seat_from_device(device, self.seats)
         if seat is None:
             return None
-        await self.board.record(seat, state_from_device(device_state), device_state.upper())
+        await self.board.record_device(seat, device_state)
         return seat
 
     async def _on_event(self, _manager: Manager, message) -> None:

@@ -1,4 +1,10 @@
-"""The shared truth about seats, in Redis, so every ACD process sees the same board."""
+"""The shared truth about seats, in Redis, so every ACD process sees the same board.
+
+One hash per seat (`<prefix>:seat:<seat>`) holds its facts (see SeatFacts). Changes
+that must not race (releasing a reservation, counting a missed ring) are Lua scripts;
+the derived state and its `state_since` are written after each change for display,
+and every change is published on `<prefix>:seat-events` and wakes the dispatchers.
+"""
 
 from __future__ import annotations
 
@@ -7,45 +13,109 @@ import time
 
 from redis.asyncio import Redis
 
-from acd.seat_state import SeatState
+from acd.seat_state import SeatFacts, SeatState, derive
+
+# KEYS[1] seat hash. ARGV: entry, now, answered(0/1), wrapup_s, missed(0/1), pause_after
+_RELEASE = """
+if redis.call('HGET', KEYS[1], 'reserved_for') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'reserved_for', '')
+local now = tonumber(ARGV[2])
+if ARGV[3] == '1' then
+  local until_ = now + tonumber(ARGV[4])
+  redis.call('HINCRBY', KEYS[1], 'calls', 1)
+  redis.call('HSET', KEYS[1], 'missed', 0, 'wrapup_until', until_, 'idle_since', until_)
+elseif ARGV[5] == '1' then
+  local missed = redis.call('HINCRBY', KEYS[1], 'missed', 1)
+  if missed >= tonumber(ARGV[6]) then
+    redis.call('HSET', KEYS[1], 'paused_reason', 'missed')
+    return 2
+  end
+end
+return 1
+"""
 
 
 class SeatBoard:
-    """Hash `<prefix>:seats`: seat -> {"state", "device_state", "since"}."""
+    """Seat facts and states for all seats of this hotline instance."""
 
-    def __init__(self, redis: Redis, prefix: str) -> None:
+    def __init__(self, redis: Redis, prefix: str, seats: list[str]) -> None:
         self.redis = redis
-        self.key = f"{prefix}:seats"
-        self.channel = f"{prefix}:seat-events"
+        self.prefix = prefix
+        self.seats = list(seats)
+        self.events_channel = f"{prefix}:seat-events"
+        self.wake_channel = f"{prefix}:acd-wake"
+        self._release = redis.register_script(_RELEASE)
 
-    async def record(self, seat: str, state: SeatState, device_state: str,
-                     at: float | None = None) -> bool:
-        """Store a seat's state; returns True when it changed (and publishes the change)."""
-        at = time.time() if at is None else at
-        current = await self.get(seat)
-        if current and current["state"] == state and current["device_state"] == device_state:
-            return False
-        since = current["since"] if current and current["state"] == state else at
-        entry = {"state": str(state), "device_state": device_state, "since": since}
-        await self.redis.hset(self.key, seat, json.dumps(entry))
-        await self.redis.publish(self.channel, json.dumps({"seat": seat, **entry}))
-        return True
+    def key(self, seat: str) -> str:
+        return f"{self.prefix}:seat:{seat}"
 
-    async def get(self, seat: str) -> dict | None:
-        raw = await self.redis.hget(self.key, seat)
-        return json.loads(raw) if raw else None
+    async def facts(self, seat: str) -> SeatFacts:
+        return SeatFacts.from_hash(seat, await self.redis.hgetall(self.key(seat)))
+
+    async def snapshot(self) -> list[SeatFacts]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for seat in self.seats:
+                pipe.hgetall(self.key(seat))
+            rows = await pipe.execute()
+        return [SeatFacts.from_hash(seat, raw) for seat, raw in zip(self.seats, rows, strict=True)]
+
+    async def update(self, seat: str, **fields: str | float | int) -> SeatState:
+        """Set facts, then refresh the derived state; returns the new state."""
+        if fields:
+            await self.redis.hset(self.key(seat), mapping={k: str(v) for k, v in fields.items()})
+        return await self.refresh(seat)
+
+    async def record_device(self, seat: str, device_state: str) -> SeatState:
+        facts = await self.facts(seat)
+        fields: dict[str, str | float] = {"device_state": device_state.upper()}
+        if device_state.upper() == "NOT_INUSE" and facts.device_state != "NOT_INUSE":
+            fields["idle_since"] = max(time.time(), facts.wrapup_until)
+        return await self.update(seat, **fields)
+
+    async def release(self, seat: str, entry_id: str, *, answered: bool = False,
+                      missed: bool = False, wrapup_s: float = 0.0,
+                      pause_after_missed: int = 3) -> int:
+        """Drop a reservation; count the call or the miss. 2 = auto-paused for misses."""
+        result = await self._release(
+            keys=[self.key(seat)],
+            args=[entry_id, time.time(), int(answered), wrapup_s, int(missed),
+                  pause_after_missed])
+        await self.refresh(seat)
+        return int(result)
+
+    async def refresh(self, seat: str, now: float | None = None) -> SeatState:
+        """Store the derived state (and since when); publish and wake on a change."""
+        now = time.time() if now is None else now
+        raw = await self.redis.hgetall(self.key(seat))
+        facts = SeatFacts.from_hash(seat, raw)
+        state = derive(facts, now)
+        if raw.get("state") != state:
+            await self.redis.hset(self.key(seat), mapping={"state": str(state),
+                                                           "state_since": now})
+            event = {"seat": seat, "state": str(state), "since": now}
+            await self.redis.publish(self.events_channel, json.dumps(event))
+            if state is SeatState.AVAILABLE:
+                await self.redis.publish(self.wake_channel, seat)
+        return state
+
+    async def refresh_all(self) -> None:
+        """Time passes too: wrap-up ends without an event, so this runs on a tick."""
+        now = time.time()
+        for seat in self.seats:
+            await self.refresh(seat, now)
 
     async def all(self) -> dict[str, dict]:
-        raw = await self.redis.hgetall(self.key)
-        return {_text(k): json.loads(v) for k, v in raw.items()}
+        """Display view: seat -> state, since, name, calls, paused reason."""
+        now = time.time()
+        view = {}
+        for facts in await self.snapshot():
+            raw_since = facts.state_since or now
+            view[facts.seat] = {
+                "state": str(derive(facts, now)), "since": raw_since, "name": facts.name,
+                "calls": facts.calls, "paused_reason": facts.paused_reason or None,
+                "device_state": facts.device_state,
+            }
+        return view
 
-    async def available(self) -> list[str]:
-        """Seats free to ring now, longest idle first."""
-        board = await self.all()
-        free = [(entry["since"], seat) for seat, entry in board.items()
-                if entry["state"] == SeatState.AVAILABLE]
-        return [seat for _, seat in sorted(free)]
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+    async def get(self, seat: str) -> dict | None:
+        return (await self.all()).get(seat)

@@ -1,11 +1,13 @@
-"""Seat states as the ACD and supervisors name them, derived from Asterisk device states.
+"""Seat states as agents and supervisors name them, derived from a seat's facts.
 
-Pure mapping: the AMI link feeds device states in; everything above it speaks
-available / ringing / talking / unavailable (the ACD issue adds paused and wrap-up).
+Pure: the AMI link records the device state, the ACD records login, pause, wrap-up
+and reservations; `derive` turns those facts into the one state everyone sees
+(the vocabulary of app_queue member states plus wrap-up and logged-out).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -13,8 +15,13 @@ class SeatState(StrEnum):
     AVAILABLE = "available"
     RINGING = "ringing"
     TALKING = "talking"
+    WRAPUP = "wrapup"
+    PAUSED = "paused"
+    LOGGED_OUT = "logged_out"
     UNAVAILABLE = "unavailable"
 
+
+FREE_DEVICE_STATE = "NOT_INUSE"
 
 _DEVICE_STATES = {
     "NOT_INUSE": SeatState.AVAILABLE,
@@ -29,14 +36,81 @@ _DEVICE_STATES = {
 }
 
 
+@dataclass(frozen=True)
+class SeatFacts:
+    """What is known about one seat; every field comes from one Redis hash."""
+
+    seat: str
+    device_state: str = "UNAVAILABLE"
+    logged_in: bool = True
+    paused_reason: str = ""
+    wrapup_until: float = 0.0
+    reserved_for: str = ""
+    idle_since: float = 0.0
+    calls: int = 0
+    missed: int = 0
+    last_assigned: float = 0.0
+    skills: frozenset[str] = frozenset()
+    name: str = ""
+    state_since: float = 0.0
+
+    @classmethod
+    def from_hash(cls, seat: str, raw: dict[str, str]) -> SeatFacts:
+        def num(key: str) -> float:
+            try:
+                return float(raw.get(key) or 0)
+            except ValueError:
+                return 0.0
+
+        skills = frozenset(s for s in (raw.get("skills") or "").split(",") if s)
+        return cls(
+            seat=seat,
+            device_state=(raw.get("device_state") or "UNAVAILABLE").upper(),
+            logged_in=raw.get("logged_in", "1") == "1",
+            paused_reason=raw.get("paused_reason") or "",
+            wrapup_until=num("wrapup_until"),
+            reserved_for=raw.get("reserved_for") or "",
+            idle_since=num("idle_since"),
+            calls=int(num("calls")),
+            missed=int(num("missed")),
+            last_assigned=num("last_assigned"),
+            skills=skills,
+            name=raw.get("name") or "",
+            state_since=num("state_since"),
+        )
+
+
+def state_from_device(device_state: str) -> SeatState:
+    """Asterisk's device state text (NOT_INUSE, INUSE, ...) -> SeatState."""
+    return _DEVICE_STATES.get(device_state.strip().upper(), SeatState.UNAVAILABLE)
+
+
+def derive(facts: SeatFacts, now: float) -> SeatState:
+    """The state a supervisor sees; a call in progress outranks pause and wrap-up."""
+    if not facts.logged_in:
+        return SeatState.LOGGED_OUT
+    device = state_from_device(facts.device_state)
+    if device is SeatState.UNAVAILABLE:
+        return SeatState.UNAVAILABLE
+    if device is SeatState.TALKING:
+        return SeatState.TALKING
+    if device is SeatState.RINGING or facts.reserved_for:
+        return SeatState.RINGING
+    if facts.paused_reason:
+        return SeatState.PAUSED
+    if facts.wrapup_until > now:
+        return SeatState.WRAPUP
+    return SeatState.AVAILABLE
+
+
+def can_take_call(facts: SeatFacts, now: float) -> bool:
+    """Same rule as the claim script in Redis: free device, logged in, not paused or busy."""
+    return derive(facts, now) is SeatState.AVAILABLE and facts.device_state == FREE_DEVICE_STATE
+
+
 def seat_from_device(device: str, seats: set[str]) -> str | None:
     """`PJSIP/8001` -> `8001` when it is one of our seats, else None."""
     tech, _, name = device.partition("/")
     if tech.upper() != "PJSIP" or name not in seats:
         return None
     return name
-
-
-def state_from_device(device_state: str) -> SeatState:
-    """Asterisk's device state text (NOT_INUSE, INUSE, ...) -> SeatState."""
-    return _DEVICE_STATES.get(device_state.strip().upper(), SeatState.UNAVAILABLE)

@@ -46,10 +46,10 @@ def main() -> int:
     recording = f"{spool}/recordings/fallback-{uniqueid}"
     steps = [
         lambda: agi.answer(),
-        lambda: agi.stream_file("hotline/seats-busy"),
+        lambda: agi.stream_file("hotline/record_after_tone"),
         lambda: agi.record_file(recording, format="wav", escape_digits="#", timeout=RECORD_MS,
                                 silence=SILENCE_S),
-        lambda: agi.stream_file("hotline/thanks"),
+        lambda: agi.stream_file("hotline/thanks_goodbye"),
     ]
     for step in steps:  # a missing prompt must not cost the recording; a hangup ends it
         try:

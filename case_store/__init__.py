@@ -29,6 +29,37 @@ Public API (everything else is internal; exports load lazily so importing
     store.load_schedule(yaml_text_or_mapping) -> int   # official year; recomputes deadlines
     store.iter_events(start, end) -> (at, action, data) iterator, for scores.scorecards()
 
+    # call records (the ACD writes one row per call; table ``calls``, migration 0002)
+    store.record_call(uniqueid, **fields) -> CallView
+        # upsert keyed by Asterisk uniqueid: the first write needs caller and origin
+        # (arrived_at defaults to now), later writes change only the fields given, so
+        # write at arrival, answer and hangup. Fields: caller, caller_name, origin
+        # (trunk|terminal|callback|followup), arrived_at, ring_started_at, answered_at,
+        # ended_at, seat, rang_ms, waited_ms, outcome (None while in progress, else
+        # answered_in_window|answered_late|abandoned_waiting|abandoned_ivr|
+        # callback_requested|ivr_handled|failed), seats_tried, case_number, callback_id.
+        # A later write for a call never started -> errors.CallNotFoundError.
+    store.get_call(uniqueid) -> CallView
+    store.calls(since=None, limit=200) -> list[CallView]     # newest arrival first
+    store.calls_for_case(number) -> list[CallView]           # newest arrival first
+
+    # callbacks (durable copy of the Redis callback line; table ``callbacks``)
+    store.save_callback(callback_id, caller=, callback_number=, origin=, arrived_at=,
+                        due_at=, priority=0, status="pending", **more) -> CallbackView
+        # saving an id again returns the stored row unchanged (no duplicate)
+    store.update_callback(callback_id, **fields) -> CallbackView
+        # status pending|dialing|done|failed|cancelled; outcome answered|no_answer|busy|
+        # wrong_number|cancelled_called_again|agent_missed; also attempts,
+        # next_attempt_at, seat, case_number, recording, transcript, due_at, priority...
+        # closing stamps done_at (unless given); reopening clears it
+    store.pending_callbacks(limit=None) -> list[CallbackView]
+        # pending or dialing, by due_at then original arrived_at: reload these into
+        # Redis after a Redis restart
+    store.get_callback(callback_id) -> CallbackView
+    store.callbacks_for_caller(number) -> list[CallbackView]  # caller or callback_number
+    # Bad names or values -> errors.InvalidCallError; unknown id ->
+    # errors.CallbackNotFoundError. Text is stored verbatim (bound parameters only).
+
     case_store.streams: relay_outbox(store, redis, prefix); RoutingWorker(store, redis,
         prefix, consumer).poll()
     case_store.scores: scorecards(events, start, end, PenaltyRules()) -> dict

@@ -8,10 +8,13 @@ own schema (tests use that so parallel runs never collide).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -59,3 +62,17 @@ def migrate(url: str | Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
     if isinstance(url, str):
         engine.dispose()
+
+
+def upsert_insert(session: Session, model: Any) -> Any:
+    """An INSERT that can say ON CONFLICT, so "insert or update" is one atomic statement.
+
+    SQLite and PostgreSQL spell it the same way in SQLAlchemy; other databases are not
+    supported by the case store.
+    """
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(model)
+    if name == "sqlite":
+        return sqlite.insert(model)
+    raise NotImplementedError(f"the case store runs on PostgreSQL or SQLite, not {name}")

@@ -29,3 +29,15 @@ class IllegalTransitionError(CaseStoreError):
 
 class CalendarRangeError(CaseStoreError):
     """A date outside every calendar the store has (official, loaded or provisional)."""
+
+
+class InvalidCallError(CaseStoreError):
+    """A call or callback record with a field or value the store does not accept."""
+
+
+class CallNotFoundError(CaseStoreError):
+    """No call with that Asterisk uniqueid (or too little given to start its record)."""
+
+
+class CallbackNotFoundError(CaseStoreError):
+    """No callback with that id."""

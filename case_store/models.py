@@ -203,3 +203,58 @@ class CalendarDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     year: Mapped[int] = mapped_column(Integer, index=True)
     workday: Mapped[bool] = mapped_column(Boolean)
+
+
+class Call(Base):
+    """One call as the ACD saw it, written at arrival, answer and hangup (one row per call).
+
+    ``outcome`` stays empty while the call is in progress. ``case_number`` points at
+    ``cases.number`` by value: a call is recorded before any case exists.
+    """
+
+    __tablename__ = "calls"
+    uniqueid: Mapped[str] = mapped_column(String(150), primary_key=True)  # Asterisk's limit
+    caller: Mapped[str] = mapped_column(String(64), index=True)
+    caller_name: Mapped[str | None] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(16))
+    arrived_at: Mapped[datetime] = mapped_column(index=True)
+    ring_started_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    seat: Mapped[str | None] = mapped_column(String(64))
+    rang_ms: Mapped[int | None] = mapped_column(Integer)
+    waited_ms: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    seats_tried: Mapped[int] = mapped_column(Integer, default=0)
+    case_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    callback_id: Mapped[str | None] = mapped_column(String(160), index=True)
+
+
+class Callback(Base):
+    """A promised callback, kept in SQL so a Redis restart cannot lose it.
+
+    ``arrived_at`` is the caller's original arrival: it, ``priority`` and ``due_at`` put
+    the callback back in line after a restart.
+    """
+
+    __tablename__ = "callbacks"
+    callback_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    caller: Mapped[str] = mapped_column(String(64), index=True)
+    callback_number: Mapped[str] = mapped_column(String(32), index=True)
+    origin: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    arrived_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    seat: Mapped[str | None] = mapped_column(String(64))
+    case_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    recording: Mapped[str | None] = mapped_column(String(500))
+    transcript: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_callbacks_status_due", "status", "due_at"),)

@@ -25,6 +25,8 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from case_store import dispatch, knowledge, lifecycle, sla
+from case_store.callbacks import CallbackRecords
+from case_store.calls import CallRecords
 from case_store.db import make_engine, migrate
 from case_store.errors import (
     CaseNotFoundError,
@@ -82,8 +84,9 @@ class SweepReport:
     supervised: tuple[str, ...]
 
 
-class CaseStore:
-    """Cases, their routing and their clocks on one SQL database.
+class CaseStore(CallRecords, CallbackRecords):
+    """Cases, their routing and their clocks on one SQL database; call records and
+    callbacks come from the mixins (``case_store.calls``, ``case_store.callbacks``).
 
     ``clock`` returns the current aware time; tests inject a fake to move time without
     sleeping. ``calendar`` defaults to the official calendar plus any schedules loaded into

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from case_store.models import Case, CaseEvent, FollowUp
+from case_store.models import Call, Callback, Case, CaseEvent, FollowUp
 from case_store.workdays import SHANGHAI
 
 
@@ -93,3 +93,71 @@ class FollowUpView:
     def of(cls, row: FollowUp, number: str, caller: str) -> FollowUpView:
         return cls(number, caller, row.owner_type, row.owner_code, local(row.created_at),
                    local(row.answered_at), row.satisfaction)
+
+
+@dataclass(frozen=True)
+class CallView:
+    """One call's record; ``outcome`` is None while the call is still in progress."""
+
+    uniqueid: str
+    caller: str
+    caller_name: str | None
+    origin: str
+    arrived_at: datetime
+    ring_started_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime | None
+    seat: str | None
+    rang_ms: int | None
+    waited_ms: int | None
+    outcome: str | None
+    seats_tried: int
+    case_number: str | None
+    callback_id: str | None
+
+    @classmethod
+    def of(cls, row: Call) -> CallView:
+        return cls(
+            uniqueid=row.uniqueid, caller=row.caller, caller_name=row.caller_name,
+            origin=row.origin, arrived_at=local(row.arrived_at),
+            ring_started_at=local(row.ring_started_at), answered_at=local(row.answered_at),
+            ended_at=local(row.ended_at), seat=row.seat, rang_ms=row.rang_ms,
+            waited_ms=row.waited_ms, outcome=row.outcome, seats_tried=row.seats_tried,
+            case_number=row.case_number, callback_id=row.callback_id,
+        )
+
+
+@dataclass(frozen=True)
+class CallbackView:
+    """A promised callback; ``arrived_at`` is the caller's original arrival."""
+
+    callback_id: str
+    caller: str
+    callback_number: str
+    origin: str
+    priority: int
+    arrived_at: datetime
+    due_at: datetime
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    outcome: str | None
+    seat: str | None
+    case_number: str | None
+    recording: str | None
+    transcript: str | None
+    created_at: datetime
+    updated_at: datetime
+    done_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Callback) -> CallbackView:
+        return cls(
+            callback_id=row.callback_id, caller=row.caller, callback_number=row.callback_number,
+            origin=row.origin, priority=row.priority, arrived_at=local(row.arrived_at),
+            due_at=local(row.due_at), status=row.status, attempts=row.attempts,
+            next_attempt_at=local(row.next_attempt_at), outcome=row.outcome, seat=row.seat,
+            case_number=row.case_number, recording=row.recording, transcript=row.transcript,
+            created_at=local(row.created_at), updated_at=local(row.updated_at),
+            done_at=local(row.done_at),
+        )

@@ -224,6 +224,16 @@ class Sandbox:
             os.chmod(tmp, 0o600 if name in SECRET_FILES else 0o644)
             tmp.replace(target)
         self._install_agi_scripts()
+        self._install_prompts()
+
+    def _install_prompts(self) -> None:
+        """Mandarin prompts (espeak-ng) unless recorded ones were dropped in the folder."""
+        from ivr.prompts import PromptError, ensure_prompts
+
+        try:
+            ensure_prompts(self.layout.host(self.layout.sounds_dir))
+        except PromptError as exc:
+            self.log(f"prompts not generated ({exc}); calls will hear beeps only")
 
     def _install_agi_scripts(self) -> None:
         """Copy the pyst2 safety-net script and pyst2 itself where Asterisk can run them."""

@@ -91,8 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(handler=_bench)
 
     from hotline.case_cli import add_case_commands
+    from hotline.tag_cli import add_tag_commands
+    from hotline.user_cli import add_user_commands
 
     add_case_commands(sub)
+    add_tag_commands(sub)
+    add_user_commands(sub)
     return parser
 
 

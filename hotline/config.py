@@ -53,6 +53,14 @@ class Config:
     terminal_count: int = 10
     hotline_number: str = "88900000"
     vosk_model: str = ""
+    acd_policy: str = "longest_idle"
+    acd_ring_window_s: int = 15  # three rings of the cn cadence (1 s on, 4 s off)
+    acd_seat_ring_s: int = 8  # one seat rings this long before the next is tried
+    acd_wrapup_s: int = 15
+    acd_pause_after_missed: int = 3
+    acd_callback_deadline_s: int = 300  # the five-minute promise
+    acd_callback_retries: int = 3
+    acd_callback_backoff_s: str = "30,60,120"
 
     @property
     def seats(self) -> list[str]:
@@ -99,6 +107,8 @@ _SECTIONS = {
     "seat": ("first", "count"),
     "terminal": ("first", "count"),
     "vosk": ("model",),
+    "acd": ("policy", "ring_window_s", "seat_ring_s", "wrapup_s", "pause_after_missed",
+            "callback_deadline_s", "callback_retries", "callback_backoff_s"),
 }
 _TOP_LEVEL = ("instance", "state_dir", "hotline_number")
 

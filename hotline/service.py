@@ -11,8 +11,13 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from acd.ami_link import AmiLink
-from acd.seat_board import SeatBoard
+from acd.control import SeatControl, SeatControlError
+from acd.engine import Acd, AcdSettings
+from hotline.acd_records import SqlCallbackLedger, SqlCallRecorder, UrgentCases
+from hotline.asterisk_sandbox import layout_for
+from hotline.case_workers import CaseWorkers
 from hotline.config import Config
+from hotline.phone_intake import PhoneIntake
 from hotline.web import create_app
 from ivr.fastagi import FastAgiServer
 from ivr.incoming import IncomingRoute, RedisArrivals
@@ -27,6 +32,10 @@ class HotlineService:
         self.cfg = cfg
         self.redis: Redis | None = None
         self.ami: AmiLink | None = None
+        self.acd: Acd | None = None
+        self.intake: PhoneIntake | None = None
+        self.recognizer = None
+        self.case_workers: CaseWorkers | None = None
         self.agi: FastAgiServer | None = None
         self.incoming: IncomingRoute | None = None
         self._agi_server: asyncio.AbstractServer | None = None
@@ -41,27 +50,81 @@ class HotlineService:
         self.store = CaseStore(cfg.effective_database_url)
         await asyncio.to_thread(self.store.setup, seed=True)
         self.redis = Redis.from_url(cfg.redis_url, decode_responses=True,
-                                    health_check_interval=10, retry_on_timeout=True)
-        board = SeatBoard(self.redis, cfg.key_prefix)
+                                    health_check_interval=10, retry_on_timeout=True,
+                                    max_connections=2000)
+        layout = layout_for(cfg)
+        self.acd = Acd(self.redis, cfg.key_prefix, cfg.seats, AcdSettings.from_config(cfg),
+                       originate=self._originate, ledger=SqlCallbackLedger(self.store),
+                       record_call=SqlCallRecorder(self.store),
+                       urgent_lookup=UrgentCases(self.store),
+                       fallback_spool=layout.host(f"{layout.spool_dir}/callbacks"))
         self.ami = AmiLink(cfg.ami_host, cfg.ami_port, cfg.ami_user, cfg.ami_secret,
-                           cfg.seats, board)
+                           cfg.seats, self.acd.board)
+        self.ami.listeners.append(self.acd.callbacks.on_event)
+        self.ami.listeners.append(self._seat_feature)
         await self.ami.start()
+        await self.acd.start()
+        self.case_workers = CaseWorkers(self.store, cfg.redis_url, cfg.key_prefix)
+        self.case_workers.start()
+        self.recognizer = await self._recognizer()
+        from case_store.tagging import default_tagger
+
+        self.intake = PhoneIntake(self.store, self.acd, self.recognizer, default_tagger(),
+                                  layout.host)
         self.agi = FastAgiServer()
-        self.incoming = IncomingRoute(board, [RedisArrivals(self.redis, cfg.key_prefix)])
+        self.incoming = IncomingRoute(self.acd, [RedisArrivals(self.redis, cfg.key_prefix)],
+                                      recordings_dir=layout.recordings_dir,
+                                      on_request=self.intake)
         self.agi.add_route("incoming", self.incoming.handle)
         self._agi_server = await self.agi.serve(cfg.agi_host, cfg.agi_port)
-        self._web_runner = web.AppRunner(create_app(self.health))
+        self._web_runner = web.AppRunner(create_app(self.health, store=self.store,
+                                                    redis=self.redis, cfg=cfg, ami=self.ami))
         await self._web_runner.setup()
         await web.TCPSite(self._web_runner, cfg.web_host, cfg.web_port).start()
         log.info("hotline up: FastAGI %s:%d, web http://%s:%d/, AMI %s:%d",
                  cfg.agi_host, cfg.agi_port, cfg.web_host, cfg.web_port,
                  cfg.ami_host, cfg.ami_port)
 
+    async def _originate(self, action: dict) -> dict:
+        if self.ami is None or not self.ami.connected.is_set():
+            return {"Response": "Error", "Message": "AMI not connected"}
+        try:
+            return await self.ami.originate(action)
+        except (TimeoutError, OSError) as exc:
+            return {"Response": "Error", "Message": str(exc)}
+
+    async def _seat_feature(self, event: dict) -> None:
+        """Feature codes dialled on a seat phone (*21 login ... *25 wrap-up done)."""
+        if event.get("Event") != "UserEvent" or event.get("UserEvent") != "HotlineSeat":
+            return
+        control = SeatControl(self.redis, self.cfg.key_prefix, self.cfg.seats)
+        seat, action = event.get("Seat", ""), event.get("Action", "")
+        try:
+            if action == "pause":
+                await control.pause(seat, event.get("Reason", "") or "break")
+            elif action in ("login", "logout", "resume", "wrapup_done"):
+                await getattr(control, action)(seat)
+        except SeatControlError as exc:
+            log.warning("feature code refused: %s", exc)
+
+    async def _recognizer(self):
+        """Speech recognition if a model is configured or packaged; else cases say so."""
+        from ivr.speech import ModelNotFound, SpeechRecognizer, resolve_model_path
+
+        try:
+            resolve_model_path(self.cfg.vosk_model)
+        except ModelNotFound as exc:
+            log.warning("no speech model: %s", exc)
+            return None
+        recognizer = SpeechRecognizer(self.cfg.vosk_model)
+        asyncio.get_running_loop().create_task(recognizer.warm_up())
+        return recognizer
+
     async def health(self) -> dict:
         redis_ok = True
         seats: dict[str, dict] = {}
         try:
-            seats = await SeatBoard(self.redis, self.cfg.key_prefix).all()
+            seats = await self.acd.board.all()
         except Exception:
             redis_ok = False
         links = {
@@ -87,8 +150,16 @@ class HotlineService:
         if self._agi_server:
             self._agi_server.close()
             await self._agi_server.wait_closed()
+        if self.intake:
+            await self.intake.drain()
+        if self.acd:
+            await self.acd.stop()
         if self.ami:
             await self.ami.stop()
+        if self.case_workers:
+            await asyncio.to_thread(self.case_workers.stop)
+        if self.recognizer:
+            self.recognizer.close()
         if self.redis:
             await self.redis.aclose()
         if self.store:

@@ -144,13 +144,21 @@ def recognize_pcm(model: Any, pcm: Pcm, grammar: list[str] | None = None) -> lis
     return words
 
 
-def transcribe_pcm(model: Any, pcm: Pcm, grammar: list[str] | None = None) -> Transcript:
-    """Classify and recognise already-decoded audio."""
+def classify_silence(pcm: Pcm) -> Transcript | None:
+    """The outcome for audio with nothing to recognise, else None (no model needed)."""
     if not pcm.data:
         return Transcript(NO_SPEECH, duration=pcm.duration, reason="no audio in file")
     if audioop.rms(pcm.data, 2) < SILENCE_RMS:
         return Transcript(NO_SPEECH, duration=pcm.duration, processed=pcm.seconds,
                           reason="silence")
+    return None
+
+
+def transcribe_pcm(model: Any, pcm: Pcm, grammar: list[str] | None = None) -> Transcript:
+    """Classify and recognise already-decoded audio."""
+    silent = classify_silence(pcm)
+    if silent is not None:
+        return silent
     words = recognize_pcm(model, pcm, grammar)
     text = " ".join(w.word for w in words)
     if not text:
@@ -169,6 +177,9 @@ def transcribe_file(path: Path | str, model_path: str | os.PathLike[str] | None 
         pcm = load_pcm(path, max_seconds=max_seconds, target_rate=TARGET_RATE)
     except AudioError as exc:
         return Transcript(UNREADABLE, reason=str(exc))
+    silent = classify_silence(pcm)
+    if silent is not None:
+        return silent
     try:
         model = load_model(resolve_model_path(model_path))
     except ModelNotFound as exc:

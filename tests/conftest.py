@@ -31,6 +31,9 @@ TEST_ENV = {
     "HOTLINE_RTP_END": "12999",
     "HOTLINE_WEB_PORT": "18890",
     "HOTLINE_REDIS_PREFIX": f"hotline-test:{RUN_ID}",
+    "HOTLINE_ACD_WRAPUP_S": "1",
+    "HOTLINE_ACD_CALLBACK_DEADLINE_S": "60",  # the five-minute promise, on a short clock
+    "HOTLINE_ACD_CALLBACK_BACKOFF_S": "2,4",
 }
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 

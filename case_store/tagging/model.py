@@ -1,12 +1,13 @@
 """A small naive Bayes topic model over jieba words: the tagger's second opinion.
 
-Trained at start-up from the packaged ``train.tsv`` plus the lexicon itself, so it
+Trained at start-up from the packaged ``train.yaml`` plus the lexicon itself, so it
 is offline, reproducible and explainable (each word's log-likelihood ratio is the
 evidence). It helps where a request uses words the lexicon lacks.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 import jieba
+import yaml
 
 _STOPWORDS = frozenset(
     "我 你 他 她 我们 你们 他们 的 了 在 是 有 就 都 也 还 又 一个 一下 这个 那个 "
@@ -28,6 +30,7 @@ def tokenizer() -> jieba.Tokenizer:
     """One jieba tokenizer per process, with the lexicon words added (initialised once)."""
     from case_store.tagging.lexicon import base_lexicon_data
 
+    jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
     tok.initialize()
     for table in base_lexicon_data().get("topics", {}).values():
@@ -51,27 +54,38 @@ class NaiveBayes:
     log_like: dict[str, dict[str, float]]
     log_unseen: dict[str, float]
 
+    def __post_init__(self) -> None:
+        # Per word, its gain over "unseen" for every label: scoring is then a few
+        # vector additions instead of a dictionary lookup per (word, label).
+        self._labels = list(self.log_prior)
+        vocab = {t for table in self.log_like.values() for t in table}
+        self._gain = {
+            t: tuple(self.log_like[k].get(t, self.log_unseen[k]) - self.log_unseen[k]
+                     for k in self._labels)
+            for t in vocab
+        }
+
     def scores(self, tokens: Iterable[str]) -> dict[str, float]:
         """Posterior probability per topic."""
-        toks = [t for t in tokens if any(t in table for table in self.log_like.values())]
-        logs = {}
-        for label, prior in self.log_prior.items():
-            like, unseen = self.log_like[label], self.log_unseen[label]
-            logs[label] = prior + sum(like.get(t, unseen) for t in toks)
-        top = max(logs.values())
-        exp = {k: math.exp(v - top) for k, v in logs.items()}
-        total = sum(exp.values())
-        return {k: v / total for k, v in exp.items()}
+        gains = [g for g in map(self._gain.get, tokens) if g is not None]
+        n = len(gains)
+        logs = [self.log_prior[k] + n * self.log_unseen[k] for k in self._labels]
+        for g in gains:
+            logs = [x + y for x, y in zip(logs, g, strict=True)]
+        top = max(logs)
+        exp = [math.exp(v - top) for v in logs]
+        total = sum(exp)
+        return {k: e / total for k, e in zip(self._labels, exp, strict=True)}
 
     def explain(self, tokens: Iterable[str], label: str, limit: int = 3) -> list[str]:
         """Words that most favour ``label`` over the average topic."""
-        like = self.log_like[label]
-        gains = []
+        i = self._labels.index(label)
+        ranked = []
         for t in set(tokens):
-            if t in like:
-                others = [tbl.get(t, self.log_unseen[k]) for k, tbl in self.log_like.items()]
-                gains.append((like[t] - sum(others) / len(others), t))
-        return [t for g, t in sorted(gains, reverse=True)[:limit] if g > 0]
+            g = self._gain.get(t)
+            if g is not None:
+                ranked.append((g[i] - sum(g) / len(g), t))
+        return [t for gain, t in sorted(ranked, reverse=True)[:limit] if gain > 0]
 
 
 def train(examples: Iterable[tuple[str, list[str]]]) -> NaiveBayes:
@@ -92,16 +106,19 @@ def train(examples: Iterable[tuple[str, list[str]]]) -> NaiveBayes:
     return NaiveBayes(log_prior, log_like, log_unseen)
 
 
+def train_rows() -> list[tuple[str, str, str]]:
+    """The packaged example requests as (kind, topic, text)."""
+    text = resources.files(__package__).joinpath("train.yaml").read_text(encoding="utf-8")
+    return [(str(k), str(t), str(x)) for k, t, x in yaml.safe_load(text)]
+
+
 def training_examples() -> list[tuple[str, list[str]]]:
     """Packaged example requests plus one pseudo-document per lexicon word."""
     from case_store.tagging.lexicon import base_lexicon_data
 
     out: list[tuple[str, list[str]]] = []
-    text = resources.files(__package__).joinpath("train.tsv").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        parts = line.split("\t")
-        if len(parts) == 3 and parts[0] != "kind":
-            out.append((parts[1], words(parts[2])))
+    for _kind, topic, text in train_rows():
+        out.append((topic, words(text)))
     for topic, table in base_lexicon_data().get("topics", {}).items():
         for weight, terms in table.items():
             if int(weight) >= 2:

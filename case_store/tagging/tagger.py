@@ -116,16 +116,20 @@ class Tagger:
     def _topic(self, s: _Signals, tokens: list[str]) -> tuple[str, float, list[str]]:
         scores = {c: s.topic.get(c, 0.0) for c in self._ordinary}
         nb_words: list[str] = []
-        if self.model is not None and tokens:
+        lex_ranked = sorted(scores.values(), reverse=True)
+        decided = lex_ranked[0] - lex_ranked[1] > NB_WEIGHT  # the model cannot change it
+        if self.model is not None and tokens and not decided:
             post = self.model.scores(tokens)
             for c in self._ordinary:
                 scores[c] += NB_WEIGHT * post.get(c, 0.0)
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-        (best, top), (_, second) = ranked[0], ranked[1]
+        best, top = ranked[0]
         evidence = list(s.topic_words.get(best, []))
-        if self.model is not None and tokens and s.topic.get(best, 0.0) < 3:
+        if self.model is not None and tokens and not decided and s.topic.get(best, 0.0) < 3:
             nb_words = [w for w in self.model.explain(tokens, best) if w not in evidence]
-        conf = _share(top, second) if s.topic.get(best, 0.0) > 0 else min(0.5, top / 3)
+        lexical = s.topic.get(best, 0.0)
+        rival = max((v for c, v in s.topic.items() if c != best and c in scores), default=0.0)
+        conf = _share(lexical, rival) if lexical > 0 else min(0.5, top / 3)
         return best, conf, evidence + nb_words
 
     def _kind(self, s: _Signals, default: str) -> tuple[str, float, list[str]]:

@@ -15,6 +15,7 @@ from hotline.service import HotlineService
 from hotline.softphones import SeatPhones
 from hotline.test_call import originate_action
 from ivr.incoming import Arrival
+from tests.support import isolated
 
 pytestmark = pytest.mark.integration
 
@@ -47,8 +48,8 @@ class ArrivalRecorder:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def service(cfg, sandbox, redis):
-    svc = HotlineService(cfg)
+async def service(cfg, sandbox, redis, tmp_path_factory):
+    svc = HotlineService(isolated(cfg, tmp_path_factory, "telephony"))
     await svc.start()
     await asyncio.wait_for(svc.ami.connected.wait(), 10)
     yield svc
@@ -118,15 +119,22 @@ async def test_caller_id_with_newline_quotes_and_200_chars_cannot_break_agi(
         assert result.returncode == 0, result.stderr
 
 
+REGISTERED = {"available", "ringing", "talking", "wrapup"}
+
+
+async def _until_registered(board, seat: str) -> dict:
+    for _ in range(100):
+        entry = await board.get(seat)
+        if entry and entry["state"] in REGISTERED:
+            return entry
+        await asyncio.sleep(0.1)
+    return await board.get(seat)
+
+
 async def test_ami_reconnects_after_asterisk_restart_and_reports_seats(cfg, service, test_env):
     async with SeatPhones(["8002"], env=test_env) as phones:
-        board = service.incoming.board
-        for _ in range(50):
-            entry = await board.get("8002")
-            if entry and entry["state"] == "available":
-                break
-            await asyncio.sleep(0.1)
-        assert (await board.get("8002"))["state"] == "available"
+        board = service.acd.board
+        assert (await _until_registered(board, "8002"))["state"] in REGISTERED
         logins = service.ami.logins
         cli = [sys.executable, "-m", "hotline.cli", "asterisk"]
         subprocess.run([*cli, "down"], env=test_env, check=True, timeout=60)
@@ -141,12 +149,8 @@ async def test_ami_reconnects_after_asterisk_restart_and_reports_seats(cfg, serv
         assert service.ami.logins == logins + 1
         assert service.ami.last_resync >= down_at
         await phones.register("8002")
-        for _ in range(50):
-            entry = await board.get("8002")
-            if entry and entry["state"] == "available":
-                break
-            await asyncio.sleep(0.1)
-        assert (await board.get("8002"))["state"] == "available"
+        assert (await _until_registered(board, "8002"))["state"] in REGISTERED
+        assert (await board.get("8003"))["state"] == "unavailable"  # never registered
         assert set((await board.all()).keys()) == set(cfg.seats)
 
 

@@ -1,0 +1,72 @@
+"""Seat control from the phone (feature codes), the agent desk and the supervisor.
+
+Login, logout, pause with a reason, resume and ending wrap-up early change the seat's
+facts on the shared board; `spy` lets a supervisor listen, whisper or barge through
+ChanSpy, originated over AMI to the supervisor's own phone.
+"""
+
+from __future__ import annotations
+
+import time
+
+from redis.asyncio import Redis
+
+from acd.line import WaitingLine
+from acd.seat_board import SeatBoard
+from acd.seat_state import SeatState
+
+SPY_OPTIONS = {"listen": "qE", "whisper": "qwE", "barge": "qBE"}
+
+
+class SeatControlError(ValueError):
+    """A request names an unknown seat or mode."""
+
+
+class SeatControl:
+    def __init__(self, redis: Redis, prefix: str, seats: list[str] | None = None) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.seats = seats
+        self.board = SeatBoard(redis, prefix, seats or [])
+        self.line = WaitingLine(redis, prefix)
+
+    def _check(self, seat: str) -> str:
+        if not seat.isdigit() or (self.seats is not None and seat not in self.seats):
+            raise SeatControlError(f"unknown seat {seat[:20]!r}")
+        return seat
+
+    async def login(self, seat: str) -> SeatState:
+        return await self.board.update(self._check(seat), logged_in="1", paused_reason="")
+
+    async def logout(self, seat: str) -> SeatState:
+        return await self.board.update(self._check(seat), logged_in="0")
+
+    async def pause(self, seat: str, reason: str) -> SeatState:
+        reason = " ".join(reason.split())[:40] or "break"
+        return await self.board.update(self._check(seat), paused_reason=reason)
+
+    async def resume(self, seat: str) -> SeatState:
+        return await self.board.update(self._check(seat), paused_reason="", missed="0")
+
+    async def wrapup_done(self, seat: str) -> SeatState:
+        now = time.time()
+        return await self.board.update(self._check(seat), wrapup_until=now, idle_since=now)
+
+    async def move_up(self, entry_id: str) -> bool:
+        return await self.line.move_up(entry_id)
+
+
+async def spy(ami_link, supervisor_seat: str, target_seat: str, mode: str) -> dict:
+    """Ring the supervisor's phone; when answered it listens to (or joins) the seat's call."""
+    if mode not in SPY_OPTIONS:
+        raise SeatControlError(f"spy mode must be one of {sorted(SPY_OPTIONS)}")
+    for seat in (supervisor_seat, target_seat):
+        if not seat.isdigit():
+            raise SeatControlError(f"unknown seat {seat[:20]!r}")
+    return await ami_link.originate({
+        "Channel": f"PJSIP/{supervisor_seat}",
+        "Application": "ChanSpy",
+        "Data": f"PJSIP/{target_seat},{SPY_OPTIONS[mode]}",
+        "CallerID": f'"{mode}" <{target_seat}>',
+        "Timeout": "20000",
+    })

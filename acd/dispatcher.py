@@ -1,0 +1,120 @@
+"""The dispatcher: matches waiting entries with free seats the moment either appears.
+
+Event-driven: every process subscribes to `<prefix>:acd-wake` (published when an entry
+joins the line or a seat turns available) and also ticks once a second, because
+wrap-up ends by the clock. Each pass plans on a fresh snapshot and claims pair by pair
+with the atomic claim script; a lost race just means planning again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from redis.asyncio import Redis
+
+from acd.line import Entry, WaitingLine
+from acd.policy import Policy, plan
+from acd.seat_board import SeatBoard
+
+log = logging.getLogger(__name__)
+
+Claimed = Callable[[Entry, str], Awaitable[None]]
+
+
+class Dispatcher:
+    def __init__(self, redis: Redis, line: WaitingLine, board: SeatBoard, policy: Policy,
+                 on_callback: Claimed, tick_s: float = 1.0) -> None:
+        self.redis = redis
+        self.line = line
+        self.board = board
+        self.policy = policy
+        self.on_callback = on_callback
+        self.tick_s = tick_s
+        self.claims = 0
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._spawned: set[asyncio.Task] = set()
+        self.on_tick: list[Callable[[], Awaitable[None]]] = []
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._loop())]
+
+    async def stop(self) -> None:
+        for task in self._tasks + list(self._spawned):
+            task.cancel()
+        await asyncio.gather(*self._tasks, *self._spawned, return_exceptions=True)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self.line.wake_channel)
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis restarting: the tick keeps dispatching
+                log.warning("dispatcher wake subscription lost (%s); retrying", exc)
+                await asyncio.sleep(1)
+
+    async def _loop(self) -> None:
+        last_tick = 0.0
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.tick_s)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                if time.monotonic() - last_tick >= self.tick_s:
+                    last_tick = time.monotonic()
+                    await self.board.refresh_all()
+                    for hook in self.on_tick:
+                        await hook()
+                while await self.run_once():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("dispatch pass failed; retrying on the next wake")
+                await asyncio.sleep(0.2)
+
+    async def run_once(self) -> int:
+        """One planning pass; returns how many claims succeeded."""
+        entries = await self.line.waiting(limit=100)
+        if not entries:
+            return 0
+        seats = await self.board.snapshot()
+        claimed = 0
+        for entry, facts in plan(entries, seats, time.time(), self.policy):
+            if not await self.line.claim(entry.id, self.board.key(facts.seat), facts.seat):
+                continue
+            claimed += 1
+            self.claims += 1
+            await self.board.refresh(facts.seat)
+            await self._pop(entry, facts.seat)
+            if entry.kind == "live":
+                await self.line.notify_offer(entry.id, facts.seat)
+            else:
+                task = asyncio.create_task(self.on_callback(entry, facts.seat))
+                self._spawned.add(task)
+                task.add_done_callback(self._spawned.discard)
+        return claimed
+
+    async def _pop(self, entry: Entry, seat: str) -> None:
+        """Screen pop for the agent desk, sent as the seat starts ringing."""
+        pop = {"seat": seat, "kind": entry.kind, "entry_id": entry.id,
+               "uniqueid": entry.uniqueid, "callback_id": entry.id if entry.kind == "callback"
+               else "", "caller": entry.caller, "caller_name": entry.caller_name,
+               "case_number": entry.case_number, "transcript": entry.transcript,
+               "tags": entry.tags, "origin": entry.origin, "arrived_at": entry.arrived_at}
+        await self.redis.publish(f"{self.line.prefix}:pop:{seat}",
+                                 json.dumps(pop, ensure_ascii=False))

@@ -1,0 +1,266 @@
+"""The ACD as the IVR and the web console use it: arrivals, seats, callbacks, statistics.
+
+One `Acd` per process; any number of processes share one Redis. The IVR calls
+`arrive`, `next_seat`, `seat_result`, `give_up` and `request_callback` while it holds the
+caller's channel; the dispatcher and callback runner do the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+from acd.callbacks import CallbackLedger, CallbackPolicy, CallbackRunner, Originate
+from acd.dispatcher import Dispatcher
+from acd.line import Entry, WaitingLine, new_entry_id
+from acd.policy import Policy
+from acd.seat_board import SeatBoard
+from acd.stats import Stats
+
+log = logging.getLogger(__name__)
+
+UrgentLookup = Callable[[str], Awaitable[bool]]
+
+
+class CallRecorder(Protocol):
+    """Writes the SQL call record (one row per call, updated as it goes)."""
+
+    async def __call__(self, uniqueid: str, **fields: object) -> None: ...
+
+
+@dataclass(frozen=True)
+class AcdSettings:
+    policy: Policy = Policy.LONGEST_IDLE
+    ring_window_s: int = 15
+    seat_ring_s: int = 8
+    wrapup_s: int = 15
+    pause_after_missed: int = 3
+    callback_deadline_s: int = 300
+    callback_retries: int = 3
+    callback_backoff_s: tuple[int, ...] = (30, 60, 120)
+
+    @classmethod
+    def from_config(cls, cfg) -> AcdSettings:
+        backoff = tuple(int(x) for x in str(cfg.acd_callback_backoff_s).split(",") if x.strip())
+        return cls(Policy(cfg.acd_policy), cfg.acd_ring_window_s, cfg.acd_seat_ring_s,
+                   cfg.acd_wrapup_s, cfg.acd_pause_after_missed, cfg.acd_callback_deadline_s,
+                   cfg.acd_callback_retries, backoff)
+
+
+class Acd:
+    def __init__(self, redis: Redis, prefix: str, seats: list[str], settings: AcdSettings,
+                 originate: Originate, ledger: CallbackLedger, record_call: CallRecorder,
+                 urgent_lookup: UrgentLookup | None = None,
+                 fallback_spool: Path | None = None) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.settings = settings
+        self.line = WaitingLine(redis, prefix)
+        self.board = SeatBoard(redis, prefix, seats)
+        self.stats = Stats(redis, prefix)
+        self.ledger = ledger
+        self.record_call = record_call
+        self.urgent_lookup = urgent_lookup
+        self.fallback_spool = fallback_spool
+        self.callbacks = CallbackRunner(
+            originate, self.line, self.board, self.stats, ledger,
+            CallbackPolicy(settings.seat_ring_s, settings.wrapup_s, settings.callback_retries,
+                           settings.callback_backoff_s, settings.pause_after_missed))
+        self.dispatcher = Dispatcher(redis, self.line, self.board, settings.policy,
+                                     self.callbacks.place)
+        self.dispatcher.on_tick.append(self._tick)
+        self.epoch_key = f"{prefix}:epoch"
+        self._publish_due = 0.0
+
+    # ---- lifecycle ----
+    async def start(self) -> None:
+        await self.recover()
+        await self.dispatcher.start()
+
+    async def stop(self) -> None:
+        await self.dispatcher.stop()
+
+    async def recover(self) -> int:
+        """Re-add callbacks SQL still owes; the line is a cache of that promise."""
+        restored = 0
+        for entry in await self.ledger.pending():
+            state = await self.line.state(entry.id)
+            if state in ("waiting", "offered"):
+                continue
+            await self.line.add(entry)
+            await self.stats.callback_open(entry.id, entry.due_at)
+            restored += 1
+        await self.redis.set(self.epoch_key, str(time.time()))
+        if restored:
+            log.info("recovered %d pending callbacks from the SQL record", restored)
+        return restored
+
+    async def _tick(self) -> None:
+        if not await self.redis.exists(self.epoch_key):  # Redis restarted empty
+            log.warning("Redis lost its state; restoring callbacks from SQL")
+            await self.recover()
+        await self._collect_fallback_requests()
+        if time.time() >= self._publish_due:
+            await self.publish_stats()
+
+    async def publish_stats(self) -> dict:
+        self._publish_due = time.time() + 1.0
+        snapshot = await self.stats.snapshot(await self.board.all(), await self.line.waiting())
+        await self.stats.publish(snapshot)
+        return snapshot
+
+    # ---- live calls (called by the IVR) ----
+    async def arrive(self, uniqueid: str, caller: str, caller_name: str, origin: str,
+                     arrived_at: float) -> Entry:
+        """A caller reached the IVR: decide priority, cancel an owed callback, join the line."""
+        priority = 0 if origin == "terminal" else 2
+        earlier = await self._cancel_callbacks_of(caller)
+        if earlier is not None:  # the citizen called again: keep the first arrival
+            arrived_at = min(arrived_at, earlier.arrived_at)
+            priority = min(priority, earlier.priority)
+        if priority == 2 and caller and self.urgent_lookup and await self.urgent_lookup(caller):
+            priority = 1
+        preferred = await self.redis.get(f"{self.prefix}:last-seat:{caller}") if caller else None
+        entry = Entry(id=new_entry_id("live"), kind="live", caller=caller,
+                      caller_name=caller_name, arrived_at=arrived_at, priority=priority,
+                      origin=origin, uniqueid=uniqueid, preferred_seat=preferred or "")
+        await self.stats.count(offered=1)
+        if priority == 0:
+            await self.stats.elderly(uniqueid, True)
+        await self.record_call(uniqueid, caller=caller, caller_name=caller_name,
+                               origin=origin, arrived_at=arrived_at)
+        await self.line.add(entry)
+        self.dispatcher.kick()
+        return entry
+
+    async def next_seat(self, entry: Entry, deadline: float) -> str | None:
+        """Wait (the caller hears ringback) until a seat is offered or the deadline passes."""
+        return await self.line.wait_offer(entry.id, deadline - time.time())
+
+    async def seat_result(self, entry: Entry, seat: str, dial_status: str, rang_ms: int,
+                          answered_at: float | None, ended_at: float) -> bool:
+        """After ringing a seat: True if the call was answered (and is now over)."""
+        if dial_status == "ANSWER" and answered_at is not None:
+            waited = answered_at - entry.arrived_at
+            in_window = waited <= self.settings.ring_window_s
+            await self.board.release(seat, entry.id, answered=True,
+                                     wrapup_s=self.settings.wrapup_s)
+            await self.line.finish(entry.id)
+            await self.redis.set(f"{self.prefix}:last-seat:{entry.caller}", seat, ex=30 * 86400)
+            await self.stats.count(**{
+                "answered_in_window" if in_window else "answered_late": 1,
+                "answered_total": 1, "wait_ms_total": waited * 1000, "handled": 1,
+                "handle_ms_total": (ended_at - answered_at + self.settings.wrapup_s) * 1000})
+            await self._end_elderly(entry)
+            await self.record_call(entry.uniqueid, seat=seat, rang_ms=rang_ms,
+                                   answered_at=answered_at, ended_at=ended_at,
+                                   waited_ms=int(waited * 1000),
+                                   outcome="answered_in_window" if in_window
+                                   else "answered_late")
+            return True
+        missed = dial_status in ("NOANSWER", "BUSY", "CHANUNAVAIL", "CONGESTION")
+        await self.board.release(seat, entry.id, missed=missed,
+                                 pause_after_missed=self.settings.pause_after_missed)
+        if dial_status != "CANCEL":
+            current = await self.line.get(entry.id) or entry
+            tried = ",".join(sorted(current.tried_seats | {seat}))
+            await self.line.requeue(replace(current, tried=tried))
+        return False
+
+    async def give_up(self, entry: Entry, reason: str) -> None:
+        """The caller leaves the line: window over (IVR takes it) or hung up (abandoned)."""
+        offered_seat = await self.line.withdraw(entry.id)
+        if offered_seat:
+            await self.board.release(offered_seat, entry.id)
+        if reason == "abandoned":
+            await self.stats.count(abandoned_waiting=1)
+            await self._end_elderly(entry)
+            await self.record_call(entry.uniqueid, outcome="abandoned_waiting",
+                                   ended_at=time.time())
+
+    async def abandoned_in_ivr(self, entry: Entry) -> None:
+        await self.stats.count(abandoned_ivr=1)
+        await self._end_elderly(entry)
+        await self.record_call(entry.uniqueid, outcome="abandoned_ivr", ended_at=time.time())
+
+    async def request_callback(self, entry: Entry, number: str, recording: str = "",
+                               transcript: str = "", tags: dict | None = None,
+                               case_number: str = "") -> Entry:
+        """Owe the caller a callback, deadline counted from their original arrival."""
+        callback = replace(entry, id=new_entry_id("callback"), kind="callback",
+                           callback_number=number, uniqueid=entry.uniqueid,
+                           due_at=entry.arrived_at + self.settings.callback_deadline_s,
+                           attempts=0, not_before=0.0, transcript=transcript,
+                           tags=tags or {}, case_number=case_number)
+        await self.ledger.save(callback, recording)
+        await self.stats.callback_open(callback.id, callback.due_at)
+        await self.stats.count(callbacks_requested=1)
+        await self._end_elderly(entry)
+        await self.record_call(entry.uniqueid, outcome="callback_requested",
+                               callback_id=callback.id, ended_at=time.time())
+        await self.line.add(callback)
+        self.dispatcher.kick()
+        return callback
+
+    async def annotate_callback(self, callback_id: str, **fields: object) -> None:
+        """Transcript, tags or case number arrive after the caller hung up."""
+        data = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else str(v)
+                for k, v in fields.items()}
+        await self.redis.hset(self.line.entry_key(callback_id), mapping=data)
+        sql_fields = {k: v for k, v in fields.items() if k in ("transcript", "case_number")}
+        if sql_fields:
+            await self.ledger.update(callback_id, **sql_fields)
+
+    async def _end_elderly(self, entry: Entry) -> None:
+        if entry.priority == 0:
+            await self.stats.elderly(entry.uniqueid, False)
+
+    async def _cancel_callbacks_of(self, caller: str) -> Entry | None:
+        if not caller:
+            return None
+        first = None
+        for entry in await self.line.waiting(limit=500):
+            if entry.kind == "callback" and caller in (entry.caller, entry.callback_number):
+                if await self.line.withdraw(entry.id) == "":
+                    await self.line.finish(entry.id, "cancelled")
+                    await self.stats.callback_closed(entry.id)
+                    await self.ledger.update(entry.id, status="cancelled",
+                                             outcome="cancelled_called_again",
+                                             done_at=time.time())
+                    first = entry if first is None or entry.arrived_at < first.arrived_at \
+                        else first
+        return first
+
+    async def _collect_fallback_requests(self) -> None:
+        """Requests the pyst2 safety net left while the FastAGI service was down."""
+        if self.fallback_spool is None or not self.fallback_spool.is_dir():
+            return
+        for path in sorted(self.fallback_spool.glob("*.json")):
+            claimed = path.with_suffix(".taken")
+            try:
+                path.rename(claimed)  # one process takes each file
+            except OSError:
+                continue
+            try:
+                data = json.loads(claimed.read_text(encoding="utf-8"))
+                number = "".join(ch for ch in str(data.get("caller", "")) if ch.isdigit())[:32]
+                entry = Entry(id=new_entry_id("live"), kind="live", caller=number,
+                              arrived_at=float(data.get("arrived_at") or time.time()),
+                              priority=0 if data.get("origin") == "terminal" else 2,
+                              origin=str(data.get("origin", "trunk")),
+                              uniqueid=str(data.get("uniqueid", "")))
+                if number:
+                    await self.stats.count(offered=1)
+                    await self.request_callback(entry, number,
+                                                recording=str(data.get("recording", "")))
+                claimed.rename(claimed.with_suffix(".done"))
+            except (ValueError, OSError) as exc:
+                log.error("fallback request %s unreadable: %s", path.name, exc)
+                claimed.rename(claimed.with_suffix(".bad"))

@@ -1,0 +1,223 @@
+"""The waiting line in Redis: live callers and callbacks, in one order, claimed atomically.
+
+`<prefix>:line` is a sorted set of entry ids scored by rank (see `rank`); each entry's
+facts live in `<prefix>:entry:<id>`. A dispatcher claims (entry, seat) with one Lua
+script that checks both sides and changes both, so with any number of ACD processes
+no seat gets two calls and no call gets two seats. The waiting caller's session learns
+its seat from `<prefix>:offer:<id>` (a list it blocks on), wherever it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+
+from redis.asyncio import Redis
+
+ELDERLY_BOOST_S = 1e9  # strict: an elderly terminal never waits behind anyone
+URGENT_BOOST_S = 120.0  # repeat caller with an open urgent case: two minutes ahead
+PRIORITY_BOOST = {0: ELDERLY_BOOST_S, 1: URGENT_BOOST_S, 2: 0.0}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One caller waiting for a seat: a live call, or a callback owed to a citizen."""
+
+    id: str
+    kind: str  # "live" | "callback"
+    caller: str
+    arrived_at: float  # original arrival: a callback keeps the caller's
+    priority: int = 2  # 0 elderly terminal, 1 repeat caller with urgent open case, 2 normal
+    origin: str = "trunk"
+    caller_name: str = ""
+    uniqueid: str = ""
+    due_at: float = 0.0  # callbacks: the 5-minute promise
+    not_before: float = 0.0  # callbacks: retry backoff
+    attempts: int = 0
+    topic: str = ""
+    preferred_seat: str = ""
+    case_number: str = ""
+    callback_number: str = ""
+    transcript: str = ""
+    tried: str = ""  # seats that rang for this caller and did not answer, comma-separated
+    tags: dict = field(default_factory=dict)
+
+    @property
+    def tried_seats(self) -> frozenset[str]:
+        return frozenset(s for s in self.tried.split(",") if s)
+
+    def to_hash(self) -> dict[str, str]:
+        data = asdict(self)
+        data["tags"] = json.dumps(self.tags, ensure_ascii=False)
+        return {k: str(v) for k, v in data.items()}
+
+    @classmethod
+    def from_hash(cls, raw: dict[str, str]) -> Entry:
+        kinds = {f: t for f, t in cls.__annotations__.items()}
+        values: dict = {}
+        for name, kind in kinds.items():
+            if name not in raw:
+                continue
+            value = raw[name]
+            if kind == "float":
+                values[name] = float(value or 0)
+            elif kind == "int":
+                values[name] = int(float(value or 0))
+            elif kind == "dict":
+                values[name] = json.loads(value or "{}")
+            else:
+                values[name] = value
+        return cls(**values)
+
+
+def new_entry_id(kind: str) -> str:
+    return f"{kind[:2]}-{uuid.uuid4().hex[:16]}"
+
+
+def rank(entry: Entry) -> float:
+    """Lower goes first: arrival time, pulled forward by priority (aging keeps order fair)."""
+    return entry.arrived_at - PRIORITY_BOOST.get(entry.priority, 0.0)
+
+
+# KEYS: seat hash, entry hash, line zset. ARGV: entry id, seat, now
+_CLAIM = """
+if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
+if redis.call('HGET', KEYS[2], 'state') ~= 'waiting' then return 0 end
+local s = redis.call('HMGET', KEYS[1], 'logged_in', 'paused_reason', 'reserved_for',
+                     'device_state', 'wrapup_until')
+if s[1] == '0' then return 0 end
+if s[2] and s[2] ~= '' then return 0 end
+if s[3] and s[3] ~= '' then return 0 end
+if s[4] ~= 'NOT_INUSE' then return 0 end
+if tonumber(s[5] or '0') > tonumber(ARGV[3]) then return 0 end
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[2], 'state', 'offered', 'seat', ARGV[2], 'offered_at', ARGV[3])
+redis.call('HSET', KEYS[1], 'reserved_for', ARGV[1], 'last_assigned', ARGV[3])
+return 1
+"""
+
+# KEYS: entry hash, line zset. ARGV: entry id. Returns "" (withdrawn) or the seat offered.
+_WITHDRAW = """
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'state', 'withdrawn')
+  return ''
+end
+local state = redis.call('HGET', KEYS[1], 'state')
+redis.call('HSET', KEYS[1], 'state', 'withdrawn')
+if state == 'offered' then return redis.call('HGET', KEYS[1], 'seat') end
+return ''
+"""
+
+# KEYS: entry hash, line zset. ARGV: entry id, score, not_before, attempts, tried
+_REQUEUE = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'offered' and state ~= 'waiting' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'waiting', 'seat', '', 'not_before', ARGV[3],
+           'attempts', ARGV[4], 'tried', ARGV[5])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return 1
+"""
+
+
+class WaitingLine:
+    """Entries in rank order, with atomic claim, requeue and withdraw."""
+
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.line_key = f"{prefix}:line"
+        self.wake_channel = f"{prefix}:acd-wake"
+        self._claim = redis.register_script(_CLAIM)
+        self._withdraw = redis.register_script(_WITHDRAW)
+        self._requeue = redis.register_script(_REQUEUE)
+
+    def entry_key(self, entry_id: str) -> str:
+        return f"{self.prefix}:entry:{entry_id}"
+
+    def offer_key(self, entry_id: str) -> str:
+        return f"{self.prefix}:offer:{entry_id}"
+
+    async def add(self, entry: Entry) -> None:
+        """Put an entry in line (idempotent by id) and wake the dispatchers."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.entry_key(entry.id), mapping={**entry.to_hash(), "state": "waiting"})
+            pipe.expire(self.entry_key(entry.id), 86400)
+            pipe.zadd(self.line_key, {entry.id: rank(entry)})
+            await pipe.execute()
+        await self.redis.publish(self.wake_channel, entry.id)
+
+    async def get(self, entry_id: str) -> Entry | None:
+        raw = await self.redis.hgetall(self.entry_key(entry_id))
+        return Entry.from_hash(raw) if raw else None
+
+    async def state(self, entry_id: str) -> str:
+        return await self.redis.hget(self.entry_key(entry_id), "state") or ""
+
+    async def waiting(self, limit: int = 200) -> list[Entry]:
+        """The head of the line, in rank order."""
+        ids = await self.redis.zrange(self.line_key, 0, limit - 1)
+        if not ids:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for entry_id in ids:
+                pipe.hgetall(self.entry_key(entry_id))
+            rows = await pipe.execute()
+        return [Entry.from_hash(raw) for raw in rows if raw]
+
+    async def size(self) -> int:
+        return await self.redis.zcard(self.line_key)
+
+    async def claim(self, entry_id: str, seat_key: str, seat: str) -> bool:
+        result = await self._claim(
+            keys=[seat_key, self.entry_key(entry_id), self.line_key],
+            args=[entry_id, seat, time.time()])
+        return result == 1
+
+    async def notify_offer(self, entry_id: str, seat: str) -> None:
+        """Tell the waiting session (in any process) which seat to ring."""
+        key = self.offer_key(entry_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, seat)
+            pipe.expire(key, 600)
+            await pipe.execute()
+
+    async def wait_offer(self, entry_id: str, timeout: float) -> str | None:
+        """Block until a seat is offered to this entry or the timeout passes."""
+        if timeout <= 0:
+            return None
+        reply = await self.redis.blpop([self.offer_key(entry_id)], timeout=timeout)
+        return reply[1] if reply else None
+
+    async def requeue(self, entry: Entry, not_before: float = 0.0,
+                      attempts: int | None = None) -> bool:
+        """Back in line with its original rank (a missed seat does not cost the caller)."""
+        result = await self._requeue(
+            keys=[self.entry_key(entry.id), self.line_key],
+            args=[entry.id, rank(entry), not_before,
+                  entry.attempts if attempts is None else attempts, entry.tried])
+        await self.redis.publish(self.wake_channel, entry.id)
+        return result == 1
+
+    async def withdraw(self, entry_id: str) -> str:
+        """Take an entry out; returns the seat it was offered to meanwhile, or ''."""
+        return await self._withdraw(keys=[self.entry_key(entry_id), self.line_key],
+                                    args=[entry_id]) or ""
+
+    async def finish(self, entry_id: str, state: str = "done") -> None:
+        await self.redis.hset(self.entry_key(entry_id), "state", state)
+
+    async def move_up(self, entry_id: str) -> bool:
+        """Supervisor action: put an entry at the head of its priority class."""
+        entry = await self.get(entry_id)
+        head = await self.redis.zrange(self.line_key, 0, 0, withscores=True)
+        if entry is None or not head or await self.state(entry_id) != "waiting":
+            return False
+        await self.redis.zadd(self.line_key, {entry_id: head[0][1] - 1.0})
+        await self.redis.publish(self.wake_channel, entry_id)
+        return True
+
+
+def with_attempt(entry: Entry, not_before: float) -> Entry:
+    return replace(entry, attempts=entry.attempts + 1, not_before=not_before)

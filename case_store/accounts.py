@@ -1,0 +1,216 @@
+"""Web console accounts and API keys, kept in the case store's SQL database.
+
+Passwords are hashed with scrypt (stdlib) and a per-user salt; API keys are random
+tokens of which only a SHA-256 digest is stored (they carry 256 bits of entropy, so a
+slow hash adds nothing), so a copy of the database never yields a usable credential.
+All methods are synchronous, like ``CaseStore``; aiohttp handlers use ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Boolean, Engine, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from case_store.db import make_engine
+from case_store.errors import CaseStoreError
+from case_store.models import Base, Company, Department
+
+ROLES = ("agent", "supervisor", "department", "company", "admin")
+SCOPES = ("open311", "sms", "wechat", "metrics")
+_NAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+MIN_PASSWORD = 10
+_KEY_PREFIX = "hk_"
+
+
+class AccountError(CaseStoreError):
+    """An account or key request that cannot be honoured; the message says why."""
+
+
+class WebUser(Base):
+    """A person who logs in to the web console, with one role and what it is tied to."""
+
+    __tablename__ = "web_users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    seat: Mapped[str | None] = mapped_column(String(16))
+    dept_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    company_code: Mapped[str | None] = mapped_column(ForeignKey("companies.code"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class ApiKey(Base):
+    """A machine credential (Open311 writer, SMS/WeChat gateway, metrics scraper)."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+@dataclass(frozen=True)
+class UserView:
+    """What the web layer may know about a user (never the hash)."""
+
+    id: int
+    name: str
+    role: str
+    seat: str | None = None
+    dept: str | None = None
+    company: str | None = None
+
+    @classmethod
+    def of(cls, row: WebUser) -> UserView:
+        return cls(row.id, row.name, row.role, row.seat, row.dept_code, row.company_code)
+
+
+@dataclass(frozen=True)
+class KeyView:
+    id: int
+    label: str
+    scope: str
+
+
+def hash_password(password: str) -> str:
+    """scrypt with a fresh salt, in a self-describing string so parameters can grow later."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    """Constant-time comparison against a stored scrypt string; malformed strings fail."""
+    try:
+        algo, n, r, p, salt, digest = stored.split("$")
+        if algo != "scrypt":
+            return False
+        got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r),
+                             p=int(p), dklen=len(digest) // 2)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got.hex(), digest)
+
+
+def _key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+_DUMMY_HASH = hash_password(secrets.token_hex(8))
+
+
+class AccountStore:
+    """Users and API keys on the case store's database (migration 0003 adds the tables)."""
+
+    def __init__(self, url: str | Engine) -> None:
+        self.engine = make_engine(url) if isinstance(url, str) else url
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def add_user(self, name: str, role: str, password: str, *, seat: str | None = None,
+                 dept: str | None = None, company: str | None = None) -> UserView:
+        """Create a user; the role decides which tie (seat, department, company) is required."""
+        if not _NAME.match(name or ""):
+            raise AccountError("user names are 2-64 letters, digits or . _ @ -")
+        if role not in ROLES:
+            raise AccountError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"passwords need at least {MIN_PASSWORD} characters")
+        needs = {"agent": ("seat", seat), "department": ("dept", dept),
+                 "company": ("company", company)}.get(role)
+        if needs and not needs[1]:
+            raise AccountError(f"a {role} account needs --{needs[0]}")
+        with self._tx() as s:
+            if s.scalar(select(WebUser).where(WebUser.name == name)) is not None:
+                raise AccountError(f"user {name!r} already exists")
+            if dept and s.get(Department, dept) is None:
+                raise AccountError(f"unknown department {dept!r}")
+            if company and s.get(Company, company) is None:
+                raise AccountError(f"unknown company {company!r}")
+            row = WebUser(name=name, role=role,
+                          seat=seat if role in ("agent", "supervisor") else None,
+                          dept_code=dept if role == "department" else None,
+                          company_code=company if role == "company" else None,
+                          password_hash=hash_password(password), disabled=False,
+                          created_at=datetime.now(UTC))
+            s.add(row)
+            s.flush()
+            return UserView.of(row)
+
+    def authenticate(self, name: str, password: str) -> UserView | None:
+        """The user if name and password match an enabled account; same cost either way."""
+        with self._tx() as s:
+            row = s.scalar(select(WebUser).where(WebUser.name == name))
+        if row is None or row.disabled:
+            check_password(password, _DUMMY_HASH)  # no timing hint about which names exist
+            return None
+        return UserView.of(row) if check_password(password, row.password_hash) else None
+
+    def get_user(self, user_id: int) -> UserView | None:
+        with self._tx() as s:
+            row = s.get(WebUser, user_id)
+            return None if row is None or row.disabled else UserView.of(row)
+
+    def set_password(self, name: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"passwords need at least {MIN_PASSWORD} characters")
+        with self._tx() as s:
+            row = s.scalar(select(WebUser).where(WebUser.name == name))
+            if row is None:
+                raise AccountError(f"no user {name!r}")
+            row.password_hash = hash_password(password)
+
+    def disable(self, name: str) -> None:
+        with self._tx() as s:
+            row = s.scalar(select(WebUser).where(WebUser.name == name))
+            if row is None:
+                raise AccountError(f"no user {name!r}")
+            row.disabled = True
+
+    def list_users(self) -> list[UserView]:
+        with self._tx() as s:
+            return [UserView.of(r) for r in s.scalars(select(WebUser).order_by(WebUser.name))]
+
+    def add_api_key(self, label: str, scope: str) -> str:
+        """Create a key and return it once; only its digest is kept."""
+        if scope not in SCOPES:
+            raise AccountError(f"unknown scope {scope!r}; scopes: {', '.join(SCOPES)}")
+        key = _KEY_PREFIX + secrets.token_urlsafe(32)
+        with self._tx() as s:
+            s.add(ApiKey(digest=_key_digest(key), label=label[:100], scope=scope,
+                         created_at=datetime.now(UTC), revoked_at=None))
+        return key
+
+    def check_api_key(self, key: str, scope: str) -> KeyView | None:
+        """The key's record if it exists, is not revoked and has the scope asked for."""
+        if not key or not key.startswith(_KEY_PREFIX) or len(key) > 200:
+            return None
+        with self._tx() as s:
+            row = s.scalar(select(ApiKey).where(ApiKey.digest == _key_digest(key)))
+        if row is None or row.revoked_at is not None or row.scope != scope:
+            return None
+        return KeyView(row.id, row.label, row.scope)
+
+    def revoke_api_key(self, key_id: int) -> None:
+        with self._tx() as s:
+            row = s.get(ApiKey, key_id)
+            if row is None:
+                raise AccountError(f"no API key {key_id}")
+            row.revoked_at = datetime.now(UTC)

@@ -1,0 +1,70 @@
+"""Who may see and do what to a case: pure rules over a session and a case snapshot.
+
+A department sees the cases it owns or co-handles; a company sees only the orders
+dispatched to it, and sees the citizen's full number only while it serves the order;
+agents, supervisors and admins see every case. Actions follow the case's status.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from case_store.views import CaseView
+
+STAFF = ("agent", "supervisor", "admin")
+NEAR = timedelta(hours=24)
+NEAR_CONTACT = timedelta(minutes=3)
+
+
+def can_view(session: dict[str, Any], case: CaseView) -> bool:
+    role = session.get("role")
+    if role in STAFF:
+        return True
+    if role == "department":
+        dept = session.get("dept")
+        return bool(dept) and (case.owner == dept or dept in case.cohandlers)
+    if role == "company":
+        return case.owner_type == "company" and bool(session.get("company")) \
+            and case.owner == session.get("company")
+    return False
+
+
+def shows_phone(session: dict[str, Any], case: CaseView) -> bool:
+    """Companies get the number only for an open order they serve; others always."""
+    if session.get("role") != "company":
+        return True
+    return can_view(session, case) and case.status in ("assigned", "accepted", "in_progress")
+
+
+def actions(session: dict[str, Any], case: CaseView) -> list[str]:
+    """Buttons this user may press on this case now."""
+    role = session.get("role")
+    status = case.status
+    if role == "department" and case.owner == session.get("dept") \
+            and case.owner_type == "department":
+        return {"assigned": ["accept"], "accepted": ["start", "reply", "extension"],
+                "in_progress": ["reply", "extension"]}.get(status, [])
+    if role == "company" and can_view(session, case):
+        return {"assigned": ["confirm_contact"], "accepted": ["complete"],
+                "in_progress": ["complete"]}.get(status, [])
+    if role in ("supervisor", "admin") and status in ("accepted", "in_progress"):
+        return ["approve_extension"]
+    return []
+
+
+def urgency(case: CaseView, now: datetime) -> str:
+    """'overdue', 'near' or '' — the colour of a row in a portal."""
+    if case.status not in ("assigned", "accepted", "in_progress"):
+        return ""
+    if case.owner_type == "company" and case.status == "assigned" and case.contact_due_at:
+        due, near = case.contact_due_at, NEAR_CONTACT
+    else:
+        due, near = case.due_at, NEAR
+    if due is None:
+        return ""
+    if now > due:
+        return "overdue"
+    if due - now <= near:
+        return "near"
+    return ""

@@ -1,0 +1,108 @@
+"""Build the aiohttp application: context, middlewares, routes of every console part.
+
+``create_app(health)`` alone still gives the public status page and /healthz (what the
+telephony tests and a bare `hotline run` need); with a case store and Redis it adds
+accounts, portals, Open311, intake, the wallboard, the agent desk and /metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from hotline.web import auth, csrf, status
+from hotline.web.context import CTX, HealthSource, WebContext
+from hotline.web.html import h
+from hotline.web.i18n import Words, lang_of
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("static")
+MAX_BODY = 256 * 1024
+WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet)
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+def _machine(request: web.Request) -> bool:
+    """API and webhook paths answer errors in JSON; pages answer in HTML."""
+    return request.path.startswith(("/open311/", "/hooks/", "/api/", "/metrics")) or \
+        "text/html" not in request.headers.get("Accept", "")
+
+
+def _error_response(request: web.Request, status_code: int, message: str) -> web.Response:
+    if _machine(request):
+        return web.json_response({"error": message, "status": status_code}, status=status_code)
+    from hotline.web.templates import page
+
+    w = Words(lang_of(request))
+    title = {403: w.forbidden, 404: w.not_found}.get(status_code, str(status_code))
+    body = h('<h1>{}</h1><p class="error" role="alert">{}</p>', title, message)
+    return page(request, title, body, status=status_code)
+
+
+@web.middleware
+async def errors_and_headers(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
+    """Uniform error bodies (never a stack trace) and security headers on every answer."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        message = exc.text or exc.reason
+        if message.startswith(f"{exc.status}: "):
+            message = message.split(": ", 1)[1]
+        response = _error_response(request, exc.status, message)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        response = _error_response(request, 500, "internal error; it has been logged")
+    ctx_obj = request.app[CTX]
+    ctx_obj.count(f"http_{response.status // 100}xx")
+    if not response.prepared:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+async def _close_websockets(app: web.Application) -> None:
+    for ws in list(app[WEBSOCKETS]):
+        await ws.close(code=1001, message=b"server shutting down")
+
+
+def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
+               cfg: Any = None, ami: Any = None, accounts: Any = None) -> web.Application:
+    """The console; parts that need the store or Redis appear only when given them."""
+    context = WebContext(health=health, store=store, redis=redis, ami=ami)
+    if cfg is not None:
+        context.prefix = cfg.key_prefix
+        context.seats = list(cfg.seats)
+    if store is not None and accounts is None:
+        from case_store.accounts import AccountStore
+
+        accounts = AccountStore(store.engine)
+    context.accounts = accounts
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[
+        errors_and_headers, auth.session_middleware, csrf.cookie_middleware])
+    app[CTX] = context
+    app[WEBSOCKETS] = weakref.WeakSet()
+    app.on_shutdown.append(_close_websockets)
+    status.add_routes(app)
+    app.router.add_static("/static", STATIC)
+    from hotline.web import metrics
+
+    metrics.add_routes(app)
+    if store is not None and redis is not None:
+        from hotline.web import desk, intake, open311, portals, wallboard
+
+        auth.add_routes(app)
+        portals.add_routes(app)
+        open311.add_routes(app)
+        intake.add_routes(app)
+        wallboard.add_routes(app)
+        desk.add_routes(app)
+    return app

@@ -1,0 +1,44 @@
+"""What every handler may reach: the stores, Redis, the AMI link, the health probe.
+
+One object on ``app[CTX]`` instead of module globals, so tests can build an app on
+their own database and Redis prefix next to a running hotline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+HealthSource = Callable[[], Awaitable[dict]]
+
+
+@dataclass
+class WebContext:
+    health: HealthSource
+    store: Any = None  # case_store.CaseStore
+    accounts: Any = None  # case_store.accounts.AccountStore
+    redis: Any = None  # redis.asyncio.Redis (decode_responses=True)
+    prefix: str = "hotline:main"
+    ami: Any = None  # acd.ami_link.AmiLink, for ChanSpy
+    seats: list[str] = field(default_factory=list)
+    secure_cookies: bool = False
+    counters: dict[str, int] = field(default_factory=dict)  # for /metrics
+
+    def key(self, *parts: str) -> str:
+        """A Redis key or channel of this instance."""
+        return ":".join((self.prefix, *parts))
+
+    def count(self, name: str, by: int = 1) -> None:
+        self.counters[name] = self.counters.get(name, 0) + by
+
+
+CTX = web.AppKey("ctx", WebContext)
+SESSION = web.RequestKey("session", dict)  # the logged-in user's session, when there is one
+NEW_CSRF = web.RequestKey("new_csrf_cookie", str)
+
+
+def ctx(request: web.Request) -> WebContext:
+    return request.app[CTX]

@@ -1,0 +1,168 @@
+"""Words of the console in Chinese (default) and English; the `hl_lang` cookie chooses."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+LANGS = ("zh", "en")
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "app": ("8890 热线", "8890 Hotline"),
+    "login": ("登录", "Log in"),
+    "logout": ("退出", "Log out"),
+    "username": ("用户名", "User name"),
+    "password": ("密码", "Password"),
+    "login_failed": ("用户名或密码错误", "Wrong user name or password"),
+    "login_throttled": ("登录失败次数过多，请稍后再试", "Too many failed logins; try later"),
+    "wallboard": ("监控大屏", "Wallboard"),
+    "desk": ("座席工作台", "Agent desk"),
+    "dept_portal": ("部门工单", "Department cases"),
+    "company_portal": ("企业工单", "Company orders"),
+    "report": ("在线反映", "Report online"),
+    "status": ("系统状态", "System status"),
+    "waiting": ("排队中", "Waiting"),
+    "longest_wait": ("最长等待", "Longest wait"),
+    "service_level": ("服务水平", "Service level"),
+    "three_rings_today": ("今日三声内接听", "Answered in 3 rings today"),
+    "three_rings_hour": ("本小时三声内接听", "Answered in 3 rings this hour"),
+    "asa": ("平均应答", "ASA"),
+    "aht": ("平均处理", "AHT"),
+    "abandoned": ("放弃", "Abandoned"),
+    "offered": ("呼入", "Offered"),
+    "callbacks": ("回拨", "Callbacks"),
+    "cb_pending": ("待回拨", "pending"),
+    "cb_due": ("一分钟内到期", "due in 1 min"),
+    "cb_overdue": ("已超时", "overdue"),
+    "elderly": ("老人来电通话中", "Elderly calls in progress"),
+    "seats": ("座席", "Seats"),
+    "seat": ("座席", "Seat"),
+    "state": ("状态", "State"),
+    "since": ("持续", "For"),
+    "name": ("姓名", "Name"),
+    "calls": ("接听数", "Calls"),
+    "actions": ("操作", "Actions"),
+    "pause": ("示忙", "Pause"),
+    "resume": ("示闲", "Resume"),
+    "listen": ("监听", "Listen"),
+    "whisper": ("耳语", "Whisper"),
+    "barge": ("强插", "Barge"),
+    "move_up": ("提前", "Move up"),
+    "erlang": ("Erlang C 估算", "Erlang C estimate"),
+    "agents_needed": ("所需座席", "Agents needed"),
+    "predicted_sl": ("预测服务水平", "Predicted service level"),
+    "arrival_rate": ("来电速率(次/时)", "Arrivals per hour"),
+    "chart": ("近8小时 每15分钟来电与服务水平", "Last 8 h: calls per 15 min, service level"),
+    "cases_today": ("今日工单", "Cases today"),
+    "cases_open": ("未办结", "Open"),
+    "cases_overdue": ("超期", "Overdue"),
+    "case": ("工单", "Case"),
+    "case_no": ("工单号", "Case no."),
+    "kind": ("类型", "Kind"),
+    "topic": ("事项", "Topic"),
+    "place": ("地点", "Place"),
+    "text": ("内容", "Request"),
+    "caller": ("来电人", "Caller"),
+    "phone": ("电话", "Phone"),
+    "due": ("期限", "Due"),
+    "received": ("受理时间", "Received"),
+    "history": ("办理记录", "History"),
+    "accept": ("签收", "Accept"),
+    "start": ("开始办理", "Start"),
+    "reply": ("答复", "Reply"),
+    "reply_text": ("答复内容", "Reply text"),
+    "extension": ("申请延期", "Request extension"),
+    "days": ("工作日", "working days"),
+    "reason": ("理由", "Reason"),
+    "confirm_contact": ("确认已联系", "Confirm contact"),
+    "complete": ("确认完成", "Confirm completion"),
+    "submit": ("提交", "Submit"),
+    "no_cases": ("暂无工单", "No cases"),
+    "overdue": ("已超期", "Overdue"),
+    "near_due": ("即将到期", "Due soon"),
+    "done_ok": ("已提交", "Done"),
+    "status_word": ("状态", "Status"),
+    "owner": ("承办单位", "Handler"),
+    "earlier_cases": ("历史工单", "Earlier cases"),
+    "transcript": ("录音转写", "Transcript"),
+    "tags": ("自动分类", "Tagger"),
+    "confidence": ("置信度", "Confidence"),
+    "kb": ("知识库", "Knowledge base"),
+    "search": ("搜索", "Search"),
+    "save_case": ("保存工单", "Save case"),
+    "dispatch": ("派单", "Dispatch"),
+    "transfer": ("转接", "Transfer"),
+    "wrapup_done": ("整理完毕", "Wrap-up done"),
+    "seat_login": ("签入", "Sign in seat"),
+    "seat_logout": ("签出", "Sign out seat"),
+    "waiting_call": ("等待来电…", "Waiting for a call…"),
+    "incoming": ("来电", "Incoming call"),
+    "callback_call": ("回拨", "Callback"),
+    "your_name": ("您的称呼", "Your name"),
+    "your_phone": ("联系电话", "Phone number"),
+    "your_request": ("反映内容", "Your request"),
+    "report_intro": ("请描述您遇到的问题，我们会尽快处理并回复。",
+                     "Describe your problem; we will handle it and reply."),
+    "report_ok": ("已受理，工单号", "Received; case number"),
+    "forbidden": ("无权访问", "Forbidden"),
+    "not_found": ("未找到", "Not found"),
+    "links": ("连接", "Links"),
+    "up": ("正常", "up"),
+    "down": ("断开", "down"),
+    "all_ok": ("运行正常", "running"),
+    "degraded": ("部分故障", "degraded"),
+    "live": ("实时", "live"),
+    "reconnecting": ("重新连接中", "reconnecting"),
+}
+
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "received": ("已受理", "received"), "assigned": ("已派发", "assigned"),
+    "accepted": ("已签收", "accepted"), "in_progress": ("办理中", "in progress"),
+    "replied": ("已答复", "replied"), "visiting": ("回访中", "follow-up"),
+    "closed": ("已办结", "closed"), "merged": ("已合并", "merged"),
+}
+
+SEAT_WORDS: dict[str, tuple[str, str]] = {
+    "available": ("空闲", "available"), "ringing": ("振铃", "ringing"),
+    "talking": ("通话", "talking"), "wrapup": ("整理", "wrap-up"),
+    "paused": ("示忙", "paused"), "logged_out": ("签出", "logged out"),
+    "unavailable": ("不可用", "unavailable"),
+}
+
+
+def lang_of(request: web.Request) -> str:
+    """The visitor's chosen language; Chinese unless they switched."""
+    chosen = request.cookies.get("hl_lang", "zh")
+    return chosen if chosen in LANGS else "zh"
+
+
+def word(key: str, lang: str, table: dict[str, tuple[str, str]] = _WORDS) -> str:
+    """A word in the language; unknown keys show themselves so gaps are visible, not fatal."""
+    pair = table.get(key)
+    if pair is None:
+        return key
+    return pair[1] if lang == "en" else pair[0]
+
+
+class Words:
+    """Bound to one language so templates read ``w.login`` or ``w("login")``."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, key: str) -> str:
+        return word(key, self.lang)
+
+    def __getattr__(self, key: str) -> str:
+        return word(key, self.lang)
+
+    def status(self, key: str | None) -> str:
+        return word(key or "", self.lang, STATUS_WORDS)
+
+    def seat_state(self, key: str | None) -> str:
+        return word(key or "", self.lang, SEAT_WORDS)
+
+    def as_dict(self) -> dict[str, str]:
+        """Words the page scripts need, handed over in a data attribute."""
+        out = {k: word(k, self.lang) for k in _WORDS}
+        out.update({f"seat_{k}": word(k, self.lang, SEAT_WORDS) for k in SEAT_WORDS})
+        return out

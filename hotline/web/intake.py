@@ -1,0 +1,182 @@
+"""Citizens' channels: the public web form (mobile, Chinese) and SMS / WeChat webhooks.
+
+All create cases through ``case_intake.take`` (tagged by the tagger). The form is public
+but CSRF-protected and rate-limited per address; webhooks need an API key of their
+channel's scope. Replies go back through the adapter: in the webhook's answer (WeChat's
+passive reply XML, the SMS gateway's JSON) and, for SMS, also on the outbound list
+``<prefix>:outbound:sms`` that a gateway drains.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+from aiohttp import web
+
+from case_store.errors import CaseStoreError
+from hotline.web import csrf
+from hotline.web.auth import require_key
+from hotline.web.case_intake import Intake, take
+from hotline.web.context import WebContext, ctx
+from hotline.web.html import h
+from hotline.web.i18n import Words, lang_of
+from hotline.web.templates import page
+
+FORM_LIMIT = 10  # submissions per address per hour
+MAX_TEXT = 2000
+MAX_XML = 16 * 1024
+_PHONE = re.compile(r"^(\+?86)?1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}$")
+
+
+def _form_html(request: web.Request, w: Words, error: str = "", values: dict | None = None):  # noqa: ANN202
+    v = values or {}
+    return h(
+        '<form method="post" action="/report" class="card narrow" id="report-form">'
+        "<h1>{}</h1><p>{}</p>{}{}"
+        '<label>{}<input name="phone" id="r-phone" type="tel" inputmode="tel" required'
+        ' maxlength="20" value="{}"></label>'
+        '<label>{}<input name="name" id="r-name" maxlength="50" value="{}"></label>'
+        '<label>{}<textarea name="text" id="r-text" rows="6" required maxlength="{}">{}'
+        "</textarea></label>"
+        '<label>{}<input name="place" id="r-place" maxlength="200" value="{}"></label>'
+        '<button type="submit" id="r-submit">{}</button></form>',
+        w.report, w.report_intro, h('<p class="error" role="alert">{}</p>', error) if error
+        else "", csrf.field(request), w.your_phone, v.get("phone", ""), w.your_name,
+        v.get("name", ""), w.your_request, MAX_TEXT, v.get("text", ""), w.place,
+        v.get("place", ""), w.submit)
+
+
+async def report_form(request: web.Request) -> web.Response:
+    w = Words(lang_of(request))
+    return page(request, w.report, _form_html(request, w))
+
+
+async def _rate_limited(c: WebContext, who: str) -> bool:
+    key = c.key("web", "report-rate", who, str(int(time.time() // 3600)))
+    count = await c.redis.incr(key)
+    await c.redis.expire(key, 3700)
+    return count > FORM_LIMIT
+
+
+async def report_submit(request: web.Request) -> web.Response:
+    await csrf.check(request)
+    c, w = ctx(request), Words(lang_of(request))
+    form = await request.post()
+    values = {k: str(form.get(k, "")).strip() for k in ("phone", "name", "text", "place")}
+    phone = values["phone"].replace(" ", "")
+    error = ""
+    if not _PHONE.match(phone):
+        error = "请填写正确的手机或固定电话号码" if w.lang == "zh" else "Enter a valid phone number"
+    elif not values["text"]:
+        error = "请填写反映内容" if w.lang == "zh" else "Describe your request"
+    elif len(values["text"]) > MAX_TEXT:
+        error = f"内容不能超过 {MAX_TEXT} 字" if w.lang == "zh" else "The text is too long"
+    elif await _rate_limited(c, request.remote or "unknown"):
+        error = "提交过于频繁，请稍后再试" if w.lang == "zh" else "Too many requests; try later"
+    if error:
+        return page(request, w.report, _form_html(request, w, error, values), status=400)
+    try:
+        result = await take(c, Intake(channel="web", caller=phone, text=values["text"],
+                                      caller_name=values["name"][:50] or None,
+                                      place=values["place"][:200] or None))
+    except CaseStoreError as exc:
+        return page(request, w.report, _form_html(request, w, str(exc), values), status=400)
+    body = h('<div class="card narrow"><h1>{}</h1><p class="big" id="report-number">{}</p>'
+             '<p><a href="/report">{}</a></p></div>', w.report_ok, result.case.number, w.report)
+    return page(request, w.report, body)
+
+
+def _reply_text(number: str, duplicate: bool) -> str:
+    if duplicate:
+        return f"您的诉求已在办理中，工单号{number}，请勿重复提交。【8890】"
+    return f"您的诉求已受理，工单号{number}，我们将尽快办理并回复。【8890】"
+
+
+async def sms_hook(request: web.Request) -> web.Response:
+    """Gateway posts {"from": phone, "text": ..., "id": ...}; gets the reply to send."""
+    await require_key(request, "sms")
+    c = ctx(request)
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text="body is not valid JSON") from exc
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="body must be a JSON object")
+    sender = str(body.get("from") or "").replace(" ", "")
+    text = str(body.get("text") or "").strip()
+    if not _PHONE.match(sender):
+        raise web.HTTPBadRequest(text="'from' must be the sender's phone number")
+    if not text or len(text) > MAX_TEXT:
+        raise web.HTTPBadRequest(text=f"'text' must have 1-{MAX_TEXT} characters")
+    try:
+        result = await take(c, Intake(channel="sms", caller=sender, text=text,
+                                      extras={"sms_id": str(body.get("id") or "")[:64]}))
+    except CaseStoreError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from exc
+    reply = _reply_text(result.case.number, result.case.duplicate)
+    await c.redis.rpush(c.key("outbound", "sms"), json.dumps(
+        {"to": sender, "text": reply, "case": result.case.number}, ensure_ascii=False))
+    return web.json_response({"case": result.case.number, "reply": reply,
+                              "duplicate": result.case.duplicate}, status=201)
+
+
+def _wechat_reply(to_user: str, from_user: str, text: str) -> web.Response:
+    root = Element("xml")
+    for key, value in (("ToUserName", to_user), ("FromUserName", from_user),
+                       ("CreateTime", str(int(time.time()))), ("MsgType", "text"),
+                       ("Content", text)):
+        SubElement(root, key).text = value
+    return web.Response(body=tostring(root, encoding="unicode"), content_type="application/xml",
+                        charset="utf-8")
+
+
+async def wechat_hook(request: web.Request) -> web.Response:
+    """WeChat official-account text message in, passive text reply out (same XML shape)."""
+    await require_key(request, "wechat")
+    raw = await request.read()
+    if len(raw) > MAX_XML:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_XML, actual_size=len(raw),
+                                            text="WeChat messages are at most 16 KiB")
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+        raise web.HTTPBadRequest(text="DTDs and entities are not accepted")
+    from xml.etree.ElementTree import ParseError, fromstring
+
+    try:
+        msg = fromstring(raw)  # noqa: S314 - no DTD/entities (refused above), size-capped
+    except ParseError as exc:
+        raise web.HTTPBadRequest(text="body is not well-formed XML") from exc
+    fields = {child.tag: (child.text or "") for child in msg}
+    user, account = fields.get("FromUserName", ""), fields.get("ToUserName", "")
+    if not user or not account:
+        raise web.HTTPBadRequest(text="FromUserName and ToUserName are required")
+    if fields.get("MsgType") != "text":
+        return _wechat_reply(user, account, "目前仅支持文字留言，请用文字描述您的诉求。【8890】")
+    text = fields.get("Content", "").strip()[:MAX_TEXT]
+    from hotline.web.case_intake import suggest
+
+    phone = (await _to_thread(suggest, text)).get("phone", "") if text else ""
+    if not phone:
+        return _wechat_reply(user, account,
+                             "请在留言中附上您的联系电话，以便承办单位与您联系。【8890】")
+    try:
+        result = await take(ctx(request), Intake(channel="wechat", caller=phone, text=text,
+                                                 extras={"wechat_user": user[:64]}))
+    except CaseStoreError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from exc
+    return _wechat_reply(user, account, _reply_text(result.case.number, result.case.duplicate))
+
+
+async def _to_thread(fn, *args):  # noqa: ANN001, ANN202
+    import asyncio
+
+    return await asyncio.to_thread(fn, *args)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/report", report_form)
+    app.router.add_post("/report", report_submit)
+    app.router.add_post("/hooks/sms", sms_hook)
+    app.router.add_post("/hooks/wechat", wechat_hook)

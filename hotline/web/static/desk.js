@@ -1,0 +1,67 @@
+// Agent desk: screen pop from the websocket, case form (prefilled), KB search, seat buttons.
+"use strict";
+(() => {
+  const root = document.getElementById("desk");
+  const W = JSON.parse(root.dataset.words);
+  const $ = (id) => document.getElementById(id);
+  let offset = 0, since = null;
+
+  function showSeat(msg) {
+    $("seat-state").textContent = W[`seat_${msg.state}`] || msg.state || "—";
+    $("seat-state").dataset.state = msg.state || "";
+    since = msg.since; if (msg.now) offset = Date.now() / 1000 - msg.now;
+  }
+  setInterval(() => { if (since) $("seat-since").textContent = HL.duration(Date.now() / 1000 - offset - since); }, 1000);
+
+  function kbList(hits) {
+    $("kb-hits").replaceChildren(...hits.map((h) => HL.el("li", {}, HL.el("b", {}, h.question), " — ", h.answer)));
+  }
+
+  function pop(msg) {
+    $("pop").classList.add("ringing");
+    $("pop-title").textContent = `${msg.kind === "callback" ? W.callback_call : W.incoming} · ${msg.caller}`;
+    $("pop-caller").textContent = msg.caller; $("pop-name").textContent = msg.caller_name || "";
+    $("pop-kind").textContent = msg.case_number ? `${W.case_no} ${msg.case_number}` : "";
+    $("pop-transcript").textContent = msg.transcript || "—";
+    const t = msg.tags || {};
+    $("pop-tags").textContent = t.kind ? `${t.kind} / ${t.topic || ""} (${W.confidence} ${t.confidence ?? "?"})` : "—";
+    $("pop-history").replaceChildren(...msg.history.map((c) =>
+      HL.el("li", {}, HL.el("a", {href: `/case/${encodeURIComponent(c.number)}`}, c.number), ` ${c.received} ${c.topic || c.kind} · ${c.status} · ${c.text}`)));
+    const p = msg.prefill || {};
+    $("f-case").value = msg.case_number || ""; $("f-uniqueid").value = msg.uniqueid || "";
+    $("f-caller").value = p.caller || msg.caller || "";
+    if (p.kind) $("f-kind").value = p.kind;
+    if (p.topic) $("f-topic").value = p.topic;
+    $("f-place").value = p.place || ""; $("f-text").value = p.text || "";
+    $("case-result").textContent = "";
+    kbList(msg.kb || []);
+  }
+
+  HL.live("/desk/ws", (msg) => {
+    if (msg.type === "seat") showSeat(msg); else if (msg.type === "pop") pop(msg);
+  }, (up) => { root.dataset.connected = up ? "1" : "0"; });
+
+  let submitter = "save";
+  for (const b of document.querySelectorAll("#case-form button[type=submit]")) b.onclick = () => { submitter = b.value; };
+  $("case-form").onsubmit = async (ev) => {
+    ev.preventDefault();
+    const body = Object.fromEntries(new FormData(ev.target).entries()); body.do = submitter;
+    try {
+      const r = await HL.post("/desk/case", body);
+      $("f-case").value = r.number;
+      $("case-result").textContent = `${W.case_no} ${r.number} · ${r.status}${r.owner ? " · " + r.owner : ""}`;
+      $("pop").classList.remove("ringing");
+    } catch (e) { $("case-result").textContent = e.message; }
+  };
+  $("kb-form").onsubmit = async (ev) => {
+    ev.preventDefault();
+    const res = await fetch(`/desk/kb?q=${encodeURIComponent($("kb-q").value)}`, {credentials: "same-origin"});
+    kbList(await res.json());
+  };
+  for (const b of document.querySelectorAll("[data-seat-action]")) {
+    b.onclick = async () => {
+      try { const r = await HL.post(`/desk/seat/${b.dataset.seatAction}`, {}); showSeat({state: r.state, since: Date.now() / 1000 - offset}); }
+      catch (e) { alert(e.message); }
+    };
+  }
+})();

@@ -1,0 +1,164 @@
+"""The supervisors' wallboard: a page, its websocket, and the seat/queue/spy actions.
+
+The page is an empty frame; ``static/wallboard.js`` fills it from the websocket, which
+pushes a fresh view whenever the ACD publishes a snapshot on ``<prefix>:stats`` or a
+case changes (``<prefix>:cases``). Actions call ``acd.control``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from hotline.web import live, queries
+from hotline.web.auth import require
+from hotline.web.context import SESSION, WebContext, ctx
+from hotline.web.html import h
+from hotline.web.i18n import Words, lang_of
+from hotline.web.templates import page
+from hotline.web.wallboard_view import build_view
+
+ROLES = ("supervisor", "admin")
+SEAT_ACTIONS = ("pause", "resume", "login", "logout")
+SPY_MODES = ("listen", "whisper", "barge")
+
+
+async def _snapshot(c: WebContext) -> dict[str, Any]:
+    raw = await c.redis.get(c.key("stats", "snapshot"))
+    return json.loads(raw) if raw else {}
+
+
+async def _queue(c: WebContext) -> list[dict[str, Any]]:
+    try:
+        from acd.line import WaitingLine
+
+        entries = await WaitingLine(c.redis, c.prefix).waiting(limit=30)
+    except Exception:  # the line's keys may not exist before the ACD's first start
+        return []
+    return [{"id": e.id, "kind": e.kind, "caller": e.caller, "arrived_at": e.arrived_at,
+             "priority": e.priority} for e in entries]
+
+
+async def _cases(c: WebContext) -> dict[str, Any]:
+    return await asyncio.to_thread(queries.case_counts, c.store, datetime.now(UTC))
+
+
+@require(*ROLES)
+async def wallboard_page(request: web.Request) -> web.Response:
+    w = Words(lang_of(request))
+    body = h('<div id="wallboard" data-words="{}" data-seat="{}">'
+             '<p class="live-state" id="live-state">…</p></div>',
+             json.dumps(w.as_dict(), ensure_ascii=False), request[SESSION].get("seat") or "")
+    return page(request, w.wallboard, body, scripts=["common.js", "wallboard.js"],
+                body_class="wall")
+
+
+@require(*ROLES)
+async def wallboard_ws(request: web.Request) -> web.WebSocketResponse:
+    c = ctx(request)
+    state = {"snapshot": await _snapshot(c), "cases": await _cases(c)}
+    stats_channel, cases_channel = c.key("stats"), c.key("cases")
+
+    async def on_message(channel: str, data: Any) -> dict | None:
+        if channel == stats_channel and isinstance(data, dict):
+            state["snapshot"] = data
+        elif channel == cases_channel:
+            state["cases"] = await _cases(c)
+        else:
+            return None
+        return build_view(state["snapshot"], state["cases"], await _queue(c), time.time())
+
+    first = build_view(state["snapshot"], state["cases"], await _queue(c), time.time())
+    return await live.serve(request, [stats_channel, cases_channel], first, on_message)
+
+
+@require(*ROLES)
+async def wallboard_json(request: web.Request) -> web.Response:
+    c = ctx(request)
+    view = build_view(await _snapshot(c), await _cases(c), await _queue(c), time.time())
+    return web.json_response(view)
+
+
+def control(c: WebContext):  # noqa: ANN201 - acd.control.SeatControl
+    try:
+        from acd.control import SeatControl
+    except ImportError as exc:
+        raise web.HTTPServiceUnavailable(text="seat control is not available") from exc
+    return SeatControl(c.redis, c.prefix, c.seats or None)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if request.content_type != "application/json":
+        return dict(await request.post())
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text="body is not valid JSON") from exc
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="body must be a JSON object")
+    return body
+
+
+@require(*ROLES)
+async def seat_action(request: web.Request) -> web.Response:
+    seat, action = request.match_info["seat"], request.match_info["action"]
+    if action not in SEAT_ACTIONS:
+        raise web.HTTPNotFound(text=f"unknown action {action!r}")
+    body = await _body(request)
+    ctl = control(ctx(request))
+    try:
+        if action == "pause":
+            reason = str(body.get("reason") or f"supervisor {request[SESSION]['name']}")
+            result = await ctl.pause(seat, reason)
+        else:
+            result = await getattr(ctl, action)(seat)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from exc
+    return web.json_response({"seat": seat, "action": action, "state": str(result)})
+
+
+@require(*ROLES)
+async def move_up(request: web.Request) -> web.Response:
+    entry = request.match_info["entry"][:100]
+    moved = await control(ctx(request)).move_up(entry)
+    if not moved:
+        raise web.HTTPNotFound(text="that caller is no longer waiting")
+    return web.json_response({"entry": entry, "moved": True})
+
+
+@require(*ROLES)
+async def spy_action(request: web.Request) -> web.Response:
+    c = ctx(request)
+    body = await _body(request)
+    mode = str(body.get("mode", ""))
+    target = str(body.get("target", ""))
+    own = request[SESSION].get("seat") or str(body.get("from", ""))
+    if mode not in SPY_MODES:
+        raise web.HTTPBadRequest(text=f"mode must be one of {', '.join(SPY_MODES)}")
+    if not own.isdigit() or not target.isdigit():
+        raise web.HTTPBadRequest(text="give the seat to listen to and your own phone's seat")
+    if c.ami is None:
+        raise web.HTTPServiceUnavailable(text="the AMI link is not connected")
+    from acd.control import spy
+
+    try:
+        reply = await spy(c.ami, own, target, mode)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from exc
+    return web.json_response({"mode": mode, "target": target, "from": own,
+                              "response": str(dict(reply).get("Response", "")) if reply
+                              else ""})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/wallboard", wallboard_page)
+    app.router.add_get("/wallboard/ws", wallboard_ws)
+    app.router.add_get("/wallboard.json", wallboard_json)
+    app.router.add_post("/wallboard/seat/{seat}/{action}", seat_action)
+    app.router.add_post("/wallboard/queue/{entry}/move-up", move_up)
+    app.router.add_post("/wallboard/spy", spy_action)

@@ -1,0 +1,106 @@
+"""Mandarin IVR prompts: spoken by espeak-ng (-v cmn), stored as Asterisk-ready WAV.
+
+Files are 8 kHz mono 16-bit WAV named ``<prompt>.wav`` in a target folder. A file
+we did not generate (a recorded voice someone dropped in) is never overwritten: a
+manifest records the hash of every file we wrote, and only those are regenerated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from pydub import AudioSegment
+
+from case_store.tagging.catalog import load_catalog
+
+MANIFEST = ".generated.json"
+VOICE = "cmn"
+RATE = 8000
+
+BASE_PROMPTS: dict[str, str] = {
+    "greeting": "您好，这里是8890便民服务热线。",
+    "seats_busy": "现在坐席全忙。需要我们稍后回电，请按1；继续等待，请不要挂机。",
+    "record_after_tone": "请在提示音后说出您的诉求和联系地址，说完请按井号键。",
+    "readback": "您反映的是{topic}问题，确认请按1，修改请按2。",
+    "thanks_goodbye": "感谢您的来电，我们会尽快处理并回复您，再见。",
+    "callback_registered": "已为您登记回电，我们会在五分钟内给您回电。",
+    "no_input": "对不起，没有听到您的声音。",
+}
+
+
+class PromptError(RuntimeError):
+    """espeak-ng is missing or failed."""
+
+
+def prompt_texts() -> dict[str, str]:
+    """Every prompt name with its Mandarin text, one read-back per catalog topic."""
+    texts = {k: v for k, v in BASE_PROMPTS.items() if k != "readback"}
+    for code, topic in load_catalog().topics.items():
+        texts[f"readback_{code}"] = BASE_PROMPTS["readback"].format(topic=topic.short_name)
+    return texts
+
+
+def synthesize(text: str, voice: str = VOICE) -> bytes:
+    """Speak ``text`` with espeak-ng and return Asterisk-ready WAV bytes (8 kHz mono 16-bit)."""
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        raise PromptError("espeak-ng is not installed (apt-get install espeak-ng)")
+    proc = subprocess.run([exe, "-v", voice, "--stdout", text], capture_output=True,
+                          timeout=60, check=False)
+    if proc.returncode != 0 or not proc.stdout:
+        raise PromptError(f"espeak-ng failed: {proc.stderr.decode(errors='replace').strip()}")
+    seg = AudioSegment.from_wav(io.BytesIO(proc.stdout))
+    seg = seg.set_channels(1).set_sample_width(2).set_frame_rate(RATE)
+    out = io.BytesIO()
+    seg.export(out, format="wav")
+    return out.getvalue()
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_manifest(path: Path) -> dict[str, dict[str, str]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def ensure_prompts(target_dir: Path) -> dict[str, Path]:
+    """Make sure every prompt exists in ``target_dir``; keep recorded replacements.
+
+    A file is (re)generated when it is missing, or when we wrote it ourselves and its
+    text changed. A file whose content does not match our manifest is someone's
+    recording and stays as it is.
+    """
+    target_dir = Path(target_dir)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path = target_dir / MANIFEST
+    manifest = _read_manifest(manifest_path)
+    result: dict[str, Path] = {}
+    for name, text in prompt_texts().items():
+        path = target_dir / f"{name}.wav"
+        entry = manifest.get(name)
+        if path.exists():
+            ours = entry is not None and _digest(path.read_bytes()) == entry.get("sha256")
+            if not ours:  # a recorded replacement: keep it, forget our old entry
+                manifest.pop(name, None)
+            if not ours or entry.get("text") == text:
+                result[name] = path
+                continue
+        data = synthesize(text)
+        tmp = path.with_suffix(".wav.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        manifest[name] = {"text": text, "sha256": _digest(data)}
+        result[name] = path
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True),
+                             encoding="utf-8")
+    return result

@@ -1,0 +1,33 @@
+"""The real web app served from its own thread and event loop, so blocking Selenium calls
+in a test never stall the server they talk to."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from typing import Any
+
+from tests.integration.web_support import WebStack, build_stack, close_stack
+
+
+class LiveServer:
+    def __init__(self, url: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.stack: WebStack = self.run(build_stack(url))
+
+    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 30.0) -> Any:
+        """Run a coroutine on the server's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    @property
+    def base(self) -> str:
+        return self.stack.base
+
+    def close(self) -> None:
+        self.run(close_stack(self.stack))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()

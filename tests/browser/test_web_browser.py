@@ -1,0 +1,158 @@
+"""What supervisors, agents, departments and companies see, in headless Chromium.
+
+Each test saves a screenshot to ./artifacts/ so a person can look at the pages.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.integration.test_web_live import snapshot
+from tests.integration.web_support import PASSWORD
+
+pytestmark = pytest.mark.integration
+
+
+def login(browser, live, name: str) -> None:  # noqa: ANN001
+    browser.get(f"{live.base}/login")
+    browser.find_element(By.ID, "username").send_keys(name)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "login-button").click()
+    WebDriverWait(browser, 10).until(lambda d: "/login" not in d.current_url)
+
+
+def find(browser, by, value, timeout: float = 10):  # noqa: ANN001, ANN201
+    """Wait for an element of the page being loaded (clicks may navigate)."""
+    return WebDriverWait(browser, timeout).until(ec.presence_of_element_located((by, value)))
+
+
+def text_of(browser, element_id: str) -> str:  # noqa: ANN001
+    return browser.find_element(By.ID, element_id).text
+
+
+def wait_text(browser, element_id: str, expected: str, timeout: float = 10) -> None:  # noqa: ANN001
+    WebDriverWait(browser, timeout).until(
+        ec.text_to_be_present_in_element((By.ID, element_id), expected))
+
+
+def test_supervisor_sees_the_wallboard_change_without_reload(live, browser, artifacts):  # noqa: ANN001
+    live.run(live.stack.publish_stats(snapshot(waiting=0, offered=10)))
+    login(browser, live, "sup1")
+    assert browser.current_url.endswith("/wallboard")
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.ID, "live-state").get_attribute("data-connected") == "1")
+    wait_text(browser, "v-offered", "10")
+    browser.execute_script("window.__same_page = 42;")
+    now = time.time()
+    per_seat = snapshot()["per_seat"]
+    per_seat["8004"] = {"state": "paused", "since": now - 125, "name": "王芳", "calls": 3,
+                        "paused_reason": "培训"}
+    live.run(live.stack.publish_stats(snapshot(
+        waiting=4, longest_wait_s=37.0, offered=14, service_level=0.72,
+        callbacks={"pending": 3, "due_next_minute": 1, "overdue": 1, "done": 2, "failed": 0},
+        elderly_in_progress=1, per_seat=per_seat)))
+    wait_text(browser, "v-waiting", "4")
+    wait_text(browser, "v-offered", "14")
+    assert text_of(browser, "v-service_level") == "72.0%"
+    assert text_of(browser, "v-callbacks") == "3 / 1 / 1"
+    assert browser.execute_script("return window.__same_page;") == 42  # no reload happened
+    row = browser.find_element(By.CSS_SELECTOR, 'tr[data-seat="8004"]')
+    assert "王芳" in row.text and "示忙" in row.text and "培训" in row.text
+    assert browser.find_element(By.ID, "chart-svg").find_elements(By.TAG_NAME, "rect")
+    browser.save_screenshot(str(artifacts / "wallboard.png"))
+
+
+def test_open311_request_moves_the_wallboard_case_counter(live, browser, artifacts):  # noqa: ANN001
+    login(browser, live, "sup1")
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.ID, "live-state").get_attribute("data-connected") == "1")
+    before = int(text_of(browser, "v-cases_today"))
+
+    async def post() -> int:
+        async with live.stack.client().post("/open311/v2/requests.json", data={
+                "service_code": "sanitation", "description": "垃圾桶满了没人清",
+                "address_string": "宾虹路 1 号", "phone": "13700000002",
+                "api_key": live.stack.keys["open311"]}) as r:
+            return r.status
+
+    assert live.run(post()) == 201
+    wait_text(browser, "v-cases_today", str(before + 1))
+    browser.save_screenshot(str(artifacts / "wallboard-case-counter.png"))
+
+
+def test_agent_desk_pops_the_case_when_the_seat_phone_rings(live, browser, artifacts):  # noqa: ANN001
+    store = live.stack.store
+    earlier = store.create_case(channel="phone", caller="13655550000", text="上周路灯坏了",
+                                kind="affairs", topic="street_light")
+    case = store.create_case(channel="phone", caller="13655550000",
+                             text="我家厨房下水道堵了，在婺城区宾虹路", kind="life", topic="drain",
+                             transcript="我家厨房下水道堵了，在婺城区宾虹路")
+    login(browser, live, "agent1")
+    assert browser.current_url.endswith("/desk")
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.ID, "desk").get_attribute("data-connected") == "1")
+    pop = {"seat": "8001", "kind": "callback", "uniqueid": "1700000000.9",
+           "callback_id": "cb-9", "caller": "13655550000", "caller_name": "李阿姨",
+           "case_number": case.number, "transcript": case.transcript,
+           "tags": {"kind": "life", "topic": "drain", "confidence": 0.91}}
+    live.run(live.stack.redis.publish(f"{live.stack.prefix}:pop:8001", json.dumps(pop)))
+    wait_text(browser, "pop-caller", "13655550000")
+    assert "李阿姨" in text_of(browser, "pop-name")
+    assert "下水道" in text_of(browser, "pop-transcript")
+    assert "drain" in text_of(browser, "pop-tags")
+    history = text_of(browser, "pop-history")
+    assert earlier.number in history and case.number in history
+    assert browser.find_element(By.ID, "f-topic").get_attribute("value") == "drain"
+    assert browser.find_element(By.ID, "f-case").get_attribute("value") == case.number
+    browser.save_screenshot(str(artifacts / "desk-pop.png"))
+    browser.find_element(By.ID, "dispatch").click()
+    wait_text(browser, "case-result", case.number)
+    assert store.get_case(case.number).status == "assigned"
+
+
+def test_department_replies_and_the_case_moves_on(live, browser, artifacts):  # noqa: ANN001
+    store = live.stack.store
+    case = store.route(store.create_case(channel="phone", caller="13900000001",
+                                         text="人民广场井盖松动<b>危险</b>", kind="affairs",
+                                         topic="road_damage").number)
+    login(browser, live, "dept_cm")
+    find(browser, By.LINK_TEXT, case.number).click()
+    assert "<b>危险</b>" in find(browser, By.ID, "case-text").text  # text, not markup
+    find(browser, By.ID, "do-accept").click()
+    find(browser, By.NAME, "reply").send_keys("已派人加固井盖")
+    find(browser, By.ID, "do-reply").click()
+    wait_text(browser, "history", "已派人加固井盖")
+    assert store.get_case(case.number).status == "replied"
+    browser.save_screenshot(str(artifacts / "department-reply.png"))
+
+
+def test_company_cannot_open_another_companys_order(live, browser, artifacts):  # noqa: ANN001
+    store = live.stack.store
+    case = store.route(store.create_case(channel="phone", caller="13900000077",
+                                         text="卫生间下水道堵了", kind="life", topic="drain",
+                                         lat=29.08, lon=119.65).number)
+    other = {"plumbing_wucheng": "comp_b", "plumbing_jindong": "comp_a"}[case.owner]
+    login(browser, live, other)
+    assert case.number not in browser.page_source
+    browser.get(f"{live.base}/case/{case.number}")
+    assert "未找到" in browser.page_source
+    assert "13900000077" not in browser.page_source
+    browser.save_screenshot(str(artifacts / "company-refused.png"))
+
+
+def test_citizen_form_on_a_phone_screen(live, browser, artifacts):  # noqa: ANN001
+    browser.set_window_size(390, 844)
+    browser.get(f"{live.base}/report")
+    browser.find_element(By.ID, "r-phone").send_keys("13812340000")
+    browser.find_element(By.ID, "r-text").send_keys("金东区多湖街道的路灯晚上不亮")
+    browser.save_screenshot(str(artifacts / "citizen-form-mobile.png"))
+    find(browser, By.ID, "r-submit").click()
+    wait_text(browser, "report-number", "20")
+    number = text_of(browser, "report-number")
+    assert live.stack.store.get_case(number).channel == "web"

@@ -1,0 +1,167 @@
+"""Accounts, sessions, roles and CSRF on the real web app (real Redis and case store)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from tests.integration.web_support import PASSWORD, USERS, Browser, web  # noqa: F401
+
+pytestmark = pytest.mark.integration
+
+HOME = {"admin1": "/wallboard", "sup1": "/wallboard", "agent1": "/desk", "dept_cm": "/dept",
+        "comp_a": "/company"}
+
+# what each role must NOT reach (path -> expected refusal for a logged-in browser)
+FORBIDDEN = {
+    "agent1": ["/wallboard", "/wallboard.json", "/dept", "/company"],
+    "sup1": ["/desk", "/company"],
+    "admin1": ["/desk", "/company"],
+    "dept_cm": ["/wallboard", "/wallboard.json", "/desk", "/company"],
+    "comp_a": ["/wallboard", "/wallboard.json", "/desk", "/dept"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOME))
+async def test_each_role_logs_in_to_its_own_page(web, name):  # noqa: F811
+    browser = Browser(web.client())
+    await browser.page("/login")
+    async with browser.http.post("/login", data={"username": name, "password": PASSWORD,
+                                                 "csrf_token": browser.csrf},
+                                 allow_redirects=False) as r:
+        assert r.status == 302
+        assert r.headers["Location"] == HOME[name]
+        cookie = r.headers.getall("Set-Cookie")
+    assert any("hl_session=" in c and "HttpOnly" in c for c in cookie)
+    status, page = await browser.page(HOME[name])
+    assert status == 200
+    assert name in page
+
+
+async def test_wrong_password_is_refused_without_saying_which_part_was_wrong(web):  # noqa: F811
+    browser = Browser(web.client())
+    status = await browser.login("dept_cm", "not-the-password")
+    assert status == 401
+    unknown = await browser.login("nobody_here", "not-the-password")
+    assert unknown == 401
+    status, page = await browser.page("/dept")
+    assert "用户名或密码错误" not in page and 'name="password"' in page  # back at login
+
+
+async def test_repeated_failures_lock_the_name_for_a_while(web):  # noqa: F811
+    browser = Browser(web.client())
+    for _ in range(10):
+        await browser.login("dept_env", "guess-guess-guess")
+    await browser.page("/login")
+    async with browser.http.post("/login", data={"username": "dept_env", "password": PASSWORD,
+                                                 "csrf_token": browser.csrf},
+                                 allow_redirects=False) as r:
+        body = await r.text()
+    assert r.status == 401
+    assert "登录失败次数过多" in body
+
+
+@pytest.mark.parametrize("path", ["/wallboard", "/desk", "/dept", "/company", "/case/1"])
+async def test_anonymous_browser_is_sent_to_login(web, path):  # noqa: F811
+    async with web.client().get(path, headers={"Accept": "text/html"},
+                                allow_redirects=False) as r:
+        assert r.status == 302
+        assert r.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("path", ["/wallboard.json", "/wallboard/ws", "/desk/ws", "/desk/kb?q=x",
+                                  "/open311/v2/requests.json", "/metrics"])
+async def test_anonymous_scripts_get_401_with_a_message(web, path):  # noqa: F811
+    async with web.client().get(path) as r:
+        assert r.status == 401
+        body = await r.json()
+    assert body["error"] if "error" in body else body[0]["description"]
+
+
+@pytest.mark.parametrize("name", sorted(FORBIDDEN))
+async def test_cross_role_pages_are_refused(web, name):  # noqa: F811
+    browser = await web.login(name)
+    for path in FORBIDDEN[name]:
+        async with browser.http.get(path, allow_redirects=False) as r:
+            assert r.status == 403, (name, path, r.status)
+
+
+async def test_cross_role_actions_are_refused(web):  # noqa: F811
+    agent = await web.login("agent1")
+    status, body = await agent.post_json("/wallboard/seat/8002/pause", {})
+    assert status == 403 and "role" in body["error"]
+    company = await web.login("comp_a")
+    status, _ = await company.post_json("/desk/case", {"text": "x"})
+    assert status == 403
+    dept = await web.login("dept_cm")
+    status, _ = await dept.post_json("/wallboard/spy", {"target": "8001", "mode": "listen"})
+    assert status == 403
+
+
+async def test_unsafe_requests_without_the_csrf_token_are_refused(web):  # noqa: F811
+    browser = Browser(web.client())
+    await browser.page("/login")
+    async with browser.http.post("/login", data={"username": "sup1", "password": PASSWORD}) as r:
+        assert r.status == 403
+        assert "CSRF" in await r.text()
+    sup = await web.login("sup1")
+    async with sup.http.post("/wallboard/seat/8001/pause", json={}) as r:
+        assert r.status == 403
+    async with sup.http.post("/wallboard/seat/8001/pause", json={},
+                             headers={"X-CSRF-Token": "forged"}) as r:
+        assert r.status == 403
+
+
+async def test_logout_ends_the_session(web):  # noqa: F811
+    sup = await web.login("sup1")
+    status, _ = await sup.page("/wallboard")
+    assert status == 200
+    status, _ = await sup.form("/logout", {})
+    async with sup.http.get("/wallboard.json") as r:
+        assert r.status == 401
+
+
+async def test_api_keys_only_work_for_their_scope(web):  # noqa: F811
+    http = web.client()
+    async with http.get("/open311/v2/requests.json",
+                        headers={"X-Api-Key": web.keys["sms"]}) as r:
+        assert r.status == 401
+    async with http.get("/open311/v2/requests.json",
+                        headers={"X-Api-Key": web.keys["open311"]}) as r:
+        assert r.status == 200
+    async with http.get("/metrics", headers={"Authorization": "Bearer " + web.keys["open311"]}) \
+            as r:
+        assert r.status == 401
+
+
+async def test_passwords_and_keys_are_not_stored_in_clear(web):  # noqa: F811
+    with web.store.engine.connect() as conn:
+        hashes = [row[0] for row in conn.execute(text("SELECT password_hash FROM web_users"))]
+        digests = [row[0] for row in conn.execute(text("SELECT digest FROM api_keys"))]
+    assert len(hashes) == len(USERS)
+    assert all(h.startswith("scrypt$") and PASSWORD not in h for h in hashes)
+    assert all(key not in digests for key in web.keys.values())
+
+
+async def test_pages_send_security_headers(web):  # noqa: F811
+    async with web.client().get("/login") as r:
+        assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+        assert r.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_status_page_and_healthz_stay_public(web):  # noqa: F811
+    http = web.client()
+    async with http.get("/healthz") as r:
+        assert r.status == 200 and (await r.json())["ok"] is True
+    async with http.get("/", headers={"Accept": "text/html"}) as r:
+        page = await r.text()
+    assert r.status == 200 and "8890" in page and "case_store" in page
+
+
+async def test_language_switch_to_english(web):  # noqa: F811
+    browser = Browser(web.client())
+    async with browser.http.get("/lang/en", headers={"Referer": f"{web.base}/login"},
+                                allow_redirects=False) as r:
+        assert r.headers["Location"] == "/login"
+    _, page = await browser.page("/login")
+    assert "Log in" in page and 'lang="en"' in page

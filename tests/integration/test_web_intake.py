@@ -1,0 +1,117 @@
+"""Citizen channels (web form, SMS, WeChat) and /metrics on the real app."""
+
+from __future__ import annotations
+
+import json
+from xml.etree.ElementTree import fromstring
+
+import pytest
+
+from tests.integration.web_support import Browser, web  # noqa: F401
+
+pytestmark = pytest.mark.integration
+
+
+async def test_citizen_form_creates_a_tagged_routed_case(web):  # noqa: F811
+    citizen = Browser(web.client())
+    status, page = await citizen.page("/report")
+    assert status == 200 and "在线反映" in page and 'name="viewport"' in page
+    status, page = await citizen.form("/report", {
+        "phone": "13812340000", "name": "张三",
+        "text": "婺城区八一北街的路灯坏了好几天了", "place": ""})
+    assert status == 200 and "已受理" in page
+    number = page.split('id="report-number">')[1].split("<")[0]
+    case = web.store.get_case(number)
+    assert case.channel == "web" and case.topic == "street_light"
+    assert case.status == "assigned"  # routed at once
+    assert case.owner == "wucheng_city_management"  # the district named in the text
+
+
+async def test_citizen_form_rejects_bad_input_and_escapes_it(web):  # noqa: F811
+    citizen = Browser(web.client())
+    await citizen.page("/report")
+    status, page = await citizen.form("/report", {"phone": "<script>", "text": "x"})
+    assert status == 400 and "请填写正确的手机" in page
+    assert "<script>" not in page.split("<main>")[1] and "&lt;script&gt;" in page
+    status, page = await citizen.form("/report", {"phone": "13812340000", "text": ""})
+    assert status == 400 and "请填写反映内容" in page
+    async with citizen.http.post("/report", data={"phone": "13812340000", "text": "路灯坏了"}) \
+            as r:
+        assert r.status == 403  # no CSRF token
+
+
+async def test_sms_webhook_creates_a_case_and_queues_the_reply(web):  # noqa: F811
+    http = web.client()
+    msg = {"from": "13912340001", "text": "我家楼下噪音太大了，晚上施工", "id": "sms-1"}
+    async with http.post("/hooks/sms", json=msg, headers={"X-Api-Key": web.keys["sms"]}) as r:
+        assert r.status == 201
+        body = await r.json()
+    case = web.store.get_case(body["case"])
+    assert case.channel == "sms" and case.caller == "13912340001" and case.kind == "complaint"
+    assert body["case"] in body["reply"]
+    queued = json.loads(await web.redis.lpop(f"{web.prefix}:outbound:sms"))
+    assert queued["to"] == "13912340001" and body["case"] in queued["text"]
+    async with http.post("/hooks/sms", json=msg, headers={"X-Api-Key": web.keys["sms"]}) as r:
+        again = await r.json()
+    assert again["duplicate"] is True and again["case"] == body["case"]
+    for bad in ({"from": "nobody", "text": "hi"}, {"from": "13912340001", "text": ""}):
+        async with http.post("/hooks/sms", json=bad, headers={"X-Api-Key": web.keys["sms"]}) \
+                as r:
+            assert r.status == 400 and (await r.json())["error"]
+    async with http.post("/hooks/sms", data=b"{oops", headers={
+            "X-Api-Key": web.keys["sms"], "Content-Type": "application/json"}) as r:
+        assert r.status == 400
+    async with http.post("/hooks/sms", json=msg,
+                         headers={"X-Api-Key": web.keys["wechat"]}) as r:
+        assert r.status == 401
+
+
+def _wechat(content: str, kind: str = "text") -> bytes:
+    return (f"<xml><ToUserName>gh_8890</ToUserName><FromUserName>oUser123</FromUserName>"
+            f"<CreateTime>1700000000</CreateTime><MsgType>{kind}</MsgType>"
+            f"<Content>{content}</Content><MsgId>1</MsgId></xml>").encode()
+
+
+async def test_wechat_webhook_replies_in_wechat_xml(web):  # noqa: F811
+    http = web.client()
+    url = f"/hooks/wechat?api_key={web.keys['wechat']}"
+    async with http.post(url, data=_wechat("小区门口井盖丢了，电话13812349999")) as r:
+        assert r.status == 200
+        reply = fromstring(await r.read())
+    assert reply.find("ToUserName").text == "oUser123"
+    assert reply.find("FromUserName").text == "gh_8890"
+    text = reply.find("Content").text
+    number = text.split("工单号")[1].split("，")[0]
+    case = web.store.get_case(number)
+    assert case.channel == "wechat" and case.caller == "13812349999"
+    async with http.post(url, data=_wechat("井盖丢了")) as r:
+        assert "联系电话" in fromstring(await r.read()).find("Content").text
+    async with http.post(url, data=b"<xml><unclosed>") as r:
+        assert r.status == 400
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><xml>&a;</xml>'
+    async with http.post(url, data=bomb) as r:
+        assert r.status == 400 and "DTD" in (await r.json())["error"]
+    async with http.post(url, data=b"<xml>" + b"a" * 20000 + b"</xml>") as r:
+        assert r.status == 413
+    async with http.post("/hooks/wechat", data=_wechat("x")) as r:
+        assert r.status == 401
+
+
+async def test_metrics_need_a_key_and_show_operations(web):  # noqa: F811
+    await web.publish_stats({"at": 1.0, "waiting": 4, "service_level": 0.75,
+                             "seats": {"available": 3, "talking": 2},
+                             "callbacks": {"pending": 1, "overdue": 0}})
+    web.store.create_case(channel="phone", caller="13800000001", text="路灯坏了",
+                          kind="affairs", topic="street_light")
+    http = web.client()
+    async with http.get("/metrics") as r:
+        assert r.status == 401
+    async with http.get("/metrics",
+                        headers={"Authorization": f"Bearer {web.keys['metrics']}"}) as r:
+        assert r.status == 200
+        text = await r.text()
+    assert "hotline_calls_waiting 4" in text
+    assert "hotline_service_level_ratio 0.75" in text
+    assert 'hotline_seats{state="talking"} 2' in text
+    assert 'hotline_cases_received_today{channel="phone"} 1' in text
+    assert "hotline_web_responses_total" in text
