@@ -9,6 +9,7 @@ the hotline hangs up first.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -22,12 +23,17 @@ def _scenario_template() -> str:
     return resources.files("hotline").joinpath("sipp_caller.xml").read_text(encoding="utf-8")
 
 
-def render_scenario(hold_s: float, audio: Path | None = None) -> str:
-    """SIPp XML for one caller; `audio` must be an 8 kHz mu-law WAV (see `to_ulaw_wav`)."""
+def render_scenario(hold_s: float, audio: Path | None = None, unique: bool = False) -> str:
+    """SIPp XML for one caller; `audio` must be an 8 kHz mu-law WAV (see `to_ulaw_wav`).
+
+    With `unique`, each call of a multi-call run gets its own caller number: the
+    given number followed by SIPp's call counter.
+    """
     stream = (f'<nop><action><exec rtp_stream="{audio},1,0"/></action></nop>'
               if audio else "")
-    return (_scenario_template().replace("@@audio@@", stream)
+    text = (_scenario_template().replace("@@audio@@", stream)
             .replace("@@hold_ms@@", str(max(1, int(hold_s * 1000)))))
+    return text.replace("[caller_num]", "[caller_num][call_number]") if unique else text
 
 
 def to_ulaw_wav(source: Path, target: Path) -> Path:
@@ -44,6 +50,30 @@ class SippResult:
     returncode: int
     stdout: str
     stderr: str
+    answer_times_ms: list[float]  # per answered call: INVITE sent to 200 OK received
+
+    @property
+    def answer_ms(self) -> float | None:
+        return max(self.answer_times_ms) if self.answer_times_ms else None
+
+    @property
+    def successful(self) -> int:
+        match = re.search(r"Successful call\s*\|\s*\d+\s*\|\s*(\d+)", self.stdout)
+        return int(match.group(1)) if match else 0
+
+
+def _rtt_values(folder: Path) -> list[float]:
+    """SIPp's -trace_rtt files: `date_ms;response_time_ms;rtd_no` per answered call."""
+    values = []
+    for path in folder.glob("*_rtt.csv"):
+        for line in path.read_text(errors="replace").splitlines()[1:]:
+            parts = line.split(";")
+            if len(parts) >= 2:
+                try:
+                    values.append(float(parts[1]))
+                except ValueError:
+                    continue
+    return values
 
 
 def _free_udp_port() -> int:
@@ -67,17 +97,22 @@ def sipp_binary() -> str:
 
 async def call(cfg: Config, number: str, caller_num: str, caller_name: str = "",
                hold_s: float = 5.0, audio: Path | None = None,
-               timeout_s: float = 120.0) -> SippResult:
-    """Place one SIPp call to NUMBER through the trunk and wait until it ends."""
+               timeout_s: float = 120.0, calls: int = 1, rate: float = 10.0) -> SippResult:
+    """Place SIPp calls to NUMBER through the trunk and wait until they end.
+
+    With calls > 1, they start `rate` per second, each with its own caller number.
+    """
     with tempfile.TemporaryDirectory(prefix="hotline-sipp-") as tmp:
         scenario = Path(tmp) / "caller.xml"
-        scenario.write_text(render_scenario(hold_s, audio), encoding="latin-1",
-                            errors="replace")
+        scenario.write_text(render_scenario(hold_s, audio, unique=calls > 1),
+                            encoding="latin-1", errors="replace")
         proc = await asyncio.create_subprocess_exec(
             sipp_binary(), f"{cfg.sip_host}:{cfg.sip_port}", "-sf", str(scenario),
-            "-s", number, "-m", "1", "-i", "127.0.0.1", "-mp", str(_free_udp_port()),
+            "-s", number, "-m", str(calls), "-r", str(rate), "-l", str(calls),
+            "-i", "127.0.0.1", "-mp", str(_free_udp_port()),
             "-key", "caller_num", caller_num, "-key", "caller_name", caller_name,
-            "-timeout", f"{int(timeout_s)}s", "-nostdin", "-trace_err",
+            "-timeout", f"{int(timeout_s)}s", "-nostdin", "-trace_err", "-trace_rtt",
+            "-rtt_freq", "1",
             "-error_file", str(Path(tmp) / "errors.log"),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=tmp,
         )
@@ -85,4 +120,15 @@ async def call(cfg: Config, number: str, caller_num: str, caller_name: str = "",
         errors = Path(tmp) / "errors.log"
         error_text = errors.read_text(errors="replace") if errors.exists() else ""
         return SippResult(proc.returncode or 0, out.decode(errors="replace"),
-                          err.decode(errors="replace") + error_text)
+                          err.decode(errors="replace") + error_text, _rtt_values(Path(tmp)))
+
+
+async def citizen_phones(cfg: Config) -> asyncio.subprocess.Process:
+    """Citizens' phones behind the trunk: SIPp answers every call the hotline places.
+
+    Returns the running SIPp (UAS on the trunk port); the caller terminates it.
+    """
+    return await asyncio.create_subprocess_exec(
+        sipp_binary(), "-sn", "uas", "-i", "127.0.0.1", "-p", str(cfg.trunk_port),
+        "-mp", str(_free_udp_port()), "-nostdin",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)

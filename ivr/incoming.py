@@ -24,6 +24,7 @@ from ivr.fastagi import AgiHangup, AgiSession
 log = logging.getLogger(__name__)
 
 POLL_S = 1.0  # how often a waiting caller's channel is checked for a hang-up
+IVR_MARGIN_S = 1.0  # the IVR answers this much before the third ring ends
 RECORD_MS = 60000
 RECORD_SILENCE_S = 2
 
@@ -97,7 +98,8 @@ class IncomingRoute:
         for sink in self.sinks:
             await sink(arrival)
         try:
-            if await self.ring_seats(agi, entry, arrived_at + self.settings.ring_window_s):
+            deadline = arrived_at + self.settings.ring_window_s - IVR_MARGIN_S
+            if await self.ring_seats(agi, entry, deadline):
                 return
         except AgiHangup:
             await self.acd.give_up(entry, "abandoned")

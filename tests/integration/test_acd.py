@@ -1,0 +1,183 @@
+"""The ACD through the real stack: SIPp callers, pjsua2 seat phones, Asterisk 22, Redis, SQL."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import pytest_asyncio
+
+from hotline import sipp
+from hotline.service import HotlineService
+from hotline.softphones import SeatPhones
+from tests.support import isolated
+
+pytestmark = pytest.mark.integration
+
+
+@pytest_asyncio.fixture
+async def service(cfg, sandbox, redis, tmp_path_factory, request):
+    """A fresh hotline per test (own Redis keys and database): no callbacks leak across."""
+    svc = HotlineService(isolated(cfg, tmp_path_factory, request.node.name[:40]))
+    await svc.start()
+    await asyncio.wait_for(svc.ami.connected.wait(), 10)
+    yield svc
+    await svc.stop()
+
+
+@pytest_asyncio.fixture
+async def citizens(service):
+    """SIPp answering behind the trunk, as the citizens' phones for callbacks."""
+    proc = await sipp.citizen_phones(service.cfg)
+    yield proc
+    proc.terminate()
+    await proc.wait()
+
+
+async def until(predicate, timeout: float = 20.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = await predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def seat_state(service, seat: str) -> str:
+    return (await service.acd.board.get(seat))["state"]
+
+
+async def available(service, *seats: str) -> None:
+    for seat in seats:
+        async def free(seat=seat):
+            return await seat_state(service, seat) == "available"
+        await until(free, what=f"seat {seat} available")
+
+
+def calls_of(service, caller: str):
+    return [c for c in service.store.calls(limit=500) if c.caller == caller]
+
+
+def of_caller(number: str):
+    return lambda event: event.get("caller") == number
+
+
+async def test_free_seat_rings_within_a_second_and_the_caller_reaches_a_person(
+        cfg, service, test_env):
+    async with SeatPhones(["8001"], env=test_env, answer_after=0.3, talk="never") as phones:
+        await available(service, "8001")
+        started = time.time()
+        result = await sipp.call(cfg, cfg.hotline_number, "13911110001", hold_s=2)
+        ringing = await phones.wait_for("ringing", seat="8001", after=started,
+                                        where=of_caller("13911110001"))
+        answered = await phones.wait_for("answered", seat="8001", after=ringing["t"])
+        assert ringing["t"] - started < 1.0
+        assert answered["t"] - started < 15.0
+        assert result.returncode == 0, result.stderr
+        call = (await until(lambda: asyncio.to_thread(calls_of, service, "13911110001"),
+                            what="call record"))[0]
+        await until(lambda: asyncio.to_thread(
+            lambda: service.store.get_call(call.uniqueid).outcome), what="call outcome")
+        call = service.store.get_call(call.uniqueid)
+        assert call.outcome == "answered_in_window"
+        assert call.seat == "8001"
+        assert call.rang_ms is not None and call.rang_ms < 2000
+
+
+async def test_all_seats_busy_ivr_answers_in_time_and_callback_follows(
+        cfg, service, test_env, citizens):
+    async with SeatPhones(["8003"], env=test_env, answer_after=0.3, talk="never") as phones:
+        await available(service, "8003")
+        first = asyncio.create_task(
+            sipp.call(cfg, cfg.hotline_number, "13922220001", hold_s=22))
+        await phones.wait_for("answered", seat="8003", timeout=10)
+        await phones.set("8003", talk=2)  # the callback conversation is short
+        started = time.time()
+        second = await sipp.call(cfg, cfg.hotline_number, "13922220002", hold_s=6)
+        assert second.answer_ms is not None and second.answer_ms < 15000, second.stdout[-800:]
+        assert second.answer_ms > 12000  # seats were tried first (ringback), then the IVR
+
+        def owed():
+            return service.store.callbacks_for_caller("13922220002")
+        callbacks = await until(lambda: asyncio.to_thread(owed), what="callback saved")
+        assert callbacks[0].status in ("pending", "dialing")
+        assert callbacks[0].arrived_at.timestamp() == pytest.approx(started, abs=1.5)
+
+        ring = await phones.wait_for("ringing", seat="8003", timeout=60,
+                                     where=of_caller("13922220002"))
+        deadline = callbacks[0].due_at.timestamp()
+        assert ring["t"] <= deadline
+
+        def done():
+            view = service.store.get_callback(callbacks[0].callback_id)
+            return view if view.status == "done" else None
+        finished = await until(lambda: asyncio.to_thread(done), timeout=40, what="callback done")
+        assert finished.outcome == "answered"
+        assert finished.seat == "8003"
+        placed = [p for p in service.acd.callbacks.placed
+                  if p["id"] == callbacks[0].callback_id]
+        assert placed and placed[0]["delay_s"] <= service.cfg.acd_callback_deadline_s
+        assert (await first).returncode == 0
+
+
+async def test_elderly_terminal_jumps_the_line(cfg, service, test_env):
+    async with SeatPhones(["8004"], env=test_env, answer_after=0.3, talk="never") as phones:
+        await available(service, "8004")
+        busy = asyncio.create_task(sipp.call(cfg, cfg.hotline_number, "13933330001", hold_s=5))
+        ring = await phones.wait_for("ringing", seat="8004", timeout=10,
+                                     where=of_caller("13933330001"))
+        talking = await phones.wait_for("answered", seat="8004", after=ring["t"])
+        normal = asyncio.create_task(
+            sipp.call(cfg, cfg.hotline_number, "13933330002", hold_s=2))
+        await asyncio.sleep(1.0)
+        reply = await service.ami.originate({
+            "Channel": f"Local/{cfg.hotline_number}@from-terminal",
+            "CallerID": '"elder" <9001>', "Application": "Wait", "Data": "8"})
+        assert reply["Response"] == "Success"
+        freed_at = (await phones.wait_for("hangup", seat="8004", after=talking["t"],
+                                          timeout=15))["t"]
+        next_ring = await phones.wait_for("ringing", seat="8004", after=freed_at, timeout=10)
+        assert next_ring["caller"] == "9001"  # the elderly caller, though the other came first
+        await busy
+        await normal
+
+
+async def test_seat_that_does_not_answer_is_skipped_inside_the_window(cfg, service, test_env):
+    async with SeatPhones(["8005"], env=test_env, answer_after="never") as sleepy:
+        await available(service, "8005")
+        await asyncio.sleep(1.0)  # 8005 is now the longest idle seat
+        async with SeatPhones(["8006"], env=test_env, answer_after=0.3, talk=1) as awake:
+            await available(service, "8006")
+            started = time.time()
+            result = await sipp.call(cfg, cfg.hotline_number, "13944440001", hold_s=3)
+            skipped = await sleepy.wait_for("ringing", seat="8005", after=started)
+            answered = await awake.wait_for("answered", seat="8006", after=started, timeout=15)
+            assert skipped["t"] < answered["t"]
+            assert answered["t"] - started < 15.0
+            assert result.returncode == 0, result.stderr
+            facts = await service.acd.board.facts("8005")
+            assert facts.missed == 1
+
+
+async def test_phone_unregistering_mid_ring_does_not_stall_the_line(cfg, service, test_env):
+    async with SeatPhones(["8007"], env=test_env, answer_after="never") as leaving:
+        await available(service, "8007")
+        await asyncio.sleep(1.0)
+        async with SeatPhones(["8008"], env=test_env, answer_after=0.3, talk=1) as staying:
+            await available(service, "8008")
+            started = time.time()
+            call = asyncio.create_task(
+                sipp.call(cfg, cfg.hotline_number, "13955550001", hold_s=2))
+            await leaving.wait_for("ringing", seat="8007", after=started)
+            await leaving.unregister("8007")
+            answered = await staying.wait_for("answered", seat="8008", after=started,
+                                              timeout=15)
+            assert answered["t"] - started < 15.0
+            assert (await call).returncode == 0
+            await until(lambda: _is(service, "8007", "unavailable"), what="8007 unavailable")
+
+
+async def _is(service, seat: str, state: str) -> bool:
+    return await seat_state(service, seat) == state

@@ -1,0 +1,89 @@
+from acd.line import Entry, rank
+from acd.policy import Policy, plan
+from acd.seat_state import SeatFacts, SeatState, derive
+
+NOW = 1_000_000.0
+
+
+def seat(name, idle=0.0, calls=0, **kw):
+    return SeatFacts(seat=name, device_state="NOT_INUSE", idle_since=idle, calls=calls, **kw)
+
+
+def live(eid, arrived, **kw):
+    return Entry(id=eid, kind="live", caller=f"1390000{eid}", arrived_at=arrived, **kw)
+
+
+def pairs(entries, seats, policy=Policy.LONGEST_IDLE):
+    ordered = sorted(entries, key=rank)
+    return [(e.id, s.seat) for e, s in plan(ordered, seats, NOW, policy)]
+
+
+def test_longest_idle_seat_takes_the_longest_waiting_caller():
+    seats = [seat("8001", idle=NOW - 10), seat("8002", idle=NOW - 300), seat("8003", idle=NOW)]
+    entries = [live("b", NOW - 5), live("a", NOW - 20)]
+    assert pairs(entries, seats) == [("a", "8002"), ("b", "8001")]
+
+
+def test_elderly_terminal_never_waits_behind_anyone():
+    seats = [seat("8001")]
+    entries = [live("old", NOW - 600), live("elder", NOW - 1, priority=0)]
+    assert pairs(entries, seats) == [("elder", "8001")]
+
+
+def test_urgent_repeat_caller_ages_ahead_but_not_forever():
+    seats = [seat("8001")]
+    assert pairs([live("n", NOW - 60), live("u", NOW - 10, priority=1)], seats) == [("u", "8001")]
+    assert pairs([live("n", NOW - 200), live("u", NOW - 10, priority=1)], seats) == [("n", "8001")]
+
+
+def test_a_callback_keeps_its_place_against_newer_live_callers():
+    seats = [seat("8001")]
+    callback = Entry(id="cb", kind="callback", caller="1", arrived_at=NOW - 100,
+                     due_at=NOW + 200, callback_number="1")
+    assert pairs([live("new", NOW - 14), callback], seats) == [("cb", "8001")]
+
+
+def test_callback_in_backoff_waits():
+    seats = [seat("8001")]
+    callback = Entry(id="cb", kind="callback", caller="1", arrived_at=NOW - 100,
+                     not_before=NOW + 5, callback_number="1")
+    assert pairs([callback, live("new", NOW - 1)], seats) == [("new", "8001")]
+
+
+def test_the_agent_who_handled_the_case_gets_the_caller_when_free():
+    seats = [seat("8001", idle=NOW - 500), seat("8002", idle=NOW)]
+    assert pairs([live("a", NOW, preferred_seat="8002")], seats) == [("a", "8002")]
+    busy = [seat("8001", idle=NOW - 500), SeatFacts(seat="8002", device_state="INUSE")]
+    assert pairs([live("a", NOW, preferred_seat="8002")], busy) == [("a", "8001")]
+
+
+def test_skills_route_a_topic_to_a_skilled_free_agent():
+    seats = [seat("8001", idle=NOW - 500), seat("8002", skills=frozenset({"wage_arrears"}))]
+    assert pairs([live("a", NOW, topic="wage_arrears")], seats) == [("a", "8002")]
+
+
+def test_a_seat_that_did_not_answer_is_skipped_for_that_caller():
+    seats = [seat("8001", idle=NOW - 500), seat("8002", idle=NOW)]
+    assert pairs([live("a", NOW, tried="8001")], seats) == [("a", "8002")]
+    assert pairs([live("a", NOW, tried="8001,8002")], seats) == []
+
+
+def test_fewest_calls_and_round_robin():
+    seats = [seat("8001", calls=5), seat("8002", calls=1), seat("8003", calls=3)]
+    assert pairs([live("a", NOW)], seats, Policy.FEWEST_CALLS) == [("a", "8002")]
+    rr = [seat("8001"), seat("8002", last_assigned=NOW - 1), seat("8003")]
+    assert pairs([live("a", NOW)], rr, Policy.ROUND_ROBIN) == [("a", "8003")]
+
+
+def test_only_available_seats_are_planned():
+    states = {
+        "paused": SeatFacts(seat="1", device_state="NOT_INUSE", paused_reason="lunch"),
+        "wrapup": SeatFacts(seat="2", device_state="NOT_INUSE", wrapup_until=NOW + 5),
+        "logged_out": SeatFacts(seat="3", device_state="NOT_INUSE", logged_in=False),
+        "ringing": SeatFacts(seat="4", device_state="NOT_INUSE", reserved_for="x"),
+        "talking": SeatFacts(seat="5", device_state="INUSE", paused_reason="lunch"),
+        "unavailable": SeatFacts(seat="6", device_state="UNAVAILABLE"),
+    }
+    for expected, facts in states.items():
+        assert derive(facts, NOW) is SeatState(expected)
+    assert plan([live("a", NOW)], list(states.values()), NOW) == []
