@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable
 
@@ -35,6 +37,7 @@ class Dispatcher:
         self.on_callback = on_callback
         self.tick_s = tick_s
         self.claims = 0
+        self.node = f"{socket.gethostname()}:{os.getpid()}"
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._spawned: set[asyncio.Task] = set()
@@ -99,6 +102,7 @@ class Dispatcher:
                 continue
             claimed += 1
             self.claims += 1
+            await self.redis.hincrby(f"{self.line.prefix}:claims", self.node, 1)
             await self.board.refresh(facts.seat)
             await self._pop(entry, facts.seat)
             if entry.kind == "live":

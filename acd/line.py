@@ -81,7 +81,7 @@ def rank(entry: Entry) -> float:
     return entry.arrived_at - PRIORITY_BOOST.get(entry.priority, 0.0)
 
 
-# KEYS: seat hash, entry hash, line zset. ARGV: entry id, seat, now
+# KEYS: seat hash, entry hash, line zset, assignment log. ARGV: entry id, seat, now
 _CLAIM = """
 if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
 if redis.call('HGET', KEYS[2], 'state') ~= 'waiting' then return 0 end
@@ -95,6 +95,8 @@ if tonumber(s[5] or '0') > tonumber(ARGV[3]) then return 0 end
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('HSET', KEYS[2], 'state', 'offered', 'seat', ARGV[2], 'offered_at', ARGV[3])
 redis.call('HSET', KEYS[1], 'reserved_for', ARGV[1], 'last_assigned', ARGV[3])
+redis.call('RPUSH', KEYS[4], 'claim ' .. ARGV[2] .. ' ' .. ARGV[1] .. ' ' .. ARGV[3])
+redis.call('LTRIM', KEYS[4], -100000, -1)
 return 1
 """
 
@@ -128,6 +130,7 @@ class WaitingLine:
         self.redis = redis
         self.prefix = prefix
         self.line_key = f"{prefix}:line"
+        self.assign_log_key = f"{prefix}:assign-log"  # audit: every claim and release, in order
         self.wake_channel = f"{prefix}:acd-wake"
         self._claim = redis.register_script(_CLAIM)
         self._withdraw = redis.register_script(_WITHDRAW)
@@ -171,7 +174,7 @@ class WaitingLine:
 
     async def claim(self, entry_id: str, seat_key: str, seat: str) -> bool:
         result = await self._claim(
-            keys=[seat_key, self.entry_key(entry_id), self.line_key],
+            keys=[seat_key, self.entry_key(entry_id), self.line_key, self.assign_log_key],
             args=[entry_id, seat, time.time()])
         return result == 1
 

@@ -15,10 +15,12 @@ from redis.asyncio import Redis
 
 from acd.seat_state import SeatFacts, SeatState, derive
 
-# KEYS[1] seat hash. ARGV: entry, now, answered(0/1), wrapup_s, missed(0/1), pause_after
+# KEYS: seat hash, assignment log. ARGV: entry, now, answered(0/1), wrapup_s, missed(0/1),
+# pause_after, seat
 _RELEASE = """
 if redis.call('HGET', KEYS[1], 'reserved_for') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'reserved_for', '')
+redis.call('RPUSH', KEYS[2], 'release ' .. ARGV[7] .. ' ' .. ARGV[1] .. ' ' .. ARGV[2])
 local now = tonumber(ARGV[2])
 if ARGV[3] == '1' then
   local until_ = now + tonumber(ARGV[4])
@@ -77,9 +79,9 @@ class SeatBoard:
                       pause_after_missed: int = 3) -> int:
         """Drop a reservation; count the call or the miss. 2 = auto-paused for misses."""
         result = await self._release(
-            keys=[self.key(seat)],
+            keys=[self.key(seat), f"{self.prefix}:assign-log"],
             args=[entry_id, time.time(), int(answered), wrapup_s, int(missed),
-                  pause_after_missed])
+                  pause_after_missed, seat])
         await self.refresh(seat)
         return int(result)
 

@@ -24,6 +24,8 @@ from ivr.incoming import IncomingRoute, RedisArrivals
 
 log = logging.getLogger(__name__)
 
+STOP_STEP_S = 5.0
+
 
 class HotlineService:
     """Everything `hotline run` starts, startable and stoppable inside one event loop."""
@@ -145,25 +147,37 @@ class HotlineService:
         return True
 
     async def stop(self) -> None:
-        if self._web_runner:
-            await self._web_runner.cleanup()
-        if self._agi_server:
-            self._agi_server.close()
-            await self._agi_server.wait_closed()
-        if self.intake:
-            await self.intake.drain()
-        if self.acd:
-            await self.acd.stop()
-        if self.ami:
-            await self.ami.stop()
-        if self.case_workers:
-            await asyncio.to_thread(self.case_workers.stop)
+        """Stop in reverse order; a step that hangs is abandoned after a few seconds."""
+        steps = [
+            ("web", self._web_runner.cleanup() if self._web_runner else None),
+            ("fastagi", self._close_agi()),
+            ("intake", self.intake.drain() if self.intake else None),
+            ("acd", self.acd.stop() if self.acd else None),
+            ("ami", self.ami.stop() if self.ami else None),
+            ("case workers", asyncio.to_thread(self.case_workers.stop)
+             if self.case_workers else None),
+            ("redis", self.redis.aclose() if self.redis else None),
+        ]
+        for name, step in steps:
+            if step is None:
+                continue
+            try:
+                await asyncio.wait_for(step, STOP_STEP_S)
+            except TimeoutError:
+                log.warning("stopping %s took over %.0f s; left behind", name, STOP_STEP_S)
+            except Exception:
+                log.exception("stopping %s failed", name)
         if self.recognizer:
             self.recognizer.close()
-        if self.redis:
-            await self.redis.aclose()
         if self.store:
             self.store.close()
+
+    async def _close_agi(self) -> None:
+        if self._agi_server is None:
+            return
+        self._agi_server.close()
+        if self.agi is not None:
+            await self.agi.cancel_sessions()
 
 
 async def _serve(cfg: Config) -> None:

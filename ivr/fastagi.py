@@ -117,6 +117,14 @@ class FastAgiServer(Application):
         super().__init__(loop=asyncio.get_running_loop())
         self.sessions_total = 0
         self.sessions_failed = 0
+        self._sessions: set[asyncio.Task] = set()
+
+    async def cancel_sessions(self) -> None:
+        """On shutdown: end every call's session (Asterisk then runs the dialplan on)."""
+        tasks = [t for t in self._sessions if not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def add_route(self, path: str, endpoint: Route) -> None:
         if not asyncio.iscoroutinefunction(endpoint):
@@ -124,6 +132,10 @@ class FastAgiServer(Application):
         super().add_route(path, endpoint)
 
     async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._sessions.add(task)
+            task.add_done_callback(self._sessions.discard)
         peer = writer.get_extra_info("peername")
         try:
             raw = await asyncio.wait_for(reader.readuntil(b"\n\n"), ENV_TIMEOUT)

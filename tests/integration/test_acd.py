@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -181,3 +182,70 @@ async def test_phone_unregistering_mid_ring_does_not_stall_the_line(cfg, service
 
 async def _is(service, seat: str, state: str) -> bool:
     return await seat_state(service, seat) == state
+
+
+def double_assignments(log: list[str]) -> list[str]:
+    """Replay the ACD's own claim/release log (written inside the atomic scripts, so in
+    true order across processes): a seat claimed while held, or a caller held twice."""
+    held_by_seat: dict[str, str] = {}
+    seat_of_entry: dict[str, str] = {}
+    problems = []
+    for line in log:
+        action, seat, entry, _at = line.split(" ")
+        if action == "claim":
+            if seat in held_by_seat:
+                problems.append(f"seat {seat} claimed for {entry} while held for "
+                                f"{held_by_seat[seat]}")
+            if entry in seat_of_entry:
+                problems.append(f"{entry} got {seat} while holding {seat_of_entry[entry]}")
+            held_by_seat[seat] = entry
+            seat_of_entry[entry] = seat
+        else:
+            held_by_seat.pop(seat, None)
+            seat_of_entry.pop(entry, None)
+    return problems
+
+
+async def test_two_acd_processes_never_double_assign_under_a_burst_of_50(
+        cfg, service, test_env, citizens, artifacts):
+    import subprocess
+    import sys
+
+    import aiohttp
+
+    env_b = {**test_env, "HOTLINE_REDIS_PREFIX": service.cfg.key_prefix,
+             "HOTLINE_DATABASE_URL": service.cfg.effective_database_url,
+             "HOTLINE_AGI_PORT": "14574", "HOTLINE_WEB_PORT": "18891"}
+    other = subprocess.Popen([sys.executable, "-m", "hotline.cli", "run"], env=env_b,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        async def other_up():
+            try:
+                async with aiohttp.ClientSession() as http, \
+                        http.get("http://127.0.0.1:18891/healthz") as response:
+                    return response.status == 200
+            except aiohttp.ClientError:
+                return False
+        await until(other_up, timeout=30, what="second ACD process")
+        seats = cfg.seats[:10]
+        async with SeatPhones(seats, env=test_env, answer_after=0.2, talk=[1, 3],
+                              seed=7) as phones:
+            await available(service, *seats)
+            result = await sipp.call(cfg, cfg.hotline_number, "13977700", hold_s=4,
+                                     calls=50, rate=50, timeout_s=240)
+            await asyncio.sleep(2)
+            events = phones.events()
+        (artifacts / "burst-phone-events.json").write_text(json.dumps(events, indent=1))
+        problems = [line for line in result.stderr.splitlines()
+                    if "jumping to label" not in line and line.strip()]
+        assert result.successful == 50, (sorted(result.answer_times_ms), problems[-20:])
+        log = await service.redis.lrange(f"{service.cfg.key_prefix}:assign-log", 0, -1)
+        assert len(log) >= 60  # 50 callers and their callbacks went through claims
+        assert double_assignments(log) == []
+        claims = await service.redis.hgetall(f"{service.cfg.key_prefix}:claims")
+        assert len(claims) == 2 and all(int(n) > 0 for n in claims.values()), claims
+        rang = [e for e in events if e["event"] == "ringing"]
+        assert len({e["caller"] for e in rang}) >= 30  # most callers reached a person
+    finally:
+        other.terminate()
+        other.wait(timeout=20)
