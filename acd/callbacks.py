@@ -39,13 +39,13 @@ Originate = Callable[[dict], Awaitable[dict]]
 
 @dataclass(frozen=True)
 class CallbackPolicy:
-    seat_ring_s: int
-    wrapup_s: int
+    seat_ring_s: float
+    wrapup_s: float
     retries: int
-    backoff_s: tuple[int, ...]
+    backoff_s: tuple[float, ...]
     pause_after_missed: int
 
-    def backoff(self, attempt: int) -> int:
+    def backoff(self, attempt: int) -> float:
         if not self.backoff_s:
             return 0
         return self.backoff_s[min(attempt - 1, len(self.backoff_s) - 1)]
@@ -75,7 +75,7 @@ class CallbackRunner:
             "Context": "callbacks",
             "Exten": entry.callback_number,
             "Priority": "1",
-            "Timeout": str(self.policy.seat_ring_s * 1000),
+            "Timeout": str(int(self.policy.seat_ring_s * 1000)),
             "CallerID": f'"CB {entry.callback_number}" <{entry.callback_number}>',
             "ChannelId": channel_id,
             "Variable": f"CB_ID={channel_id}",

@@ -38,17 +38,17 @@ class CallRecorder(Protocol):
 @dataclass(frozen=True)
 class AcdSettings:
     policy: Policy = Policy.LONGEST_IDLE
-    ring_window_s: int = 15
-    seat_ring_s: int = 8
-    wrapup_s: int = 15
+    ring_window_s: float = 15  # float: `hotline bench acd` compresses time
+    seat_ring_s: float = 8
+    wrapup_s: float = 15
     pause_after_missed: int = 3
-    callback_deadline_s: int = 300
+    callback_deadline_s: float = 300
     callback_retries: int = 3
-    callback_backoff_s: tuple[int, ...] = (30, 60, 120)
+    callback_backoff_s: tuple[float, ...] = (30, 60, 120)
 
     @classmethod
     def from_config(cls, cfg) -> AcdSettings:
-        backoff = tuple(int(x) for x in str(cfg.acd_callback_backoff_s).split(",") if x.strip())
+        backoff = tuple(float(x) for x in str(cfg.acd_callback_backoff_s).split(",") if x.strip())
         return cls(Policy(cfg.acd_policy), cfg.acd_ring_window_s, cfg.acd_seat_ring_s,
                    cfg.acd_wrapup_s, cfg.acd_pause_after_missed, cfg.acd_callback_deadline_s,
                    cfg.acd_callback_retries, backoff)
@@ -78,6 +78,7 @@ class Acd:
         self.dispatcher.on_tick.append(self._tick)
         self.epoch_key = f"{prefix}:epoch"
         self._publish_due = 0.0
+        self.on_state_lost: list[Callable[[], Awaitable[None]]] = []  # e.g. AMI seat resync
 
     # ---- lifecycle ----
     async def start(self) -> None:
@@ -104,8 +105,10 @@ class Acd:
 
     async def _tick(self) -> None:
         if not await self.redis.exists(self.epoch_key):  # Redis restarted empty
-            log.warning("Redis lost its state; restoring callbacks from SQL")
+            log.warning("Redis lost its state; restoring callbacks from SQL, seats from AMI")
             await self.recover()
+            for hook in self.on_state_lost:
+                await hook()
         await self._collect_fallback_requests()
         if time.time() >= self._publish_due:
             await self.publish_stats()

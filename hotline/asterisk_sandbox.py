@@ -137,6 +137,22 @@ def _phones_section(cfg: Config) -> str:
     return "\n".join(blocks)
 
 
+def _queue_values(cfg: Config) -> dict[str, str]:
+    """app_queue settings for `hotline bench acd`: the same seats and (rounded) timings.
+
+    queues.conf takes whole seconds, so compressed fractions round to at least 1 s.
+    """
+    def whole(seconds: float) -> str:
+        return str(max(1, round(seconds)))
+
+    return {
+        "queue_timeout": whole(cfg.acd_seat_ring_s),
+        "queue_retry": "1",
+        "queue_wrapup": whole(cfg.acd_wrapup_s),
+        "queue_members": "\n".join(f"member => PJSIP/{seat}" for seat in cfg.seats),
+    }
+
+
 def render_config(cfg: Config, layout: Layout, mod_dir: str) -> dict[str, str]:
     """Fill the asterisk_conf templates; pure, so tests can read what Asterisk gets."""
     values = {
@@ -160,6 +176,7 @@ def render_config(cfg: Config, layout: Layout, mod_dir: str) -> dict[str, str]:
         "rtp_end": str(cfg.rtp_end),
         "hotline_number": cfg.hotline_number,
         "phones": _phones_section(cfg),
+        **_queue_values(cfg),
     }
     rendered = {}
     templates = resources.files("asterisk_conf")

@@ -58,6 +58,10 @@ def _bench(args: argparse.Namespace) -> int:
         from hotline.bench_store import run_store_bench
 
         report = run_store_bench(cfg)
+    elif args.what == "acd":
+        from hotline.bench_acd import run_acd_bench
+
+        report = run_acd_bench(cfg, calls=args.calls, compress=args.compress)
     else:
         from hotline.bench_speech import run_speech_bench
 
@@ -86,7 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     call.set_defaults(handler=_call)
 
     bench = sub.add_parser("bench", help="benchmarks; print JSON")
-    bench.add_argument("what", choices=["store", "speech"])
+    bench.add_argument("what", choices=["store", "speech", "acd"])
+    bench.add_argument("--calls", type=int, default=60, help="acd: calls per run (default 60)")
+    bench.add_argument("--compress", type=float, default=10.0,
+                       help="acd: time compression factor K (default 10)")
     bench.add_argument("--json", action="store_true", help="one line of JSON")
     bench.set_defaults(handler=_bench)
 

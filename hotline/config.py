@@ -54,13 +54,19 @@ class Config:
     hotline_number: str = "88900000"
     vosk_model: str = ""
     acd_policy: str = "longest_idle"
-    acd_ring_window_s: int = 15  # three rings of the cn cadence (1 s on, 4 s off)
-    acd_seat_ring_s: int = 8  # one seat rings this long before the next is tried
-    acd_wrapup_s: int = 15
+    acd_ring_window_s: float = 15  # three rings of the cn cadence (1 s on, 4 s off)
+    acd_seat_ring_s: float = 8  # one seat rings this long before the next is tried
+    acd_wrapup_s: float = 15
     acd_pause_after_missed: int = 3
-    acd_callback_deadline_s: int = 300  # the five-minute promise
+    acd_callback_deadline_s: float = 300  # the five-minute promise (float: benches compress time)
     acd_callback_retries: int = 3
     acd_callback_backoff_s: str = "30,60,120"
+    followup_enabled: str = "yes"  # yes/no (a TOML bool works too)
+    followup_interval_s: int = 60  # how often due follow-up visits are looked at
+    followup_retries: int = 2  # calls after the first before an agent takes over
+    followup_backoff_s: str = "1800,3600"  # wait before retry n (the last one repeats)
+    followup_ring_s: int = 30
+    followup_max_calls: int = 5  # follow-up calls in the air at once
 
     @property
     def seats(self) -> list[str]:
@@ -109,6 +115,7 @@ _SECTIONS = {
     "vosk": ("model",),
     "acd": ("policy", "ring_window_s", "seat_ring_s", "wrapup_s", "pause_after_missed",
             "callback_deadline_s", "callback_retries", "callback_backoff_s"),
+    "followup": ("enabled", "interval_s", "retries", "backoff_s", "ring_s", "max_calls"),
 }
 _TOP_LEVEL = ("instance", "state_dir", "hotline_number")
 
@@ -122,6 +129,8 @@ def _coerce(name: str, raw: Any) -> Any:
     try:
         if kind == "int":
             return int(raw)
+        if kind == "float":
+            return float(raw)
         if kind == "Path":
             return Path(str(raw)).expanduser()
         return str(raw)

@@ -1,9 +1,10 @@
 """A spoken request becomes a case: transcribe the recording, tag it, write the case.
 
-Runs after the caller hung up, off the call path. Whatever fails (no model, a broken
-or silent recording) the case is still written, with "no transcript" and flagged for
-the agent, and the owed callback carries the case number, transcript and tags to the
-agent's desk.
+`understand` runs while the caller is still on the line (the IVR reads the topic back
+and lets them correct the kind by DTMF); `file` writes the case after the call, off
+the call path. Whatever fails (no model, a broken or silent recording) the case is
+still written, with "no transcript" and flagged for the agent, and the owed callback
+carries the case number, transcript and tags to the agent's desk.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from pathlib import Path
 
 from acd.engine import Acd
 from acd.line import Entry
+from ivr.heard import Heard
 
 log = logging.getLogger(__name__)
 
 NO_TRANSCRIPT = "（无转写，请坐席回电确认诉求）"
+UNDERSTAND_TIMEOUT_S = 10.0
 
 
 class PhoneIntake:
@@ -31,39 +34,50 @@ class PhoneIntake:
         self._tasks: set[asyncio.Task] = set()
         self.cases: list[str] = []
 
-    async def __call__(self, entry: Entry, recording: str) -> None:
-        task = asyncio.create_task(self.process(entry, recording))
+    async def understand(self, recording: str) -> Heard:
+        """Transcribe and tag now (bounded), so the IVR can read the topic back."""
+        if self.recognizer is None:
+            return Heard("", "no_model")
+        try:
+            transcript = await asyncio.wait_for(
+                self.recognizer.transcribe(self.host_path(recording)), UNDERSTAND_TIMEOUT_S)
+        except TimeoutError:
+            return Heard("", "timeout")
+        text = transcript.text.strip()
+        if not text:
+            return Heard("", transcript.status)
+        tags = self.tagger.tag(text)
+        return Heard(text, transcript.status, tags.kind, tags.topic, tags.place or None,
+                     tags.confidence, tags.needs_confirmation)
+
+    async def __call__(self, entry: Entry, heard: Heard, kind_chosen: str | None) -> None:
+        """File the case in the background; the caller has hung up or is hanging up."""
+        task = asyncio.create_task(self.file(entry, heard, kind_chosen))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def drain(self) -> None:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def process(self, entry: Entry, recording: str) -> str | None:
-        text, status = "", "no_model"
-        if self.recognizer is not None:
-            transcript = await self.recognizer.transcribe(self.host_path(recording))
-            text, status = transcript.text.strip(), transcript.status
-        tags = self.tagger.tag(text) if text else None
+    async def file(self, entry: Entry, heard: Heard, kind_chosen: str | None) -> str | None:
+        kind = kind_chosen or heard.kind or "consult"
         try:
             case = await asyncio.to_thread(
                 self.store.create_case,
                 channel="terminal" if entry.origin == "terminal" else "phone",
                 caller=entry.caller or "anonymous", caller_name=entry.caller_name or None,
-                text=text or NO_TRANSCRIPT, transcript=text or None,
-                kind=tags.kind if tags else "consult", topic=tags.topic if tags else None,
-                place=tags.place if tags else None, call_ref=entry.uniqueid or None,
-                elderly=entry.priority == 0)
+                text=heard.text or NO_TRANSCRIPT, transcript=heard.text or None, kind=kind,
+                topic=heard.topic if kind == heard.kind else None, place=heard.place,
+                call_ref=entry.uniqueid or None, elderly=entry.priority == 0)
         except Exception:
             log.exception("case for call %s not written", entry.uniqueid)
             return None
         self.cases.append(case.number)
-        tag_view = {"kind": tags.kind, "topic": tags.topic, "confidence": tags.confidence,
-                    "needs_confirmation": tags.needs_confirmation} if tags else {}
         log.info("call %s: case %s (%s, transcript %s)", entry.uniqueid, case.number,
-                 case.kind, status)
+                 case.kind, heard.status)
         if entry.kind == "callback":
-            await self.acd.annotate_callback(entry.id, transcript=text, tags=tag_view,
+            tags = {**heard.tags(), "kind": kind} if heard.kind or kind_chosen else {}
+            await self.acd.annotate_callback(entry.id, transcript=heard.text, tags=tags,
                                              case_number=case.number)
         await self.acd.record_call(entry.uniqueid, case_number=case.number)
         return case.number

@@ -17,9 +17,12 @@ from hotline.acd_records import SqlCallbackLedger, SqlCallRecorder, UrgentCases
 from hotline.asterisk_sandbox import layout_for
 from hotline.case_workers import CaseWorkers
 from hotline.config import Config
+from hotline.followup_caller import FollowupCaller
+from hotline.followups import FollowupSettings
 from hotline.phone_intake import PhoneIntake
 from hotline.web import create_app
 from ivr.fastagi import FastAgiServer
+from ivr.followup import FollowupRoute
 from ivr.incoming import IncomingRoute, RedisArrivals
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,7 @@ class HotlineService:
         self.case_workers: CaseWorkers | None = None
         self.agi: FastAgiServer | None = None
         self.incoming: IncomingRoute | None = None
+        self.followups: FollowupCaller | None = None
         self._agi_server: asyncio.AbstractServer | None = None
         self._web_runner: web.AppRunner | None = None
         self.store = None
@@ -64,6 +68,7 @@ class HotlineService:
                            cfg.seats, self.acd.board)
         self.ami.listeners.append(self.acd.callbacks.on_event)
         self.ami.listeners.append(self._seat_feature)
+        self.acd.on_state_lost.append(self.ami.resync)
         await self.ami.start()
         await self.acd.start()
         self.case_workers = CaseWorkers(self.store, cfg.redis_url, cfg.key_prefix)
@@ -76,9 +81,15 @@ class HotlineService:
         self.agi = FastAgiServer()
         self.incoming = IncomingRoute(self.acd, [RedisArrivals(self.redis, cfg.key_prefix)],
                                       recordings_dir=layout.recordings_dir,
-                                      on_request=self.intake)
+                                      intake=self.intake)
         self.agi.add_route("incoming", self.incoming.handle)
+        self.agi.add_route("followup", FollowupRoute(self.store).handle)
         self._agi_server = await self.agi.serve(cfg.agi_host, cfg.agi_port)
+        self.followups = FollowupCaller(self.store, self.redis, cfg.key_prefix,
+                                        self._originate, FollowupSettings.from_config(cfg),
+                                        cfg.hotline_number)
+        self.ami.listeners.append(self.followups.on_event)
+        await self.followups.start()
         self._web_runner = web.AppRunner(create_app(self.health, store=self.store,
                                                     redis=self.redis, cfg=cfg, ami=self.ami))
         await self._web_runner.setup()
@@ -150,6 +161,7 @@ class HotlineService:
         """Stop in reverse order; a step that hangs is abandoned after a few seconds."""
         steps = [
             ("web", self._web_runner.cleanup() if self._web_runner else None),
+            ("follow-ups", self.followups.stop() if self.followups else None),
             ("fastagi", self._close_agi()),
             ("intake", self.intake.drain() if self.intake else None),
             ("acd", self.acd.stop() if self.acd else None),

@@ -132,3 +132,86 @@ async def citizen_phones(cfg: Config) -> asyncio.subprocess.Process:
         sipp_binary(), "-sn", "uas", "-i", "127.0.0.1", "-p", str(cfg.trunk_port),
         "-mp", str(_free_udp_port()), "-nostdin",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+
+
+# ---- citizens answering follow-up calls (回访) ----
+
+_KEY_STEP = """  <pause milliseconds="{gap_ms}"/>
+  <send retrans="500">
+    <![CDATA[
+      INFO [$remote_contact] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$local_to];tag=[pid]SIPpTag01[call_number]
+      To: [$remote_from]
+      Call-ID: [call_id]
+      CSeq: {cseq} INFO
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Max-Forwards: 70
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal={key}
+      Duration=160
+    ]]>
+  </send>
+  <recv response="200"/>
+"""
+
+
+def render_citizen_scenario(keys: str, gap_s: float = 3.0, ring_s: float = 0.5,
+                            hold_s: float = 40.0) -> str:
+    """SIPp UAS XML for a citizen who answers and keys `keys` as SIP INFO DTMF.
+
+    Each key is sent `gap_s` after the previous one (the first `gap_s` after the
+    answer), so it lands while the question is being asked.
+    """
+    if any(key not in "0123456789*#" for key in keys):
+        raise ValueError(f"keys must be DTMF digits, got {keys!r}")
+    gap_ms = max(1, int(gap_s * 1000))
+    steps = "".join(_KEY_STEP.format(gap_ms=gap_ms, cseq=i + 1, key=key)
+                    for i, key in enumerate(keys))
+    template = (resources.files("hotline").joinpath("sipp_followup_citizen.xml")
+                .read_text(encoding="utf-8"))
+    return (template.replace("@@keys@@", steps)
+            .replace("@@ring_ms@@", str(max(1, int(ring_s * 1000))))
+            .replace("@@hold_ms@@", str(max(1, int(hold_s * 1000)))))
+
+
+@dataclass
+class CitizenPhone:
+    """A SIPp UAS on the trunk port answering follow-up calls; `finish` waits for it."""
+
+    proc: asyncio.subprocess.Process
+    folder: tempfile.TemporaryDirectory
+
+    async def finish(self, timeout_s: float = 120.0) -> SippResult:
+        """Wait until SIPp has taken its calls (or kill it after `timeout_s`)."""
+        try:
+            out, err = await asyncio.wait_for(self.proc.communicate(), timeout_s)
+        except TimeoutError:
+            self.proc.kill()
+            out, err = await self.proc.communicate()
+        errors = Path(self.folder.name) / "errors.log"
+        error_text = errors.read_text(errors="replace") if errors.exists() else ""
+        self.folder.cleanup()
+        return SippResult(self.proc.returncode or 0, out.decode(errors="replace"),
+                          err.decode(errors="replace") + error_text, [])
+
+    async def stop(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.terminate()
+        await self.finish(10.0)
+
+
+async def followup_citizen(cfg: Config, keys: str, gap_s: float = 3.0,
+                           calls: int = 1) -> CitizenPhone:
+    """Start a citizen's phone behind the trunk that answers `calls` follow-up calls."""
+    folder = tempfile.TemporaryDirectory(prefix="hotline-sipp-citizen-")
+    scenario = Path(folder.name) / "citizen.xml"
+    scenario.write_text(render_citizen_scenario(keys, gap_s), encoding="latin-1")
+    proc = await asyncio.create_subprocess_exec(
+        sipp_binary(), "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(cfg.trunk_port),
+        "-mp", str(_free_udp_port()), "-m", str(calls), "-nostdin", "-trace_err",
+        "-error_file", str(Path(folder.name) / "errors.log"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=folder.name)
+    return CitizenPhone(proc, folder)

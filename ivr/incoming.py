@@ -15,16 +15,19 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
 from acd.engine import Acd
 from acd.line import Entry
 from ivr.caller import CallerId, decode_caller, dialable
 from ivr.fastagi import AgiHangup, AgiSession
+from ivr.heard import Heard
 
 log = logging.getLogger(__name__)
 
 POLL_S = 1.0  # how often a waiting caller's channel is checked for a hang-up
 IVR_MARGIN_S = 1.0  # the IVR answers this much before the third ring ends
+WINDOW_S = 15.0  # the margin and the shortest seat ring scale with a compressed window
 RECORD_MS = 60000
 RECORD_SILENCE_S = 2
 
@@ -43,7 +46,14 @@ class Arrival:
 
 
 ArrivalSink = Callable[[Arrival], Awaitable[None]]
-RequestHandler = Callable[[Entry, str], Awaitable[None]]  # callback entry, recording path
+KIND_KEYS = {"1": "consult", "2": "life", "3": "affairs", "4": "complaint", "5": "suggestion"}
+
+
+class RequestIntake(Protocol):
+    """Understands a recorded request during the call and files the case after it."""
+
+    async def understand(self, recording: str) -> Heard: ...
+    async def __call__(self, entry: Entry, heard: Heard, kind_chosen: str | None) -> None: ...
 
 
 async def read_caller(agi: AgiSession) -> CallerId:
@@ -77,11 +87,11 @@ class IncomingRoute:
     """FastAGI `incoming`."""
 
     def __init__(self, acd: Acd, sinks: list[ArrivalSink], recordings_dir: str,
-                 on_request: RequestHandler | None = None) -> None:
+                 intake: RequestIntake | None = None) -> None:
         self.acd = acd
         self.sinks = sinks
         self.recordings_dir = recordings_dir  # as Asterisk sees it
-        self.on_request = on_request
+        self.intake = intake
         self.settings = acd.settings
 
     async def handle(self, agi: AgiSession) -> None:
@@ -98,7 +108,8 @@ class IncomingRoute:
         for sink in self.sinks:
             await sink(arrival)
         try:
-            deadline = arrived_at + self.settings.ring_window_s - IVR_MARGIN_S
+            unit = self.settings.ring_window_s / WINDOW_S
+            deadline = arrived_at + self.settings.ring_window_s - IVR_MARGIN_S * unit
             if await self.ring_seats(agi, entry, deadline):
                 return
         except AgiHangup:
@@ -120,8 +131,11 @@ class IncomingRoute:
                 if not await self._alive(agi):
                     raise AgiHangup("caller hung up while waiting")
                 continue
-            ring_s = max(2, min(self.settings.seat_ring_s, int(deadline - time.time()) + 1))
-            await agi.exec("Dial", f"PJSIP/{seat}", str(ring_s), "r")
+            unit = self.settings.ring_window_s / WINDOW_S
+            left = int((deadline - time.time()) / unit) + 1  # whole (scaled) seconds
+            ring_s = max(2 * unit, min(self.settings.seat_ring_s, left * unit))
+            # Asterisk 22's Dial takes fractional seconds ("0.8"); "8" stays "8".
+            await agi.exec("Dial", f"PJSIP/{seat}", f"{round(ring_s, 2):g}", "r")
             ended = time.time()
             status = (await agi.get_variable("DIALSTATUS") or "").upper()
             answered_ms = _int(await agi.get_variable("ANSWEREDTIME_MS"))
@@ -136,17 +150,22 @@ class IncomingRoute:
         return False
 
     async def take_request(self, agi: AgiSession, entry: Entry) -> None:
-        """Seats busy: answer, offer the callback, record the request, confirm the number."""
+        """Seats busy: answer, offer the callback, record the request, read the topic back,
+        confirm the number. A hang-up at any point keeps what was said and the callback."""
         number = entry.caller
         recording = f"{self.recordings_dir}/{_safe(entry.uniqueid) or entry.id}"
         wants_callback = True
+        heard = Heard("", "not_recorded")
+        kind_chosen = None
         try:
             await agi.command("ANSWER")
             digit = await agi.command('GET DATA hotline/seats_busy 5000 1')
-            wants_callback = digit.get("result", ("", ""))[0] != "2"
+            wants_callback = _digits(digit) != "2"
             await agi.exec("Playback", "hotline/record_after_tone")
             await agi.command(f'RECORD FILE {recording} wav "#" {RECORD_MS} BEEP '
                               f's={RECORD_SILENCE_S}')
+            heard = await self._understand(f"{recording}.wav")
+            kind_chosen = await self.read_back(agi, heard)
             if wants_callback:
                 number = await self.confirm_number(agi, number)
                 await agi.exec("Playback", "hotline/callback_registered")
@@ -154,24 +173,49 @@ class IncomingRoute:
             await agi.command("HANGUP")
         except AgiHangup:
             log.info("call %s: caller hung up in the IVR; the request is kept", entry.uniqueid)
-        await self._keep_request(entry, number if wants_callback else "", f"{recording}.wav")
+            if heard.status == "not_recorded":
+                heard = await self._understand(f"{recording}.wav")
+        await self._keep_request(entry, number if wants_callback else "", f"{recording}.wav",
+                                 heard, kind_chosen)
+
+    async def _understand(self, recording: str) -> Heard:
+        if self.intake is None:
+            return Heard("", "no_model")
+        return await self.intake.understand(recording)
+
+    async def read_back(self, agi: AgiSession, heard: Heard) -> str | None:
+        """"您反映的是…问题" — 1 confirms, 2 lets the caller key the kind (1-5)."""
+        if not heard.topic:
+            return None
+        reply = await agi.command(f"GET DATA hotline/readback_{_safe(heard.topic)} 5000 1")
+        if _digits(reply) != "2":
+            return None
+        choice = await agi.command("GET DATA hotline/kind_menu 6000 1")
+        return KIND_KEYS.get(_digits(choice))
 
     async def confirm_number(self, agi: AgiSession, number: str) -> str:
         if number:
             await agi.command(f"SAY DIGITS {dialable(number).lstrip('+') or '0'} \"\"")
         reply = await agi.command("GET DATA beep 6000 15")
-        keyed = reply.get("result", ("", ""))[0]
-        return chosen_number(number, keyed if keyed not in ("-1", "(timeout)") else "")
+        return chosen_number(number, _digits(reply))
 
-    async def _keep_request(self, entry: Entry, number: str, recording: str) -> None:
+    async def _keep_request(self, entry: Entry, number: str, recording: str, heard: Heard,
+                            kind_chosen: str | None) -> None:
         if number:
-            callback = await self.acd.request_callback(entry, number, recording)
+            callback = await self.acd.request_callback(
+                entry, number, recording, transcript=heard.text, tags=heard.tags())
         else:
             callback = entry
             await self.acd.record_call(entry.uniqueid, outcome="ivr_handled",
                                        ended_at=time.time())
-        if self.on_request:
-            await self.on_request(callback, recording)
+        if self.intake:
+            await self.intake(callback, heard, kind_chosen)
+
+
+def _digits(result: dict) -> str:
+    """Digits keyed in a GET DATA; '' on timeout, hang-up or garbage."""
+    value = result.get("result", ("", ""))[0]
+    return value if value.isdigit() else ""
 
 
 def _int(value: str | None) -> int:

@@ -14,7 +14,7 @@ async def test_caller_is_recorded_and_left_a_callback_when_fastagi_is_down(cfg, 
     callbacks = sandbox.layout.host(f"{sandbox.layout.spool_dir}/callbacks")
     before = set(callbacks.glob("*.json")) if callbacks.exists() else set()
     started = time.time()
-    result = await sipp.call(cfg, cfg.hotline_number, "13811112222", "Fallback", hold_s=4)
+    result = await sipp.call(cfg, cfg.hotline_number, "13811112222", "Fallback", hold_s=12)
     assert result.returncode == 0, result.stderr  # answered (200 OK), not rejected
     new = [p for p in callbacks.glob("*.json") if p not in before]
     assert len(new) == 1

@@ -1,0 +1,68 @@
+"""The wallboard of a running hotline counts a call placed through the real Asterisk."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from case_store.accounts import AccountStore
+from hotline import sipp
+from hotline.service import HotlineService
+from tests.support import isolated
+
+pytestmark = pytest.mark.integration
+PASSWORD = "wallboard-test-password"
+
+
+class ServiceThread:
+    """`hotline run` in its own thread and loop, so Selenium's blocking calls don't stall it."""
+
+    def __init__(self, cfg) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.service = HotlineService(cfg)
+        self.run(self.service.start())
+        self.run(asyncio.wait_for(self.service.ami.connected.wait(), 10))
+
+    def run(self, coro, timeout: float = 60.0):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.run(self.service.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def test_wallboard_updates_when_a_real_call_arrives(cfg, sandbox, tmp_path_factory, browser,
+                                                   artifacts):
+    hotline = ServiceThread(isolated(cfg, tmp_path_factory, "wallboard-call"))
+    try:
+        accounts = AccountStore(hotline.service.cfg.effective_database_url)
+        accounts.add_user("boss", "supervisor", PASSWORD)
+        base = f"http://{cfg.web_host}:{cfg.web_port}"
+        browser.get(f"{base}/login")
+        browser.find_element(By.ID, "username").send_keys("boss")
+        browser.find_element(By.ID, "password").send_keys(PASSWORD)
+        browser.find_element(By.ID, "login-button").click()
+        WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/wallboard"))
+        WebDriverWait(browser, 10).until(
+            lambda d: d.find_element(By.ID, "live-state").get_attribute("data-connected") == "1")
+        WebDriverWait(browser, 10).until(
+            ec.text_to_be_present_in_element((By.ID, "v-offered"), "0"))
+        browser.execute_script("window.__same_page = 1;")
+
+        result = hotline.run(sipp.call(hotline.service.cfg, cfg.hotline_number, "13912340000",
+                                       hold_s=3), timeout=90)
+        assert result.returncode == 0, result.stderr[-1500:]
+        WebDriverWait(browser, 15).until(
+            ec.text_to_be_present_in_element((By.ID, "v-offered"), "1"))
+        assert browser.execute_script("return window.__same_page;") == 1  # no reload
+        browser.save_screenshot(str(artifacts / "wallboard-real-call.png"))
+    finally:
+        hotline.close()

@@ -1,0 +1,163 @@
+"""100% follow-up through the real stack: Asterisk calls the citizen, who keys the answer.
+
+Runs on its own Asterisk instance ("followup", its own ports), so other suites'
+Asterisk ("test") is never reloaded or stopped by this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import pytest_asyncio
+from redis.asyncio import Redis
+
+from hotline import sipp
+from hotline.config import Config, load_config
+from hotline.service import HotlineService
+
+pytestmark = pytest.mark.integration
+
+RUN_ID = uuid.uuid4().hex[:8]
+FOLLOWUP_ENV = {
+    "HOTLINE_INSTANCE": "followup",
+    "HOTLINE_AMI_PORT": "35038",
+    "HOTLINE_AGI_PORT": "34573",
+    "HOTLINE_SIP_PORT": "35060",
+    "HOTLINE_TRUNK_PORT": "35070",
+    "HOTLINE_WEB_PORT": "38890",
+    "HOTLINE_RTP_START": "15000",
+    "HOTLINE_RTP_END": "15999",
+    "HOTLINE_FOLLOWUP_INTERVAL_S": "1",
+    "HOTLINE_FOLLOWUP_RETRIES": "1",  # two calls in all
+    "HOTLINE_FOLLOWUP_BACKOFF_S": "2",
+    "HOTLINE_FOLLOWUP_RING_S": "10",
+}
+NEAR_WUCHENG = (29.0800, 119.6475)
+
+
+def followup_config(db_path, prefix: str) -> Config:
+    env = {**os.environ, **FOLLOWUP_ENV, "HOTLINE_REDIS_PREFIX": prefix,
+           "HOTLINE_DATABASE_URL": f"sqlite:///{db_path}"}
+    env.pop("HOTLINE_CONFIG", None)
+    return load_config(path=None, env=env)
+
+
+@pytest.fixture(scope="module")
+def followup_sandbox(tmp_path_factory) -> Iterator:
+    """This module's own Asterisk instance, up for the module only."""
+    from hotline.asterisk_sandbox import Sandbox
+
+    cfg = followup_config(tmp_path_factory.mktemp("fu-db") / "unused.sqlite", "unused")
+    box = Sandbox(cfg, log=lambda _m: None)
+    box.up()
+    yield box
+    box.down()
+
+
+@pytest_asyncio.fixture
+async def service(followup_sandbox, tmp_path, request):
+    """A fresh hotline per test: own database and Redis keys."""
+    prefix = f"hotline-followup-test:{RUN_ID}:{request.node.name[:30]}"
+    svc = HotlineService(followup_config(tmp_path / "cases.sqlite", prefix))
+    await svc.start()
+    await asyncio.wait_for(svc.ami.connected.wait(), 10)
+    yield svc
+    await svc.stop()
+    client = Redis.from_url(svc.cfg.redis_url, decode_responses=True)
+    async for key in client.scan_iter(match=f"{prefix}:*"):
+        await client.delete(key)
+    await client.aclose()
+
+
+async def until(predicate, timeout: float = 60.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = await asyncio.to_thread(predicate)
+        if value:
+            return value
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def replied_by_department(store, caller: str) -> str:
+    case = store.create_case(channel="phone", caller=caller, text="路灯坏了好几天了请修一下",
+                             kind="affairs", topic="street_light")
+    store.route(case.number)
+    store.transition(case.number, "accept", "city_management")
+    store.transition(case.number, "reply", "city_management", reply="路灯已修复")
+    return case.number
+
+
+def replied_by_company(store, caller: str) -> str:
+    case = store.create_case(channel="phone", caller=caller, text="空调不制冷了请派师傅上门",
+                             kind="life", topic="appliance_repair",
+                             lat=NEAR_WUCHENG[0], lon=NEAR_WUCHENG[1])
+    routed = store.route(case.number)
+    assert routed.owner_type == "company"
+    store.confirm_contact(case.number, routed.owner)
+    store.transition(case.number, "reply", routed.owner, reply="已上门维修")
+    return case.number
+
+
+def followup_notes(store, number: str) -> list[dict]:
+    return [e.data for e in store.events(number)
+            if e.action == "note" and "followup" in e.data]
+
+
+def visit(store, number: str) -> dict | None:
+    return next((e.data for e in store.events(number) if e.action == "visit"), None)
+
+
+async def test_not_satisfied_citizen_keys_3_and_the_case_is_sent_back(service):
+    phone = await sipp.followup_citizen(service.cfg, keys="3")
+    try:
+        number = await asyncio.to_thread(replied_by_department, service.store, "13955550001")
+        answer = await until(lambda: visit(service.store, number), what="follow-up answer")
+        result = await phone.finish(60)
+    finally:
+        await phone.stop()
+    assert answer["satisfaction"] == 3
+    case = service.store.get_case(number)
+    assert (case.status, case.owner, case.sent_back_count) == (
+        "assigned", "city_management", 1)
+    assert [e.action for e in service.store.events(number)][-2:] == ["visit", "send_back"]
+    assert result.returncode == 0, result.stderr[-1500:]
+    calls = service.store.calls_for_case(number)
+    assert [(c.origin, c.caller) for c in calls] == [("followup", "13955550001")]
+    assert service.store.due_followups() == []
+
+
+async def test_company_case_gets_three_more_questions_and_closes(service):
+    phone = await sipp.followup_citizen(service.cfg, keys="2123")
+    try:
+        number = await asyncio.to_thread(replied_by_company, service.store, "13955550002")
+        answer = await until(lambda: visit(service.store, number), what="follow-up answer")
+        await phone.finish(60)
+    finally:
+        await phone.stop()
+    assert (answer["satisfaction"], answer["company_time"], answer["company_quality"],
+            answer["company_price"]) == (2, 1, 2, 3)
+    assert service.store.get_case(number).status == "closed"
+
+
+async def test_unanswered_followup_is_retried_then_handed_to_an_agent(service):
+    # nobody listens on the trunk port: every call fails at once
+    number = await asyncio.to_thread(replied_by_department, service.store, "13955550003")
+
+    def handed():
+        notes = followup_notes(service.store, number)
+        return notes if any(n["followup"] == "handed_over" for n in notes) else None
+
+    notes = await until(handed, timeout=40, what="hand-over to an agent")
+    kinds = [n["followup"] for n in notes]
+    assert kinds == ["attempt", "unreachable", "attempt", "unreachable", "handed_over"]
+    await asyncio.sleep(4)  # well past the backoff: no third call
+    assert len(followup_notes(service.store, number)) == len(notes)
+    case = service.store.get_case(number)
+    assert case.status == "replied"  # the visit still waits, now for an agent
+    assert [f.case_number for f in service.store.due_followups()] == [number]
