@@ -18,6 +18,7 @@ import dataclasses
 import logging
 import os
 import random
+import re
 import tempfile
 import time
 import uuid
@@ -140,7 +141,7 @@ class Bench:
 
     async def _members_free(self, queue: str) -> bool:
         out = (await asyncio.to_thread(self.sandbox.rx, f"queue show {queue}")).stdout
-        return out.count("(Not in use)") >= len(self.cfg.seats)
+        return re.sub(r"\x1b\[[0-9;]*m", "", out).count("(Not in use)") >= len(self.cfg.seats)
 
     async def _hotline(self, offsets: list[float], numbers: list[str],
                        seed: int) -> dict[str, Any]:
@@ -251,7 +252,12 @@ async def _bench(cfg: Config, real: LoadModel, calls: int, factor: float) -> dic
             run_no += 1
             bench.model = scaled
             log.info("run %d: %s at %s load (%d calls)", run_no, engine, load_name, calls)
-            metrics = await bench.run(engine, offsets, _numbers(run_no, calls), SEED + run_no)
+            try:
+                metrics = await bench.run(engine, offsets, _numbers(run_no, calls),
+                                          SEED + run_no)
+            except (RuntimeError, OSError, TimeoutError) as exc:  # report, run the others
+                log.exception("run %d (%s, %s) failed", run_no, engine, load_name)
+                metrics = {"calls": calls, "error": f"{type(exc).__name__}: {exc}"}
             runs.append({"engine": engine, "load": load_name, **metrics,
                          "erlang_c_within_15s": round(load.erlang_c_within_window(), 3)})
     return {"runs": runs, "bursts": bursts}

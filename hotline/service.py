@@ -152,7 +152,7 @@ class HotlineService:
         if self.store is None:
             return False
         try:
-            await asyncio.to_thread(self.store.list_cases, overdue=True)
+            await asyncio.to_thread(self.store.calls, limit=1)
         except Exception:
             return False
         return True

@@ -65,7 +65,7 @@ class FollowupRoute:
         uniqueid = agi.headers.get("agi_uniqueid", "")
         await self._call_record(uniqueid, caller=case.caller, origin="followup",
                                 answered_at=datetime.now(UTC), case_number=case_number)
-        answers = Answers()
+        answers, hung_up = Answers(), False
         try:
             await agi.command("ANSWER")
             answers.satisfaction = await ask(agi, "followup_intro")
@@ -74,9 +74,12 @@ class FollowupRoute:
                     answers.company += (await ask(agi, question),)
         except AgiHangup:
             log.info("follow-up %s: citizen hung up during the questions", case_number)
+            hung_up = True
         finally:
             saved = await self._save(case_number, answers)
             await self._call_record(uniqueid, outcome="ivr_handled", ended_at=datetime.now(UTC))
+        if hung_up:
+            return
         if saved:
             goodbye = "followup_sent_back" if answers.satisfaction == 3 else "followup_thanks"
         else:

@@ -21,6 +21,7 @@ from hotline.web.case_intake import announce_change, suggest
 from hotline.web.context import SESSION, WebContext, ctx
 from hotline.web.html import h, options
 from hotline.web.i18n import Words, lang_of
+from hotline.web.payload import json_object
 from hotline.web.templates import page
 from hotline.web.wallboard import control
 
@@ -153,16 +154,6 @@ async def desk_ws(request: web.Request) -> web.WebSocketResponse:
                             or {"type": "hello", "seat": seat}, on_message)
 
 
-async def _json(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text="body is not valid JSON") from exc
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="body must be a JSON object")
-    return body
-
-
 def _save(c: WebContext, agent: str, body: dict[str, Any]) -> dict[str, Any]:
     store = c.store
     text = str(body.get("text") or "").strip()
@@ -194,7 +185,7 @@ def _save(c: WebContext, agent: str, body: dict[str, Any]) -> dict[str, Any]:
 @require("agent")
 async def save_case(request: web.Request) -> web.Response:
     c = ctx(request)
-    body = await _json(request)
+    body = await json_object(request)
     if len(str(body.get("text") or "")) > MAX_TEXT:
         raise web.HTTPBadRequest(text=f"the text is longer than {MAX_TEXT} characters")
     agent = f"agent:{request[SESSION]['name']}"
@@ -231,7 +222,7 @@ async def seat_action(request: web.Request) -> web.Response:
     ctl = control(ctx(request))
     try:
         if action == "pause":
-            body = await _json(request) if request.can_read_body else {}
+            body = await json_object(request) if request.can_read_body else {}
             result = await ctl.pause(seat, str(body.get("reason") or "desk"))
         else:
             result = await getattr(ctl, action)(seat)

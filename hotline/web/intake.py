@@ -23,6 +23,7 @@ from hotline.web.case_intake import Intake, take
 from hotline.web.context import WebContext, ctx
 from hotline.web.html import h
 from hotline.web.i18n import Words, lang_of
+from hotline.web.payload import json_object
 from hotline.web.templates import page
 
 FORM_LIMIT = 10  # submissions per address per hour
@@ -99,12 +100,7 @@ async def sms_hook(request: web.Request) -> web.Response:
     """Gateway posts {"from": phone, "text": ..., "id": ...}; gets the reply to send."""
     await require_key(request, "sms")
     c = ctx(request)
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text="body is not valid JSON") from exc
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="body must be a JSON object")
+    body = await json_object(request)
     sender = str(body.get("from") or "").replace(" ", "")
     text = str(body.get("text") or "").strip()
     if not _PHONE.match(sender):

@@ -20,6 +20,7 @@ from hotline.web.auth import require
 from hotline.web.context import SESSION, WebContext, ctx
 from hotline.web.html import h
 from hotline.web.i18n import Words, lang_of
+from hotline.web.payload import form_or_json
 from hotline.web.templates import page
 from hotline.web.wallboard_view import build_view
 
@@ -92,24 +93,12 @@ def control(c: WebContext):  # noqa: ANN201 - acd.control.SeatControl
     return SeatControl(c.redis, c.prefix, c.seats or None)
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
-    if request.content_type != "application/json":
-        return dict(await request.post())
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text="body is not valid JSON") from exc
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="body must be a JSON object")
-    return body
-
-
 @require(*ROLES)
 async def seat_action(request: web.Request) -> web.Response:
     seat, action = request.match_info["seat"], request.match_info["action"]
     if action not in SEAT_ACTIONS:
         raise web.HTTPNotFound(text=f"unknown action {action!r}")
-    body = await _body(request)
+    body = await form_or_json(request)
     ctl = control(ctx(request))
     try:
         if action == "pause":
@@ -134,7 +123,7 @@ async def move_up(request: web.Request) -> web.Response:
 @require(*ROLES)
 async def spy_action(request: web.Request) -> web.Response:
     c = ctx(request)
-    body = await _body(request)
+    body = await form_or_json(request)
     mode = str(body.get("mode", ""))
     target = str(body.get("target", ""))
     own = request[SESSION].get("seat") or str(body.get("from", ""))
