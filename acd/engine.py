@@ -189,9 +189,8 @@ class Acd:
                                    ended_at=time.time())
 
     async def abandoned_in_ivr(self, entry: Entry) -> None:
+        """Counted for the wallboard; the request and the callback are still kept."""
         await self.stats.count(abandoned_ivr=1)
-        await self._end_elderly(entry)
-        await self.record_call(entry.uniqueid, outcome="abandoned_ivr", ended_at=time.time())
 
     async def request_callback(self, entry: Entry, number: str, recording: str = "",
                                transcript: str = "", tags: dict | None = None,

@@ -173,6 +173,7 @@ class IncomingRoute:
             await agi.command("HANGUP")
         except AgiHangup:
             log.info("call %s: caller hung up in the IVR; the request is kept", entry.uniqueid)
+            await self.acd.abandoned_in_ivr(entry)
             if heard.status == "not_recorded":
                 heard = await self._understand(f"{recording}.wav")
         await self._keep_request(entry, number if wants_callback else "", f"{recording}.wav",
