@@ -288,8 +288,9 @@ def run_acd_bench(cfg: Config, calls: int = 60, compress: float = 10.0) -> dict[
                  f"{scaled.window_s:g} s, 300 s -> {scaled.promise_s:g} s); ring_ms is measured "
                  "wall-clock ms (not multiplied back); longest_callback_delay_s is in real "
                  "terms (x compress)",
-        "arrival": "ring_ms counts from starting the caller's SIPp process; launch_lag_ms "
-                   "estimates its INVITE delay (same for every engine)",
+        "arrival": "ring_ms and waits count from the caller's INVITE: seat answer time minus "
+                   "SIPp's own INVITE->200 time; callers no seat answered use their SIPp "
+                   "launch time plus the run's median launch_lag_ms",
         "load_model_real": {"seats": real.seats, "aht_s": real.aht_s,
                             "wrapup_s": real.wrapup_s, "answer_after_s": real.answer_after_s,
                             "talk_s": [round(x, 1) for x in real.talk_range_s],

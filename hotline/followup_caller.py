@@ -117,7 +117,10 @@ class FollowupCaller:
                 continue
             if len(self.active) >= self.settings.max_calls:
                 break
-            placed += await self._consider(visit)
+            try:
+                placed += await self._consider(visit)
+            except ValueError:  # the store refused (case merged away...): not the others' fault
+                log.exception("follow-up %s: skipped this pass", visit.case_number)
         return placed
 
     async def _consider(self, visit) -> int:

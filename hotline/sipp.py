@@ -158,18 +158,19 @@ _KEY_STEP = """  <pause milliseconds="{gap_ms}"/>
 """
 
 
-def render_citizen_scenario(keys: str, gap_s: float = 3.0, ring_s: float = 0.5,
-                            hold_s: float = 40.0) -> str:
+def render_citizen_scenario(keys: str, gap_s: float = 3.0, first_s: float = 5.0,
+                            ring_s: float = 0.5, hold_s: float = 40.0) -> str:
     """SIPp UAS XML for a citizen who answers and keys `keys` as SIP INFO DTMF.
 
-    Each key is sent `gap_s` after the previous one (the first `gap_s` after the
-    answer), so it lands while the question is being asked.
+    The first key goes `first_s` after the answer (the IVR needs a moment to start
+    asking: a key sent before that is lost), each next one `gap_s` after the previous,
+    so every key lands while a question is being asked.
     """
     if any(key not in "0123456789*#" for key in keys):
         raise ValueError(f"keys must be DTMF digits, got {keys!r}")
-    gap_ms = max(1, int(gap_s * 1000))
-    steps = "".join(_KEY_STEP.format(gap_ms=gap_ms, cseq=i + 1, key=key)
-                    for i, key in enumerate(keys))
+    waits = [first_s] + [gap_s] * (len(keys) - 1)
+    steps = "".join(_KEY_STEP.format(gap_ms=max(1, int(wait * 1000)), cseq=i + 1, key=key)
+                    for i, (key, wait) in enumerate(zip(keys, waits, strict=True)))
     template = (resources.files("hotline").joinpath("sipp_followup_citizen.xml")
                 .read_text(encoding="utf-8"))
     return (template.replace("@@keys@@", steps)
@@ -203,12 +204,12 @@ class CitizenPhone:
         await self.finish(10.0)
 
 
-async def followup_citizen(cfg: Config, keys: str, gap_s: float = 3.0,
+async def followup_citizen(cfg: Config, keys: str, gap_s: float = 3.0, first_s: float = 5.0,
                            calls: int = 1) -> CitizenPhone:
     """Start a citizen's phone behind the trunk that answers `calls` follow-up calls."""
     folder = tempfile.TemporaryDirectory(prefix="hotline-sipp-citizen-")
     scenario = Path(folder.name) / "citizen.xml"
-    scenario.write_text(render_citizen_scenario(keys, gap_s), encoding="latin-1")
+    scenario.write_text(render_citizen_scenario(keys, gap_s, first_s), encoding="latin-1")
     proc = await asyncio.create_subprocess_exec(
         sipp_binary(), "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(cfg.trunk_port),
         "-mp", str(_free_udp_port()), "-m", str(calls), "-nostdin", "-trace_err",

@@ -44,6 +44,7 @@ async def ask(agi: AgiSession, prompt: str, tries: int = 2) -> int | None:
         key = result.get("result", ("", ""))[0]
         if key in ANSWERS:
             return int(key)
+        log.info("follow-up question %s: got %r, not 1/2/3", prompt, key or "nothing")
         if attempt + 1 < tries:
             await agi.exec("Playback", "hotline/followup_invalid")
     return None

@@ -7,6 +7,7 @@ Asterisk ("test") is never reloaded or stopped by this module.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 import uuid
@@ -113,11 +114,19 @@ def visit(store, number: str) -> dict | None:
     return next((e.data for e in store.events(number) if e.action == "visit"), None)
 
 
+async def answered(store, number: str) -> dict:
+    """The recorded answer; on timeout the message shows what the dialler noted."""
+    try:
+        return await until(lambda: visit(store, number), what="follow-up answer")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; follow-up notes: {followup_notes(store, number)}") from None
+
+
 async def test_not_satisfied_citizen_keys_3_and_the_case_is_sent_back(service):
     phone = await sipp.followup_citizen(service.cfg, keys="3")
     try:
         number = await asyncio.to_thread(replied_by_department, service.store, "13955550001")
-        answer = await until(lambda: visit(service.store, number), what="follow-up answer")
+        answer = await answered(service.store, number)
         result = await phone.finish(60)
     finally:
         await phone.stop()
@@ -132,11 +141,31 @@ async def test_not_satisfied_citizen_keys_3_and_the_case_is_sent_back(service):
     assert service.store.due_followups() == []
 
 
+async def test_a_wrong_key_repeats_the_question_and_a_satisfied_answer_closes(service,
+                                                                            caplog):
+    caplog.set_level(logging.INFO, logger="ivr.followup")
+    # 9 lands during the question, the "press 1, 2 or 3" hint plays, then the question
+    # again, during which the citizen keys 1
+    phone = await sipp.followup_citizen(service.cfg, keys="91", gap_s=6)
+    try:
+        number = await asyncio.to_thread(replied_by_department, service.store, "13955550004")
+        answer = await answered(service.store, number)
+        await phone.finish(60)
+    finally:
+        await phone.stop()
+    assert answer["satisfaction"] == 1
+    assert "followup_intro: got '9', not 1/2/3" in caplog.text
+    case = service.store.get_case(number)
+    assert (case.status, case.sent_back_count) == ("closed", 0)
+    assert followup_notes(service.store, number) == [
+        {"followup": "attempt", "attempt": 1}]  # one call was enough
+
+
 async def test_company_case_gets_three_more_questions_and_closes(service):
     phone = await sipp.followup_citizen(service.cfg, keys="2123")
     try:
         number = await asyncio.to_thread(replied_by_company, service.store, "13955550002")
-        answer = await until(lambda: visit(service.store, number), what="follow-up answer")
+        answer = await answered(service.store, number)
         await phone.finish(60)
     finally:
         await phone.stop()

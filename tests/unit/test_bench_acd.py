@@ -14,6 +14,7 @@ from hotline.load import (
     LiveCall,
     LoadModel,
     first_delays,
+    invite_times,
     is_callback_ring,
     launch_lag_ms,
     live_calls,
@@ -101,7 +102,7 @@ def test_run_metrics_judge_on_the_compressed_window():
     assert metrics["calls"] == 3
     assert metrics["person_within_15s"] == pytest.approx(1 / 3, abs=0.001)
     assert metrics["callbacks_within_300s"] == pytest.approx(1 / 3, abs=0.001)
-    assert metrics["ring_ms_p50"] == 50 and metrics["ring_ms_p99"] == 1000
+    assert metrics["ring_ms_p50"] == 50 and metrics["ring_ms_p99"] == 1500  # from the INVITE
     assert metrics["abandoned"] == pytest.approx(1 / 3, abs=0.001)
     assert run_metrics(results, live, 1.5, None, 30.0)["callbacks_within_300s"] is None
 
@@ -110,6 +111,13 @@ def test_first_placement_counts_for_a_retried_callback():
     placed = [{"id": "cb1", "delay_s": 12.0}, {"id": "cb2", "delay_s": 3.0},
               {"id": "cb1", "delay_s": 50.0}]
     assert first_delays(placed) == {"cb1": 12.0, "cb2": 3.0}
+
+
+def test_invite_time_comes_from_the_seat_answer_or_the_median_lag():
+    results = [CallerResult("a", 10.0, True, 380.0), CallerResult("b", 20.0, False)]
+    live = {"a": LiveCall(10.1, 10.4, "8001"), "b": LiveCall()}
+    times = invite_times(results, live)
+    assert times["a"] == pytest.approx(10.02) and times["b"] == pytest.approx(20.02)
 
 
 def test_launch_lag_is_answer_time_minus_sipp_invite_to_200():
