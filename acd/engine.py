@@ -7,6 +7,7 @@ caller's channel; the dispatcher and callback runner do the rest.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -79,6 +80,7 @@ class Acd:
         self.epoch_key = f"{prefix}:epoch"
         self._publish_due = 0.0
         self.on_state_lost: list[Callable[[], Awaitable[None]]] = []  # e.g. AMI seat resync
+        self._settling: set[asyncio.Task] = set()
 
     # ---- lifecycle ----
     async def start(self) -> None:
@@ -86,6 +88,7 @@ class Acd:
         await self.dispatcher.start()
 
     async def stop(self) -> None:
+        await asyncio.gather(*self._settling, return_exceptions=True)
         await self.dispatcher.stop()
 
     async def recover(self) -> int:
@@ -122,26 +125,47 @@ class Acd:
     # ---- live calls (called by the IVR) ----
     async def arrive(self, uniqueid: str, caller: str, caller_name: str, origin: str,
                      arrived_at: float) -> Entry:
-        """A caller reached the IVR: decide priority, cancel an owed callback, join the line."""
+        """A caller reached the IVR: join the line at once (a free seat rings now), then
+        settle what needs lookups: an owed callback (keep its earlier arrival, cancel it)
+        and an open urgent case (move ahead)."""
         priority = 0 if origin == "terminal" else 2
-        earlier = await self._cancel_callbacks_of(caller)
-        if earlier is not None:  # the citizen called again: keep the first arrival
-            arrived_at = min(arrived_at, earlier.arrived_at)
-            priority = min(priority, earlier.priority)
-        if priority == 2 and caller and self.urgent_lookup and await self.urgent_lookup(caller):
-            priority = 1
         preferred = await self.redis.get(f"{self.prefix}:last-seat:{caller}") if caller else None
         entry = Entry(id=new_entry_id("live"), kind="live", caller=caller,
                       caller_name=caller_name, arrived_at=arrived_at, priority=priority,
                       origin=origin, uniqueid=uniqueid, preferred_seat=preferred or "")
+        await self.line.add(entry)
+        self.dispatcher.kick()
         await self.stats.count(offered=1)
         if priority == 0:
             await self.stats.elderly(uniqueid, True)
         await self.record_call(uniqueid, caller=caller, caller_name=caller_name,
                                origin=origin, arrived_at=arrived_at)
-        await self.line.add(entry)
-        self.dispatcher.kick()
+        task = asyncio.create_task(self._settle_arrival(entry))  # off the ringing path
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
         return entry
+
+    async def _settle_arrival(self, entry: Entry) -> Entry:
+        try:
+            return await self._settle(entry)
+        except Exception:  # the caller is already in line; priority stays as it came
+            log.exception("settling the arrival of %s failed", entry.uniqueid)
+            return entry
+
+    async def _settle(self, entry: Entry) -> Entry:
+        earlier = await self._cancel_callbacks_of(entry.caller)
+        arrived_at, priority = entry.arrived_at, entry.priority
+        if earlier is not None:  # the citizen called again: keep the first arrival
+            arrived_at = min(arrived_at, earlier.arrived_at)
+            priority = min(priority, earlier.priority)
+        if priority == 2 and entry.caller and self.urgent_lookup \
+                and await self.urgent_lookup(entry.caller):
+            priority = 1
+        if (arrived_at, priority) == (entry.arrived_at, entry.priority):
+            return entry
+        settled = replace(entry, arrived_at=arrived_at, priority=priority)
+        await self.line.rerank(settled)
+        return settled
 
     async def next_seat(self, entry: Entry, deadline: float) -> str | None:
         """Wait (the caller hears ringback) until a seat is offered or the deadline passes."""

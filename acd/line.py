@@ -208,6 +208,17 @@ class WaitingLine:
         return await self._withdraw(keys=[self.entry_key(entry_id), self.line_key],
                                     args=[entry_id]) or ""
 
+    async def rerank(self, entry: Entry) -> bool:
+        """New arrival time or priority for an entry still waiting (ZADD XX: never re-adds
+        one that a seat has taken meanwhile)."""
+        changed = await self.redis.zadd(self.line_key, {entry.id: rank(entry)}, xx=True, ch=True)
+        if await self.state(entry.id) == "waiting":
+            await self.redis.hset(self.entry_key(entry.id),
+                                  mapping={"arrived_at": str(entry.arrived_at),
+                                           "priority": str(entry.priority)})
+        await self.redis.publish(self.wake_channel, entry.id)
+        return bool(changed)
+
     async def finish(self, entry_id: str, state: str = "done") -> None:
         await self.redis.hset(self.entry_key(entry_id), "state", state)
 

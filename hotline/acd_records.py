@@ -31,16 +31,38 @@ def _fields(fields: dict) -> dict:
 
 
 class SqlCallRecorder:
+    """Writes call records off the call path, in order per call.
+
+    The caller never waits for SQL; the writes of one call (arrival, answer, hang-up)
+    are chained so they land in the order they were made.
+    """
+
     def __init__(self, store) -> None:
         self.store = store
+        self._last: dict[str, asyncio.Task] = {}
 
     async def __call__(self, uniqueid: str, **fields: object) -> None:
         if not uniqueid:
             return
+        previous = self._last.get(uniqueid)
+        task = asyncio.create_task(self._write(previous, uniqueid, _fields(fields)))
+        self._last[uniqueid] = task
+        task.add_done_callback(lambda t, u=uniqueid: self._forget(u, t))
+
+    async def _write(self, previous: asyncio.Task | None, uniqueid: str, fields: dict) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)
         try:
-            await asyncio.to_thread(self.store.record_call, uniqueid, **_fields(fields))
+            await asyncio.to_thread(self.store.record_call, uniqueid, **fields)
         except Exception:
             log.exception("call record %s not written", uniqueid)
+
+    def _forget(self, uniqueid: str, task: asyncio.Task) -> None:
+        if self._last.get(uniqueid) is task:
+            del self._last[uniqueid]
+
+    async def drain(self) -> None:
+        await asyncio.gather(*self._last.values(), return_exceptions=True)
 
 
 class SqlCallbackLedger:

@@ -38,6 +38,7 @@ class HotlineService:
         self.redis: Redis | None = None
         self.ami: AmiLink | None = None
         self.acd: Acd | None = None
+        self.call_records: SqlCallRecorder | None = None
         self.intake: PhoneIntake | None = None
         self.recognizer = None
         self.case_workers: CaseWorkers | None = None
@@ -59,9 +60,10 @@ class HotlineService:
                                     health_check_interval=10, retry_on_timeout=True,
                                     max_connections=2000)
         layout = layout_for(cfg)
+        self.call_records = SqlCallRecorder(self.store)
         self.acd = Acd(self.redis, cfg.key_prefix, cfg.seats, AcdSettings.from_config(cfg),
                        originate=self._originate, ledger=SqlCallbackLedger(self.store),
-                       record_call=SqlCallRecorder(self.store),
+                       record_call=self.call_records,
                        urgent_lookup=UrgentCases(self.store),
                        fallback_spool=layout.host(f"{layout.spool_dir}/callbacks"))
         self.ami = AmiLink(cfg.ami_host, cfg.ami_port, cfg.ami_user, cfg.ami_secret,
@@ -164,6 +166,7 @@ class HotlineService:
             ("follow-ups", self.followups.stop() if self.followups else None),
             ("fastagi", self._close_agi()),
             ("intake", self.intake.drain() if self.intake else None),
+            ("call records", self.call_records.drain() if self.call_records else None),
             ("acd", self.acd.stop() if self.acd else None),
             ("ami", self.ami.stop() if self.ami else None),
             ("case workers", asyncio.to_thread(self.case_workers.stop)

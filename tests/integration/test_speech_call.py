@@ -61,5 +61,8 @@ async def test_spoken_request_becomes_a_case_with_transcript_and_tags(
     callbacks = service.store.callbacks_for_caller("13988880001")
     assert callbacks and callbacks[0].transcript == case.transcript
     assert callbacks[0].case_number == case.number
-    calls = [c for c in service.store.calls(limit=50) if c.caller == "13988880001"]
-    assert calls and calls[0].case_number == case.number
+
+    def linked():
+        calls = [c for c in service.store.calls(limit=50) if c.caller == "13988880001"]
+        return calls and calls[0].case_number == case.number
+    await until(lambda: asyncio.to_thread(linked), timeout=10, what="call linked to case")
