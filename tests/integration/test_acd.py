@@ -231,14 +231,13 @@ async def test_two_acd_processes_never_double_assign_under_a_burst_of_50(
         async with SeatPhones(seats, env=test_env, answer_after=0.2, talk=[1, 3],
                               seed=7) as phones:
             await available(service, *seats)
-            result = await sipp.call(cfg, cfg.hotline_number, "13977700", hold_s=4,
+            result = await sipp.call(cfg, cfg.hotline_number, "13977700", hold_s=8,
                                      calls=50, rate=50, timeout_s=240)
             await asyncio.sleep(2)
             events = phones.events()
         (artifacts / "burst-phone-events.json").write_text(json.dumps(events, indent=1))
-        problems = [line for line in result.stderr.splitlines()
-                    if "jumping to label" not in line and line.strip()]
-        assert result.successful == 50, (sorted(result.answer_times_ms), problems[-20:])
+        # callers hold longer than any agent talks, so the agent hangs up first
+        assert result.successful == 50, result.stderr[-2000:]
         log = await service.redis.lrange(f"{service.cfg.key_prefix}:assign-log", 0, -1)
         assert len(log) >= 60  # 50 callers and their callbacks went through claims
         assert double_assignments(log) == []

@@ -112,9 +112,9 @@ async def test_asterisk_restart_mid_call_loses_no_pending_callback(
             assert service.ami.logins == logins + 1
             assert callback_status(service, callback.id) in ("pending", "dialing")
 
+            citizens = await sipp.citizen_phones(service.cfg)  # listening before any dial
             await phones.set("8010", talk=1)
             await phones.register("8010")
-            citizens = await sipp.citizen_phones(service.cfg)
             try:
                 await until(lambda: asyncio.to_thread(
                     lambda: callback_status(service, callback.id) == "done"),
