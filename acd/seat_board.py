@@ -109,15 +109,15 @@ class SeatBoard:
     async def all(self) -> dict[str, dict]:
         """Display view: seat -> state, since, name, calls, paused reason."""
         now = time.time()
-        view = {}
-        for facts in await self.snapshot():
-            raw_since = facts.state_since or now
-            view[facts.seat] = {
-                "state": str(derive(facts, now)), "since": raw_since, "name": facts.name,
-                "calls": facts.calls, "paused_reason": facts.paused_reason or None,
-                "device_state": facts.device_state,
-            }
-        return view
+        return {facts.seat: _display(facts, now) for facts in await self.snapshot()}
 
     async def get(self, seat: str) -> dict | None:
-        return (await self.all()).get(seat)
+        if seat not in self.seats:
+            return None
+        return _display(await self.facts(seat), time.time())
+
+
+def _display(facts: SeatFacts, now: float) -> dict:
+    return {"state": str(derive(facts, now)), "since": facts.state_since or now,
+            "name": facts.name, "calls": facts.calls,
+            "paused_reason": facts.paused_reason or None, "device_state": facts.device_state}

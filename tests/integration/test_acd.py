@@ -10,9 +10,8 @@ import pytest
 import pytest_asyncio
 
 from hotline import sipp
-from hotline.service import HotlineService
 from hotline.softphones import SeatPhones
-from tests.support import isolated
+from tests.support import isolated, running
 
 pytestmark = pytest.mark.integration
 
@@ -20,11 +19,8 @@ pytestmark = pytest.mark.integration
 @pytest_asyncio.fixture
 async def service(cfg, sandbox, redis, tmp_path_factory, request):
     """A fresh hotline per test (own Redis keys and database): no callbacks leak across."""
-    svc = HotlineService(isolated(cfg, tmp_path_factory, request.node.name[:40]))
-    await svc.start()
-    await asyncio.wait_for(svc.ami.connected.wait(), 10)
-    yield svc
-    await svc.stop()
+    async with running(isolated(cfg, tmp_path_factory, request.node.name[:40])) as svc:
+        yield svc
 
 
 @pytest_asyncio.fixture

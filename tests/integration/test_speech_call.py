@@ -12,20 +12,16 @@ import pytest_asyncio
 from pydub import AudioSegment
 
 from hotline import sipp
-from hotline.service import HotlineService
 from tests.integration.test_acd import until
-from tests.support import isolated
+from tests.support import isolated, running
 
 pytestmark = pytest.mark.integration
 
 
 @pytest_asyncio.fixture
 async def service(cfg, sandbox, redis, tmp_path_factory):
-    svc = HotlineService(isolated(cfg, tmp_path_factory, "speech-call"))
-    await svc.start()
-    await asyncio.wait_for(svc.ami.connected.wait(), 10)
-    yield svc
-    await svc.stop()
+    async with running(isolated(cfg, tmp_path_factory, "speech-call")) as svc:
+        yield svc
 
 
 def spoken_request(tmp_path) -> object:

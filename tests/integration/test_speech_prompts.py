@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import wave
 from pathlib import Path
 
@@ -11,10 +10,7 @@ import pytest
 from case_store.tagging import load_catalog
 from ivr.prompts import ensure_prompts
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed"),
-]
+pytestmark = pytest.mark.integration
 
 
 def test_prompts_are_8k_mono_wav_with_one_readback_per_topic(tmp_path: Path) -> None:

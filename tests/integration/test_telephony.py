@@ -11,11 +11,10 @@ import pytest
 import pytest_asyncio
 
 from hotline import sipp
-from hotline.service import HotlineService
 from hotline.softphones import SeatPhones
 from hotline.test_call import originate_action
 from ivr.incoming import Arrival
-from tests.support import isolated
+from tests.support import isolated, running
 
 pytestmark = pytest.mark.integration
 
@@ -49,11 +48,8 @@ class ArrivalRecorder:
 
 @pytest_asyncio.fixture(scope="module")
 async def service(cfg, sandbox, redis, tmp_path_factory):
-    svc = HotlineService(isolated(cfg, tmp_path_factory, "telephony"))
-    await svc.start()
-    await asyncio.wait_for(svc.ami.connected.wait(), 10)
-    yield svc
-    await svc.stop()
+    async with running(isolated(cfg, tmp_path_factory, "telephony")) as svc:
+        yield svc
 
 
 @pytest.fixture
