@@ -19,6 +19,7 @@ from acd.seat_state import seat_from_device
 
 log = logging.getLogger(__name__)
 
+RESYNC_RETRY_S = 1.0
 EventListener = Callable[[dict], Awaitable[None] | None]
 
 
@@ -94,12 +95,19 @@ class AmiLink:
         log.warning("AMI connection lost (%s); reconnecting", exc)
 
     async def resync(self) -> None:
-        """Ask Asterisk for every device state; the board then matches reality."""
-        try:
-            replies = await self.action({"Action": "DeviceStateList"}, as_list=True)
-        except Exception:
-            log.exception("AMI DeviceStateList failed")
-            return
+        """Ask Asterisk for every device state; the board then matches reality.
+
+        A login can come while Asterisk is still booting and the list goes unanswered:
+        ask again while the connection lasts, so the link never stays half up."""
+        while True:
+            try:
+                replies = await self.action({"Action": "DeviceStateList"}, as_list=True)
+                break
+            except Exception as exc:
+                log.warning("AMI DeviceStateList failed (%s); asking again", exc)
+                if not self.manager._connected or self.manager.closing:
+                    return  # the next login resyncs
+                await asyncio.sleep(RESYNC_RETRY_S)
         seen = set()
         for reply in replies:
             if reply.get("Event") == "DeviceStateChange":
