@@ -1,8 +1,9 @@
 """The dispatcher: matches waiting entries with free seats the moment either appears.
 
 Event-driven: every process subscribes to `<prefix>:acd-wake` (published when an entry
-joins the line or a seat turns available) and also ticks once a second, because
-wrap-up ends by the clock. Each pass plans on a fresh snapshot and claims pair by pair
+joins the line or a seat turns available); what changes by the clock (a wrap-up ends, a
+retry's backoff or a callback's slack runs out) wakes it at that moment, and a tick once
+a second covers the rest. Each pass plans on a fresh snapshot and claims pair by pair
 with the atomic claim script; a lost race just means planning again.
 """
 
@@ -19,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio import Redis
 
 from acd.line import Entry, WaitingLine
-from acd.policy import Policy, plan
+from acd.policy import CallbackSlack, Policy, next_change, plan
 from acd.seat_board import SeatBoard
 
 log = logging.getLogger(__name__)
@@ -29,13 +30,16 @@ Claimed = Callable[[Entry, str], Awaitable[None]]
 
 class Dispatcher:
     def __init__(self, redis: Redis, line: WaitingLine, board: SeatBoard, policy: Policy,
-                 on_callback: Claimed, tick_s: float = 1.0) -> None:
+                 on_callback: Claimed, slack: CallbackSlack | None = None,
+                 tick_s: float = 1.0) -> None:
         self.redis = redis
         self.line = line
         self.board = board
         self.policy = policy
         self.on_callback = on_callback
+        self.slack = slack or CallbackSlack()
         self.tick_s = tick_s
+        self.wake_at: float | None = None  # wall clock: the next change by the clock
         self.claims = 0
         self.node = f"{socket.gethostname()}:{os.getpid()}"
         self._wake = asyncio.Event()
@@ -71,8 +75,11 @@ class Dispatcher:
     async def _loop(self) -> None:
         last_tick = 0.0
         while True:
+            wait = self.tick_s - (time.monotonic() - last_tick)
+            if self.wake_at is not None:
+                wait = min(wait, self.wake_at - time.time())
             try:
-                await asyncio.wait_for(self._wake.wait(), self.tick_s)
+                await asyncio.wait_for(self._wake.wait(), max(0.005, wait))
             except TimeoutError:
                 pass
             self._wake.clear()
@@ -94,10 +101,13 @@ class Dispatcher:
         """One planning pass; returns how many claims succeeded."""
         entries = await self.line.waiting(limit=100)
         if not entries:
+            self.wake_at = None
             return 0
         seats = await self.board.snapshot()
+        now = time.time()
+        self.wake_at = next_change(entries, seats, now, self.slack)
         claimed = 0
-        for entry, facts in plan(entries, seats, time.time(), self.policy):
+        for entry, facts in plan(entries, seats, now, self.policy, self.slack):
             if not await self.line.claim(entry.id, self.board.key(facts.seat), facts.seat):
                 continue
             claimed += 1

@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 from acd.callbacks import CallbackLedger, CallbackPolicy, CallbackRunner, Originate
 from acd.dispatcher import Dispatcher
 from acd.line import Entry, WaitingLine, new_entry_id
-from acd.policy import Policy
+from acd.policy import CallbackSlack, Policy
 from acd.seat_board import SeatBoard
 from acd.stats import Stats
 
@@ -46,13 +46,15 @@ class AcdSettings:
     callback_deadline_s: float = 300
     callback_retries: int = 3
     callback_backoff_s: tuple[float, ...] = (30, 60, 120)
+    callback_slack: CallbackSlack = CallbackSlack()
 
     @classmethod
     def from_config(cls, cfg) -> AcdSettings:
         backoff = tuple(float(x) for x in str(cfg.acd_callback_backoff_s).split(",") if x.strip())
         return cls(Policy(cfg.acd_policy), cfg.acd_ring_window_s, cfg.acd_seat_ring_s,
                    cfg.acd_wrapup_s, cfg.acd_pause_after_missed, cfg.acd_callback_deadline_s,
-                   cfg.acd_callback_retries, backoff)
+                   cfg.acd_callback_retries, backoff,
+                   CallbackSlack(cfg.acd_callback_due_lead_s, cfg.acd_callback_reserve_seats))
 
 
 class Acd:
@@ -75,7 +77,7 @@ class Acd:
             CallbackPolicy(settings.seat_ring_s, settings.wrapup_s, settings.callback_retries,
                            settings.callback_backoff_s, settings.pause_after_missed))
         self.dispatcher = Dispatcher(redis, self.line, self.board, settings.policy,
-                                     self.callbacks.place)
+                                     self.callbacks.place, settings.callback_slack)
         self.dispatcher.on_tick.append(self._tick)
         self.epoch_key = f"{prefix}:epoch"
         self._publish_due = 0.0

@@ -4,11 +4,18 @@ Entries are served in line order (rank already folds in priority and aging). For
 the seat is chosen among the free ones: the agent who handled the caller's case when
 free, else a seat with the topic's skill when one is free, else by the policy:
 longest idle (default), fewest calls, or round robin after the last assigned seat.
+
+A callback owes its citizen five minutes, a live caller is waiting on three rings: a
+callback keeps its original arrival in the line, but until it falls due (the last
+`due_lead_s` before its deadline) it yields to live callers and leaves `reserve_seats`
+free for the next one. Once due it goes in arrival order, ahead of everyone who called
+later, so the promise holds even when every seat is busy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 from acd.line import Entry
@@ -19,6 +26,18 @@ class Policy(StrEnum):
     LONGEST_IDLE = "longest_idle"
     FEWEST_CALLS = "fewest_calls"
     ROUND_ROBIN = "round_robin"
+
+
+@dataclass(frozen=True)
+class CallbackSlack:
+    """How a callback spends the slack of its promise on live callers."""
+
+    due_lead_s: float = 120.0
+    reserve_seats: int = 1
+
+    def due_from(self, entry: Entry) -> float:
+        """When the entry stops yielding: live callers never yield."""
+        return entry.due_at - self.due_lead_s if entry.kind == "callback" else 0.0
 
 
 def _order(free: list[SeatFacts], policy: Policy, all_seats: Sequence[str]) -> list[SeatFacts]:
@@ -51,19 +70,33 @@ def choose_seat(entry: Entry, free: list[SeatFacts], policy: Policy,
 
 
 def plan(entries: Iterable[Entry], seats: Sequence[SeatFacts], now: float,
-         policy: Policy = Policy.LONGEST_IDLE) -> list[tuple[Entry, SeatFacts]]:
+         policy: Policy = Policy.LONGEST_IDLE,
+         slack: CallbackSlack = CallbackSlack()) -> list[tuple[Entry, SeatFacts]]:
     """Pairs to claim, best first. Callbacks in backoff wait; a round-robin seat goes once."""
     free = [s for s in seats if can_take_call(s, now)]
     all_seats = [s.seat for s in seats]
+    ready = [e for e in entries if e.not_before <= now]
+    first = [e for e in ready if slack.due_from(e) <= now]
+    yielding = [e for e in ready if slack.due_from(e) > now]
     pairs: list[tuple[Entry, SeatFacts]] = []
-    for entry in entries:
-        if not free:
+    for entry, keep_free in [(e, 0) for e in first] + [(e, slack.reserve_seats)
+                                                       for e in yielding]:
+        if len(free) <= keep_free:
             break
-        if entry.not_before > now:
-            continue
         chosen = choose_seat(entry, free, policy, all_seats)
         if chosen is None:
             continue
         pairs.append((entry, chosen))
         free = [f for f in free if f.seat != chosen.seat]
     return pairs
+
+
+def next_change(entries: Iterable[Entry], seats: Sequence[SeatFacts], now: float,
+                slack: CallbackSlack = CallbackSlack()) -> float | None:
+    """The next moment the plan can change by the clock alone (a wrap-up ends, a retry's
+    backoff or a callback's slack runs out), so the dispatcher wakes then, not a tick later."""
+    moments = [s.wrapup_until for s in seats]
+    for entry in entries:
+        moments += [entry.not_before, slack.due_from(entry)]
+    future = [m for m in moments if m > now]
+    return min(future) if future else None

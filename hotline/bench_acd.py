@@ -50,7 +50,10 @@ SEED = 8890
 
 
 def bench_config(cfg: Config, model: LoadModel, factor: float, db_dir: Path) -> Config:
-    """The bench instance: own ports and state, ACD timings compressed by `factor`."""
+    """The bench instance: own ports and state, ACD timings compressed by `factor`.
+
+    Wrap-up is rounded to whole seconds as queues.conf must, so both engines get the same.
+    """
     backoff = ",".join(f"{float(x) / factor:g}" for x in cfg.acd_callback_backoff_s.split(",")
                        if x.strip())
     return dataclasses.replace(
@@ -59,8 +62,9 @@ def bench_config(cfg: Config, model: LoadModel, factor: float, db_dir: Path) -> 
         database_url=f"sqlite:///{db_dir / 'cases.sqlite'}",
         vosk_model=str(db_dir / "no-speech-model"),  # speech is not time-compressible
         acd_ring_window_s=model.window_s, acd_seat_ring_s=cfg.acd_seat_ring_s / factor,
-        acd_wrapup_s=model.wrapup_s, acd_callback_deadline_s=model.promise_s,
-        acd_callback_backoff_s=backoff)
+        acd_wrapup_s=float(max(1, round(model.wrapup_s))), acd_callback_deadline_s=model.promise_s,
+        acd_callback_backoff_s=backoff,
+        acd_callback_due_lead_s=cfg.acd_callback_due_lead_s / factor)
 
 
 def phone_env(cfg: Config) -> dict[str, str]:
@@ -242,7 +246,8 @@ async def _bench(cfg: Config, real: LoadModel, calls: int, factor: float) -> dic
     runs, bursts, run_no = [], {}, 0
     for load_name, load in loads.items():
         scaled = load.scaled(factor)
-        rng = random.Random(SEED + run_no)  # noqa: S311 - a reproducible load, not crypto
+        load_seed = SEED + run_no  # the same arrivals and talk-time draws for every engine
+        rng = random.Random(load_seed)  # noqa: S311 - a reproducible load, not crypto
         offsets = poisson_offsets(calls, scaled.calls_per_hour, rng)
         bursts[load_name] = {"calls": calls, "calls_per_hour": load.calls_per_hour,
                              "offered_erlang": round(load.offered_erlang, 2),
@@ -254,7 +259,7 @@ async def _bench(cfg: Config, real: LoadModel, calls: int, factor: float) -> dic
             log.info("run %d: %s at %s load (%d calls)", run_no, engine, load_name, calls)
             try:
                 metrics = await bench.run(engine, offsets, _numbers(run_no, calls),
-                                          SEED + run_no)
+                                          load_seed)
             except (RuntimeError, OSError, TimeoutError) as exc:  # report, run the others
                 log.exception("run %d (%s, %s) failed", run_no, engine, load_name)
                 metrics = {"calls": calls, "error": f"{type(exc).__name__}: {exc}"}
@@ -300,6 +305,8 @@ def run_acd_bench(cfg: Config, calls: int = 60, compress: float = 10.0) -> dict[
                         "wrapup_s": bcfg.acd_wrapup_s,
                         "callback_deadline_s": bcfg.acd_callback_deadline_s,
                         "callback_backoff_s": bcfg.acd_callback_backoff_s,
+                        "callback_due_lead_s": round(bcfg.acd_callback_due_lead_s, 3),
+                        "callback_reserve_seats": bcfg.acd_callback_reserve_seats,
                         "speech": "off (recognition is not time-compressible)"},
         "app_queue": {**queue_values, "note": "queues.conf takes whole seconds; "
                       "no callbacks: callers wait in queue (ringback)"},

@@ -61,6 +61,8 @@ class Config:
     acd_callback_deadline_s: float = 300  # the five-minute promise (float: benches compress time)
     acd_callback_retries: int = 3
     acd_callback_backoff_s: str = "30,60,120"
+    acd_callback_due_lead_s: float = 120  # a callback is due this long before its deadline
+    acd_callback_reserve_seats: int = 1  # seats a callback not yet due leaves to live callers
     followup_enabled: str = "yes"  # yes/no (a TOML bool works too)
     followup_interval_s: int = 60  # how often due follow-up visits are looked at
     followup_retries: int = 2  # calls after the first before an agent takes over
@@ -114,7 +116,8 @@ _SECTIONS = {
     "terminal": ("first", "count"),
     "vosk": ("model",),
     "acd": ("policy", "ring_window_s", "seat_ring_s", "wrapup_s", "pause_after_missed",
-            "callback_deadline_s", "callback_retries", "callback_backoff_s"),
+            "callback_deadline_s", "callback_retries", "callback_backoff_s",
+            "callback_due_lead_s", "callback_reserve_seats"),
     "followup": ("enabled", "interval_s", "retries", "backoff_s", "ring_s", "max_calls"),
 }
 _TOP_LEVEL = ("instance", "state_dir", "hotline_number")

@@ -1,5 +1,5 @@
 from acd.line import Entry, rank
-from acd.policy import Policy, plan
+from acd.policy import CallbackSlack, Policy, next_change, plan
 from acd.seat_state import SeatFacts, SeatState, derive
 
 NOW = 1_000_000.0
@@ -36,11 +36,37 @@ def test_urgent_repeat_caller_ages_ahead_but_not_forever():
     assert pairs([live("n", NOW - 200), live("u", NOW - 10, priority=1)], seats) == [("n", "8001")]
 
 
-def test_a_callback_keeps_its_place_against_newer_live_callers():
+def callback(eid, arrived, due, **kw):
+    return Entry(id=eid, kind="callback", caller="1", arrived_at=arrived, due_at=due,
+                 callback_number="1", **kw)
+
+
+def test_a_due_callback_keeps_its_place_against_newer_live_callers():
     seats = [seat("8001")]
-    callback = Entry(id="cb", kind="callback", caller="1", arrived_at=NOW - 100,
-                     due_at=NOW + 200, callback_number="1")
-    assert pairs([live("new", NOW - 14), callback], seats) == [("cb", "8001")]
+    due_soon = callback("cb", NOW - 200, due=NOW + 100)  # inside the last 120 s
+    assert pairs([live("new", NOW - 14), due_soon], seats) == [("cb", "8001")]
+
+
+def test_a_callback_with_time_to_spare_lets_a_live_caller_go_first():
+    seats = [seat("8001", idle=NOW), seat("8002", idle=NOW - 50)]
+    early = callback("cb", NOW - 20, due=NOW + 280)
+    assert pairs([early, live("new", NOW - 3)], seats) == [("new", "8002")]
+
+
+def test_a_callback_with_time_to_spare_leaves_the_last_free_seat_to_live_callers():
+    early = callback("cb", NOW - 20, due=NOW + 280)
+    assert pairs([early], [seat("8001")]) == []
+    assert pairs([early], [seat("8001", idle=NOW), seat("8002", idle=NOW - 50)]) == [("cb", "8002")]
+    no_reserve = plan([early], [seat("8001")], NOW, slack=CallbackSlack(reserve_seats=0))
+    assert [(e.id, s.seat) for e, s in no_reserve] == [("cb", "8001")]
+
+
+def test_the_dispatcher_wakes_when_a_wrapup_ends_or_a_callback_falls_due():
+    early = callback("cb", NOW - 20, due=NOW + 280)  # due from NOW + 160
+    wrapping = SeatFacts(seat="8001", device_state="NOT_INUSE", wrapup_until=NOW + 3)
+    assert next_change([early], [wrapping], NOW) == NOW + 3
+    assert next_change([early], [seat("8001")], NOW) == NOW + 160
+    assert next_change([live("a", NOW)], [seat("8001")], NOW) is None
 
 
 def test_callback_in_backoff_waits():
