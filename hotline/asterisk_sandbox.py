@@ -9,6 +9,7 @@ root, so a test instance never disturbs a running hotline.
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import shutil
@@ -100,6 +101,10 @@ class Layout:
     @property
     def conf_file(self) -> str:
         return f"{self.conf_dir}/asterisk.conf"
+
+
+def _root_ready(root: Path) -> bool:
+    return (root / "usr/sbin/asterisk").exists() and (root / "usr/bin/python3").exists()
 
 
 def installed_asterisk() -> str | None:
@@ -200,12 +205,20 @@ class Sandbox:
 
     # ---- building the root ----
     def ensure_root(self) -> float:
-        """Build the cached Debian sid root if missing; return seconds spent."""
+        """Build the cached Debian sid root if missing; return seconds spent.
+
+        Instances share the root, so a lock keeps two `up`s from building it at once."""
         if not self.layout.chrooted:
             return 0.0
         root = self.layout.root
-        if (root / "usr/sbin/asterisk").exists() and (root / "usr/bin/python3").exists():
+        if _root_ready(root):
             return 0.0
+        root.parent.mkdir(parents=True, exist_ok=True)
+        with open(root.with_name(root.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return 0.0 if _root_ready(root) else self._build_root(root)
+
+    def _build_root(self, root: Path) -> float:
         if os.geteuid() != 0:
             raise SandboxError("building the Asterisk root needs root (debootstrap, chroot)")
         debootstrap = shutil.which("debootstrap") or "/usr/sbin/debootstrap"

@@ -18,18 +18,19 @@ import pytest_asyncio
 from redis.asyncio import Redis
 
 from hotline.config import Config, load_config
+from tests.support import slot_instance, slot_port, slot_rtp
 
 RUN_ID = uuid.uuid4().hex[:8]
 
 TEST_ENV = {
-    "HOTLINE_INSTANCE": "test",
-    "HOTLINE_AMI_PORT": "15038",
-    "HOTLINE_AGI_PORT": "14573",
-    "HOTLINE_SIP_PORT": "15060",
-    "HOTLINE_TRUNK_PORT": "15070",
-    "HOTLINE_RTP_START": "12000",
-    "HOTLINE_RTP_END": "12999",
-    "HOTLINE_WEB_PORT": "18890",
+    "HOTLINE_INSTANCE": slot_instance("test"),
+    "HOTLINE_AMI_PORT": str(slot_port(15038)),
+    "HOTLINE_AGI_PORT": str(slot_port(14573)),
+    "HOTLINE_SIP_PORT": str(slot_port(15060)),
+    "HOTLINE_TRUNK_PORT": str(slot_port(15070)),
+    "HOTLINE_RTP_START": str(slot_rtp(12000)[0]),
+    "HOTLINE_RTP_END": str(slot_rtp(12000)[1]),
+    "HOTLINE_WEB_PORT": str(slot_port(18890)),
     "HOTLINE_REDIS_PREFIX": f"hotline-test:{RUN_ID}",
     "HOTLINE_ACD_WRAPUP_S": "1",
     "HOTLINE_ACD_CALLBACK_DEADLINE_S": "60",  # the five-minute promise, on a short clock

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,25 @@ import pytest
 
 from hotline.config import Config
 from hotline.service import HotlineService
+
+# HOTLINE_TEST_SLOT=N runs this suite on its own Asterisk instance and ports, so two
+# checkouts (or two developers on one machine) can run the integration tests at once.
+SLOT = int(os.environ.get("HOTLINE_TEST_SLOT", "0") or 0)
+
+
+def slot_port(port: int) -> int:
+    """A signalling/web port of this slot (slot 0 keeps the documented ports)."""
+    return port + 100 * SLOT
+
+
+def slot_instance(name: str) -> str:
+    return f"{name}{SLOT}" if SLOT else name
+
+
+def slot_rtp(start: int) -> tuple[int, int]:
+    """A 1,000-port RTP range of this slot."""
+    first = start if not SLOT else 40000 + 2000 * SLOT + (start % 2000 >= 1000) * 1000
+    return first, first + 999
 
 
 def isolated(cfg: Config, tmp_path_factory: pytest.TempPathFactory, name: str) -> Config:

@@ -11,7 +11,7 @@ import pytest_asyncio
 
 from hotline import sipp
 from hotline.softphones import SeatPhones
-from tests.support import isolated, running
+from tests.support import isolated, running, slot_port
 
 pytestmark = pytest.mark.integration
 
@@ -211,14 +211,15 @@ async def test_two_acd_processes_never_double_assign_under_a_burst_of_50(
 
     env_b = {**test_env, "HOTLINE_REDIS_PREFIX": service.cfg.key_prefix,
              "HOTLINE_DATABASE_URL": service.cfg.effective_database_url,
-             "HOTLINE_AGI_PORT": "14574", "HOTLINE_WEB_PORT": "18891"}
+             "HOTLINE_AGI_PORT": str(slot_port(14574)),
+             "HOTLINE_WEB_PORT": str(slot_port(18891))}
     other = subprocess.Popen([sys.executable, "-m", "hotline.cli", "run"], env=env_b,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         async def other_up():
             try:
                 async with aiohttp.ClientSession() as http, \
-                        http.get("http://127.0.0.1:18891/healthz") as response:
+                        http.get(f"http://127.0.0.1:{slot_port(18891)}/healthz") as response:
                     return response.status == 200
             except aiohttp.ClientError:
                 return False

@@ -16,11 +16,11 @@ from acd.line import Entry, new_entry_id
 from hotline import sipp
 from hotline.softphones import SeatPhones
 from tests.integration.test_acd import until
-from tests.support import isolated, running
+from tests.support import isolated, running, slot_port
 
 pytestmark = pytest.mark.integration
 
-PRIVATE_REDIS_PORT = 16399
+PRIVATE_REDIS_PORT = slot_port(16399)
 
 
 async def owe_callback(service, number: str) -> Entry:

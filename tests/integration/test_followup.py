@@ -19,20 +19,20 @@ from redis.asyncio import Redis
 
 from hotline import sipp
 from hotline.config import Config, load_config
-from tests.support import running
+from tests.support import running, slot_instance, slot_port, slot_rtp
 
 pytestmark = pytest.mark.integration
 
 RUN_ID = uuid.uuid4().hex[:8]
 FOLLOWUP_ENV = {
-    "HOTLINE_INSTANCE": "followup",
-    "HOTLINE_AMI_PORT": "35038",
-    "HOTLINE_AGI_PORT": "34573",
-    "HOTLINE_SIP_PORT": "35060",
-    "HOTLINE_TRUNK_PORT": "35070",
-    "HOTLINE_WEB_PORT": "38890",
-    "HOTLINE_RTP_START": "15000",
-    "HOTLINE_RTP_END": "15999",
+    "HOTLINE_INSTANCE": slot_instance("followup"),
+    "HOTLINE_AMI_PORT": str(slot_port(35038)),
+    "HOTLINE_AGI_PORT": str(slot_port(34573)),
+    "HOTLINE_SIP_PORT": str(slot_port(35060)),
+    "HOTLINE_TRUNK_PORT": str(slot_port(35070)),
+    "HOTLINE_WEB_PORT": str(slot_port(38890)),
+    "HOTLINE_RTP_START": str(slot_rtp(15000)[0]),
+    "HOTLINE_RTP_END": str(slot_rtp(15000)[1]),
     "HOTLINE_FOLLOWUP_INTERVAL_S": "1",
     "HOTLINE_FOLLOWUP_RETRIES": "1",  # two calls in all
     "HOTLINE_FOLLOWUP_BACKOFF_S": "2",
