@@ -14,6 +14,7 @@ import glob
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -101,6 +102,12 @@ class Layout:
     @property
     def conf_file(self) -> str:
         return f"{self.conf_dir}/asterisk.conf"
+
+
+def hosts_file(hostname: str) -> str:
+    """/etc/hosts for the root: loopback under every name the machine answers to."""
+    names = " ".join(dict.fromkeys(["localhost", hostname, hostname.split(".")[0]]))
+    return f"127.0.0.1\t{names}\n::1\t\tlocalhost ip6-localhost ip6-loopback\n"
 
 
 def _root_ready(root: Path) -> bool:
@@ -253,8 +260,25 @@ class Sandbox:
             tmp.write_text(text, encoding="utf-8")
             os.chmod(tmp, 0o600 if name in SECRET_FILES else 0o644)
             tmp.replace(target)
+        self._install_hosts()
         self._install_agi_scripts()
         self._install_prompts()
+
+    def _install_hosts(self) -> None:
+        """The machine's own name in the root's /etc/hosts.
+
+        Asterisk looks its hostname up while setting up calls; without an entry the
+        lookup goes to DNS and, when a query is lost under a burst, stalls SIP for the
+        resolver's 5 s timeout (every ACK waited: callers heard 200 OK 25 s late)."""
+        if not self.layout.chrooted:
+            return
+        hosts = self.layout.root / "etc/hosts"
+        text = hosts_file(socket.gethostname())
+        if hosts.exists() and hosts.read_text(encoding="utf-8") == text:
+            return
+        tmp = hosts.with_name(f"hosts.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(hosts)
 
     def _install_prompts(self) -> None:
         """Mandarin prompts (espeak-ng) unless recorded ones were dropped in the folder."""

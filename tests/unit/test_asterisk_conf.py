@@ -45,3 +45,12 @@ def test_hotline_number_goes_to_fastagi_with_sighup_off(tmp_path):
     assert sighup < agi
     assert "HOTLINE_AGI = agi://127.0.0.1:4573" in dialplan
     assert "ringcadence = 1000,4000" in conf["indications.conf"]
+
+
+def test_the_roots_hosts_file_names_this_machine_so_asterisk_never_waits_on_dns():
+    from hotline.asterisk_sandbox import hosts_file
+
+    first = hosts_file("vm").splitlines()[0].split()
+    assert first == ["127.0.0.1", "localhost", "vm"]
+    assert hosts_file("box.example.org").splitlines()[0].split()[1:] == [
+        "localhost", "box.example.org", "box"]
