@@ -5,13 +5,17 @@ Public API (everything else is internal; exports load lazily so importing
 
     from case_store import CaseStore, migrate, WorkCalendar, errors
 
-    store = CaseStore(url, clock=None | callable_returning_aware_datetime)
+    store = CaseStore(url, clock=None | callable_returning_aware_datetime,
+                      policy=None | policy.CasePolicy)   # penalty thresholds, merge window
     store.setup(seed=True)            # migrate to head + load seed departments/companies/KB
     migrate(url)                      # Alembic migrations shipped in case_store/migrations
 
     store.create_case(channel=, caller=, text=, kind=, topic=None, place=None, lat=None,
                       lon=None, region=None, transcript=None, call_ref=None) -> CaseView
         # same caller + same text within 60 s returns the first case (view.duplicate=True)
+        # same kind, topic and normalised place as a case still being handled, received
+        # within policy.merge_window (24 h): recorded, merged into it (duplicate=True,
+        # merged_into=original); its caller gets a visit when the original is replied
         # emergency: assigned to a person + elderly centre in the same transaction
     store.route(number) -> CaseView   # idempotent; the routing worker calls it
     store.get_case(number) -> CaseView;  store.events(number) -> list[EventView]
@@ -20,10 +24,18 @@ Public API (everything else is internal; exports load lazily so importing
         # extend(days=, approved_by="supervision_office") | add_cohandler(dept=) |
         # merge(into=) | supervise | note(**anything)
     store.confirm_contact(number, company) -> CaseView   # partner company API
-    store.sweep() -> SweepReport      # missed 10-minute contacts, supervision notices
-    store.due_followups() -> list[FollowUpView]
+    store.sweep() -> SweepReport      # missed 10-minute contacts, supervision notices,
+                                      # suspensions that have run out
+    store.due_followups() -> list[FollowUpView]     # for the dialler (not handed over)
+    store.agent_followups() -> list[FollowUpView]   # handed to agents (note followup=
+                                                    # "handed_over"), not yet made
     store.record_followup(number, satisfaction, company_time=, company_quality=,
-                          company_price=) -> CaseView      # 3 = not satisfied -> send-back
+                          company_price=, note=, actor=) -> CaseView
+        # 3 = not satisfied -> send-back; the case closes when every attached caller answered
+    store.companies(trade=None) -> list[CompanyStandingView]
+    store.company_record(code) -> (CompanyStandingView, figures, [CompanyEventView])
+    store.lift_penalty(code, actor, reason); store.terminate_company(code, approved_by=
+        "supervision_office")     # penalties apply themselves (case_store.companies)
     store.list_cases(overdue=False, status=None, owner=None); store.caller_history(phone)
     store.search_knowledge(question, topic=None) -> list[knowledge.Hit]
     store.load_schedule(yaml_text_or_mapping) -> int   # official year; recomputes deadlines

@@ -41,7 +41,7 @@ TRANSITIONS: MappingProxyType[str, dict[str, str]] = MappingProxyType({
     "reply": {ACCEPTED: REPLIED, IN_PROGRESS: REPLIED},
     "visit": {REPLIED: VISITING},
     "close": {VISITING: CLOSED},
-    "send_back": {VISITING: ASSIGNED},
+    "send_back": {VISITING: ASSIGNED, REPLIED: ASSIGNED},  # REPLIED: a merged caller said 3
     "reassign": {s: ASSIGNED for s in HANDLING},
     "escalate": {s: ASSIGNED for s in HANDLING},
     "merge": {s: MERGED for s in (RECEIVED, *HANDLING)},

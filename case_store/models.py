@@ -23,7 +23,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+
+from case_store import places
 
 
 class UTCDateTime(TypeDecorator):
@@ -74,6 +76,22 @@ class Company(Base):
     rating: Mapped[float] = mapped_column(Float, default=4.0)
     standing: Mapped[str] = mapped_column(String(16), default="active")
     phone: Mapped[str | None] = mapped_column(String(32))
+    suspended_until: Mapped[datetime | None]  # set while standing is "suspended"
+    judged_from: Mapped[datetime | None]  # penalties count events from here (after a lift)
+
+
+class CompanyEvent(Base):
+    """Append-only log of a company's standing: every penalty, lift and decision."""
+
+    __tablename__ = "company_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_code: Mapped[str] = mapped_column(ForeignKey("companies.code"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    from_standing: Mapped[str] = mapped_column(String(16))
+    to_standing: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Caller(Base):
@@ -101,6 +119,7 @@ class Case(Base):
     kind: Mapped[str] = mapped_column(String(16))
     topic: Mapped[str | None] = mapped_column(String(64))
     place: Mapped[str | None] = mapped_column(String(300))
+    place_key: Mapped[str | None] = mapped_column(String(300))  # places.place_key(place)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     region: Mapped[str | None] = mapped_column(String(64))
@@ -126,7 +145,14 @@ class Case(Base):
     supervised_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_cases_caller_digest", "caller_id", "text_digest"),)
+    __table_args__ = (Index("ix_cases_caller_digest", "caller_id", "text_digest"),
+                      Index("ix_cases_topic_place", "topic", "place_key"))
+
+    @validates("place")
+    def _key_place(self, _name: str, value: str | None) -> str | None:
+        """Keep the duplicate-matching key in step with the place, however it is set."""
+        self.place_key = places.place_key(value)
+        return value
 
 
 class CaseEvent(Base):
@@ -178,6 +204,7 @@ class FollowUp(Base):
     owner_code: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
+    handed_over_at: Mapped[datetime | None]  # automatic calls gave up: an agent visits
     satisfaction: Mapped[int | None] = mapped_column(Integer)  # 1 yes, 2 basically, 3 no
     company_time: Mapped[int | None] = mapped_column(Integer)
     company_quality: Mapped[int | None] = mapped_column(Integer)

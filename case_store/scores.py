@@ -87,22 +87,28 @@ def company_card(code: str, t: Tally, rules: PenaltyRules) -> dict[str, Any]:
     """On-time contact rate, satisfaction, complaints and the penalty they call for."""
     dispatched = t.accepted + t.missed
     on_time = _rate(t.accepted_on_time, dispatched)
-    penalty = None
-    if dispatched >= rules.min_orders:
-        rate = on_time if on_time is not None else 1.0
-        if rate < rules.terminate_on_time or t.complaints >= rules.terminate_complaints:
-            penalty = "termination_proposal"
-        elif rate < rules.suspend_on_time or t.complaints >= rules.suspend_complaints:
-            penalty = "order_suspension"
-        elif rate < rules.yellow_on_time or t.complaints >= rules.yellow_complaints:
-            penalty = "yellow_card"
     return {
         "company": code, "dispatched": dispatched, "on_time_contact_rate": on_time,
         "missed_contacts": t.missed, "satisfaction": _rate(t.satisfied, t.visits),
         "complaints": t.complaints,
         "ratings": {k: round(sum(v) / len(v), 3) for k, v in t.ratings.items() if v},
-        "penalty": penalty,
+        "penalty": penalty_for(dispatched, on_time, t.complaints, rules),
     }
+
+
+def penalty_for(dispatched: int, on_time: float | None, complaints: int,
+                rules: PenaltyRules) -> str | None:
+    """termination_proposal, order_suspension, yellow_card or None (the worst that applies)."""
+    if dispatched < rules.min_orders:
+        return None
+    rate = on_time if on_time is not None else 1.0
+    if rate < rules.terminate_on_time or complaints >= rules.terminate_complaints:
+        return "termination_proposal"
+    if rate < rules.suspend_on_time or complaints >= rules.suspend_complaints:
+        return "order_suspension"
+    if rate < rules.yellow_on_time or complaints >= rules.yellow_complaints:
+        return "yellow_card"
+    return None
 
 
 def department_card(code: str, t: Tally) -> dict[str, Any]:

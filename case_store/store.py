@@ -25,8 +25,11 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from case_store import dispatch, knowledge, lifecycle, sla
+from case_store.amend import plan_correction
 from case_store.callbacks import CallbackRecords
 from case_store.calls import CallRecords
+from case_store.companies import CompanyStanding
+from case_store.console import ConsoleQueries
 from case_store.db import make_engine, migrate
 from case_store.errors import (
     CaseNotFoundError,
@@ -35,6 +38,7 @@ from case_store.errors import (
     UnknownCompanyError,
     UnknownDepartmentError,
 )
+from case_store.merging import DuplicateMerging
 from case_store.models import (
     CalendarDay,
     Caller,
@@ -43,13 +47,14 @@ from case_store.models import (
     Company,
     Department,
     Dispatch,
-    FollowUp,
     KnowledgeEntry,
     Outbox,
 )
+from case_store.policy import CasePolicy
 from case_store.routing import DeptNode, local_department, rule_for
 from case_store.service_catalog import Catalog, load_catalog
-from case_store.views import CaseView, EventView, FollowUpView
+from case_store.views import CaseView, EventView
+from case_store.visits import HANDED_OVER, FollowUpVisits
 from case_store.workdays import SHANGHAI as SHANGHAI_TZ
 from case_store.workdays import WorkCalendar, YearSchedule, parse_schedule
 
@@ -84,13 +89,17 @@ class SweepReport:
     supervised: tuple[str, ...]
 
 
-class CaseStore(CallRecords, CallbackRecords):
-    """Cases, their routing and their clocks on one SQL database; call records and
-    callbacks come from the mixins (``case_store.calls``, ``case_store.callbacks``).
+class CaseStore(CallRecords, CallbackRecords, ConsoleQueries, CompanyStanding,
+                DuplicateMerging, FollowUpVisits):
+    """Cases, their routing and their clocks on one SQL database; call records,
+    callbacks, the console's reads, company standing, duplicate merging and follow-up
+    visits come from the mixins (``case_store.calls``, ``case_store.callbacks``,
+    ``case_store.console``, ``case_store.companies``, ``case_store.merging``,
+    ``case_store.visits``).
 
     ``clock`` returns the current aware time; tests inject a fake to move time without
     sleeping. ``calendar`` defaults to the official calendar plus any schedules loaded into
-    the database.
+    the database. ``policy`` holds the penalty thresholds and the merging window.
     """
 
     def __init__(
@@ -100,9 +109,11 @@ class CaseStore(CallRecords, CallbackRecords):
         clock: Callable[[], datetime] = utc_now,
         catalog: Catalog | None = None,
         calendar: WorkCalendar | None = None,
+        policy: CasePolicy | None = None,
     ) -> None:
         self.engine = make_engine(url) if isinstance(url, str) else url
         self.clock = clock
+        self.policy = policy or CasePolicy()
         self.catalog = catalog or load_catalog()
         self._calendar = calendar
 
@@ -162,6 +173,8 @@ class CaseStore(CallRecords, CallbackRecords):
     ) -> CaseView:
         """Record a request, or merge it into the same caller's identical one of the last minute.
 
+        A request about the place and topic of an open case is recorded and merged into
+        it (``case_store.merging``): the view has ``duplicate`` and ``merged_into`` set.
         Emergencies are assigned in the same transaction (never queued behind routing);
         everything else gets a routing message in the outbox.
         """
@@ -201,6 +214,10 @@ class CaseStore(CallRecords, CallbackRecords):
             s.add(CaseEvent(case_id=case.id, at=now, actor=actor, action="create",
                             from_status=None, to_status=lifecycle.RECEIVED,
                             data={"channel": channel, "kind": kind, "topic": topic}))
+            original = self._same_place_case(s, case)
+            if original is not None:
+                self._merge_on_intake(s, case, original, caller, actor)
+                return CaseView.of(case, caller, duplicate=True)
             if kind == "emergency":
                 self._route_emergency(s, case, now)
             else:
@@ -373,6 +390,7 @@ class CaseStore(CallRecords, CallbackRecords):
 
     def _dispatch(self, s: Session, case: Case, trade: str, actor: str, now: datetime,
                   action: str = "assign") -> bool:
+        self._end_suspensions(s, actor)
         since = now - FAIRNESS_WINDOW
         loads = dict(s.execute(select(Dispatch.company_code, func.count())
                                .where(Dispatch.at >= since).group_by(Dispatch.company_code)).all())
@@ -416,6 +434,40 @@ class CaseStore(CallRecords, CallbackRecords):
 
     # -- handling ------------------------------------------------------------------------
 
+    def correct(self, number: str, fields: dict[str, Any], by: str) -> CaseView:
+        """An agent corrects kind, topic, place or text: the change and a ``corrected``
+        event with before/after are written together; bad input raises and writes nothing.
+        Routing already done stays as it is (a re-route is the handler's ``reassign``)."""
+        with self._tx() as s:
+            case = self._load(s, number, lock=True)
+            current = {"kind": case.kind, "topic": case.topic, "place": case.place,
+                       "text": case.text}
+            before, after = plan_correction(current, fields, self.catalog, MAX_TEXT)
+            if after:
+                for name, value in after.items():
+                    setattr(case, name, value)
+                if "text" in after:
+                    case.text_digest = text_digest(after["text"])
+                self._event(s, case, by, "corrected", {"before": before, "after": after},
+                            to_status=case.status)
+            return self._view(s, case)
+
+    def record_transfer(self, uniqueid: str, *, by: str, to: str,
+                        number: str | None = None) -> CaseView | None:
+        """Log that an agent transferred a call on its case (given, or the case opened for
+        that call); None when the call has no case yet."""
+        with self._tx() as s:
+            if number:
+                case = self._load(s, number, lock=True)
+            else:
+                case = s.scalar(select(Case).where(Case.call_ref == str(uniqueid))
+                                .order_by(Case.id.desc()).limit(1))
+                if case is None:
+                    return None
+            self._event(s, case, by, "transfer", {"to": to, "call": str(uniqueid)[:150]},
+                        to_status=case.status)
+            return self._view(s, case)
+
     def confirm_contact(self, number: str, company: str) -> CaseView:
         """A partner company reports it has contacted the citizen (its API calls this)."""
         with self._tx() as s:
@@ -434,6 +486,7 @@ class CaseStore(CallRecords, CallbackRecords):
                 d.contacted_at = now
             self._event(s, case, company, "accept",
                         {"owner_type": "company", "owner": company, "on_time": on_time})
+            self._judge_company(s, company, "scores", case.number)
             return self._view(s, case)
 
     def transition(self, number: str, action: str, actor: str, **data: Any) -> CaseView:
@@ -453,6 +506,8 @@ class CaseStore(CallRecords, CallbackRecords):
             handler = getattr(self, f"_do_{action}", None)
             if handler is None:
                 self._event(s, case, actor, action, _jsonable(data))
+                if action == "note" and data.get("followup") == HANDED_OVER:
+                    self._hand_over_visits(s, case)
                 return self._view(s, case)
             try:
                 handler(s, case, actor, **data)
@@ -473,8 +528,7 @@ class CaseStore(CallRecords, CallbackRecords):
         self._event(s, case, actor, "reply",
                     {"owner_type": case.owner_type, "owner": case.owner_code,
                      "on_time": on_time, "reply": reply[:MAX_TEXT]})
-        s.add(FollowUp(case_id=case.id, owner_type=case.owner_type or "department",
-                       owner_code=case.owner_code or "", created_at=now))
+        self._visits_for_reply(s, case, reply[:MAX_TEXT], now)
 
     def _do_reassign(self, s: Session, case: Case, actor: str, to: str = "") -> None:
         if s.get(Department, to) is None:
@@ -551,7 +605,8 @@ class CaseStore(CallRecords, CallbackRecords):
     # -- clocks --------------------------------------------------------------------------
 
     def sweep(self) -> SweepReport:
-        """Move missed life dispatches on and issue supervision notices for passed deadlines.
+        """Move missed life dispatches on (penalising the company that missed), end
+        suspensions that have run out, and issue supervision notices for passed deadlines.
 
         Run it every minute or so (any number of processes may; rows are locked).
         """
@@ -559,6 +614,7 @@ class CaseStore(CallRecords, CallbackRecords):
         moved: list[str] = []
         noticed: list[str] = []
         with self._tx() as s:
+            self._end_suspensions(s, "sla")
             late = s.scalars(select(Dispatch).where(Dispatch.contacted_at.is_(None),
                                                     Dispatch.missed.is_(False),
                                                     Dispatch.contact_due_at < now)
@@ -573,6 +629,7 @@ class CaseStore(CallRecords, CallbackRecords):
                 self._event(s, case, "sla", "note",
                             {"contact_missed": d.company_code, "owner_type": "company",
                              "contact_due_at": _iso(d.contact_due_at)})
+                self._judge_company(s, d.company_code, "sla", case.number)
                 trade = rule_for(self.catalog, case.kind, case.topic).trade or ""
                 self._dispatch(s, case, trade, "sla", now, action="reassign")
                 moved.append(case.number)
@@ -608,62 +665,6 @@ class CaseStore(CallRecords, CallbackRecords):
                             {"due_recomputed": _iso(case.due_at), "was": _iso(before),
                              "schedule_year": schedule.year})
             return len(open_rows)
-
-    # -- follow-up -----------------------------------------------------------------------
-
-    def due_followups(self, limit: int = 100) -> list[FollowUpView]:
-        """Return visits not yet made, oldest first (the dialler calls these)."""
-        with self._tx() as s:
-            rows = s.execute(select(FollowUp, Case.number, Caller.phone)
-                             .join(Case, Case.id == FollowUp.case_id)
-                             .join(Caller, Caller.id == Case.caller_id)
-                             .where(FollowUp.answered_at.is_(None))
-                             .order_by(FollowUp.id).limit(limit)).all()
-            return [FollowUpView.of(f, n, p) for f, n, p in rows]
-
-    def record_followup(self, number: str, satisfaction: int, *,
-                        company_time: int | None = None, company_quality: int | None = None,
-                        company_price: int | None = None, note: str | None = None,
-                        actor: str = "followup") -> CaseView:
-        """Record the citizen's answer: 1 satisfied, 2 basically, 3 not satisfied.
-
-        1 or 2 closes the case; 3 sends it back (发回重办) to the same handler with a fresh
-        handling clock.
-        """
-        scores = (satisfaction, company_time, company_quality, company_price)
-        if any(v is not None and v not in (1, 2, 3) for v in scores) or satisfaction is None:
-            raise InvalidCaseError("follow-up answers are 1 (satisfied), 2 (basically), "
-                                   "3 (not satisfied)")
-        with self._tx() as s:
-            case = self._load(s, number, lock=True)
-            visit = s.scalar(select(FollowUp).where(FollowUp.case_id == case.id,
-                                                    FollowUp.answered_at.is_(None))
-                             .order_by(FollowUp.id).limit(1))
-            if visit is None:
-                raise IllegalTransitionError(f"case {number} has no follow-up waiting")
-            now = self.clock()
-            visit.answered_at = now
-            visit.satisfaction = satisfaction
-            visit.company_time, visit.company_quality = company_time, company_quality
-            visit.company_price, visit.note = company_price, note
-            data = {"owner_type": visit.owner_type, "owner": visit.owner_code,
-                    "satisfaction": satisfaction, "company_time": company_time,
-                    "company_quality": company_quality, "company_price": company_price}
-            self._event(s, case, actor, "visit", data)
-            if satisfaction == 3:
-                case.sent_back_count += 1
-                self._event(s, case, actor, "send_back", data)
-                case.assigned_at = now
-                self._set_due(case, now)
-                case.receipt_due_at = sla.receipt_due(now)
-                if case.owner_type == "company":
-                    case.contact_due_at = sla.contact_due(now)
-                    s.add(Dispatch(case_id=case.id, company_code=case.owner_code, at=now,
-                                   contact_due_at=case.contact_due_at, missed=False,
-                                   reason="send-back to the same company"))
-            else:
-                self._event(s, case, actor, "close", data)
-            return self._view(s, case)
 
     # -- outbox --------------------------------------------------------------------------
 

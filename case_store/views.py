@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from case_store.models import Call, Callback, Case, CaseEvent, FollowUp
+from case_store.models import Call, Callback, Case, CaseEvent, Company, CompanyEvent, FollowUp
 from case_store.workdays import SHANGHAI
 
 
@@ -88,11 +88,12 @@ class FollowUpView:
     created_at: datetime
     answered_at: datetime | None
     satisfaction: int | None
+    handed_over_at: datetime | None = None  # the automatic calls gave up: an agent visits
 
     @classmethod
     def of(cls, row: FollowUp, number: str, caller: str) -> FollowUpView:
         return cls(number, caller, row.owner_type, row.owner_code, local(row.created_at),
-                   local(row.answered_at), row.satisfaction)
+                   local(row.answered_at), row.satisfaction, local(row.handed_over_at))
 
 
 @dataclass(frozen=True)
@@ -161,3 +162,37 @@ class CallbackView:
             created_at=local(row.created_at), updated_at=local(row.updated_at),
             done_at=local(row.done_at),
         )
+
+
+@dataclass(frozen=True)
+class CompanyStandingView:
+    """A partner company and whether it may take new orders now."""
+
+    code: str
+    name: str
+    trade: str
+    rating: float
+    standing: str
+    suspended_until: datetime | None
+
+    @classmethod
+    def of(cls, row: Company) -> CompanyStandingView:
+        return cls(row.code, row.name, row.trade, row.rating, row.standing,
+                   local(row.suspended_until))
+
+
+@dataclass(frozen=True)
+class CompanyEventView:
+    """One entry of a company's standing log."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_standing: str
+    to_standing: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, row: CompanyEvent) -> CompanyEventView:
+        return cls(local(row.at), row.actor, row.action, row.from_standing, row.to_standing,
+                   dict(row.data or {}))

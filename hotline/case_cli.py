@@ -18,20 +18,27 @@ _CLOCK_KINDS = ("consult", "affairs", "complaint", "suggestion", "life", "emerge
 
 
 def _store(args: argparse.Namespace):  # noqa: ANN202 - CaseStore, imported lazily
+    from case_store.policy import CasePolicy
     from case_store.store import CaseStore
     from hotline.config import load_config
 
-    store = CaseStore(load_config(args.config).effective_database_url)
+    cfg = load_config(args.config)
+    store = CaseStore(cfg.effective_database_url, policy=CasePolicy.from_config(cfg))
     store.setup()
     return store
 
 
+def _plain(view) -> dict:  # noqa: ANN001 - any of the store's frozen views
+    return {key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in view.__dict__.items()}
+
+
 def _case_json(view) -> dict:  # noqa: ANN001 - CaseView
-    out = {}
-    for key, value in view.__dict__.items():
-        out[key] = value.isoformat() if isinstance(value, datetime) else value
-    out["cohandlers"] = list(view.cohandlers)
-    return out
+    return {**_plain(view), "cohandlers": list(view.cohandlers)}
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else "-"
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -65,6 +72,60 @@ def _reassign(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"{case.number} -> {case.owner} (due {case.due_at.isoformat() if case.due_at else '-'})")
+    return 0
+
+
+def _companies(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        rows = store.companies(trade=args.trade)
+    finally:
+        store.close()
+    for c in rows:
+        print(f"{c.code}\t{c.trade}\t{c.standing}\t{_when(c.suspended_until)}\t{c.rating:.1f}")
+    return 0
+
+
+def _company(args: argparse.Namespace) -> int:
+    """Show a company's standing, figures and log; or lift a penalty / carry out a
+    termination proposal."""
+    store = _store(args)
+    try:
+        if args.lift:
+            store.lift_penalty(args.code, args.actor, args.reason or "")
+        elif args.terminate:
+            store.terminate_company(args.code, args.actor, args.reason or "")
+        view, figures, log = store.company_record(args.code)
+    finally:
+        store.close()
+    print(json.dumps({**_plain(view), "figures": figures, "log": [_plain(e) for e in log]},
+                     ensure_ascii=False, indent=2))
+    return 0
+
+
+def _visits(args: argparse.Namespace) -> int:
+    """Follow-up visits handed to agents after the automatic calls failed."""
+    store = _store(args)
+    try:
+        visits = store.agent_followups()
+    finally:
+        store.close()
+    for v in visits:
+        print(f"{v.case_number}\t{v.caller}\t{v.owner_type}:{v.owner}\t"
+              f"{_when(v.handed_over_at)}")
+    return 0
+
+
+def _visit(args: argparse.Namespace) -> int:
+    """An agent records the answer of a visit made by hand."""
+    store = _store(args)
+    try:
+        case = store.record_followup(args.number, args.answer, company_time=args.time,
+                                     company_quality=args.quality, company_price=args.price,
+                                     note=args.note or "agent visit", actor=args.actor)
+    finally:
+        store.close()
+    print(f"{case.number}\t{case.status}\t{case.owner or '-'}")
     return 0
 
 
@@ -108,7 +169,7 @@ def _guard(handler):  # noqa: ANN001, ANN202 - wraps a handler with the error po
 
 
 def add_case_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``case show|list|reassign|deadline`` on the top-level subparsers."""
+    """Register ``case show|list|reassign|deadline|companies|company|visits|visit``."""
     case = subparsers.add_parser("case", help="inspect and steer citizen cases")
     sub = case.add_subparsers(dest="case_cmd", required=True)
 
@@ -131,3 +192,33 @@ def add_case_commands(subparsers: argparse._SubParsersAction) -> None:
     dl.add_argument("--kind", required=True, choices=_CLOCK_KINDS)
     dl.add_argument("--at", required=True, help="ISO 8601 time (default zone Asia/Shanghai)")
     dl.set_defaults(handler=_guard(_deadline))
+
+    cos = sub.add_parser("companies", help="partner companies and their standing")
+    cos.add_argument("--trade", help="only companies of this trade")
+    cos.set_defaults(handler=_guard(_companies))
+
+    co = sub.add_parser("company", help="a company's standing, figures and log (JSON)")
+    co.add_argument("code")
+    act = co.add_mutually_exclusive_group()
+    act.add_argument("--lift", action="store_true",
+                     help="end a yellow card, suspension or termination proposal (--reason)")
+    act.add_argument("--terminate", action="store_true",
+                     help="carry out a termination proposal (--actor supervision_office)")
+    co.add_argument("--reason")
+    co.add_argument("--actor", default="operator")
+    co.set_defaults(handler=_guard(_company))
+
+    vs = sub.add_parser("visits", help="follow-up visits waiting for an agent")
+    vs.set_defaults(handler=_guard(_visits))
+
+    answers = (1, 2, 3)
+    vi = sub.add_parser("visit", help="record the answer of an agent's follow-up visit")
+    vi.add_argument("number")
+    vi.add_argument("--answer", type=int, required=True, choices=answers,
+                    help="1 satisfied, 2 basically, 3 not satisfied (sends the case back)")
+    vi.add_argument("--time", type=int, choices=answers, help="company: on time? (1-3)")
+    vi.add_argument("--quality", type=int, choices=answers, help="company: quality (1-3)")
+    vi.add_argument("--price", type=int, choices=answers, help="company: price (1-3)")
+    vi.add_argument("--note")
+    vi.add_argument("--actor", required=True, help="the agent who made the visit")
+    vi.set_defaults(handler=_guard(_visit))

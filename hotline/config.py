@@ -69,6 +69,16 @@ class Config:
     followup_backoff_s: str = "1800,3600"  # wait before retry n (the last one repeats)
     followup_ring_s: int = 30
     followup_max_calls: int = 5  # follow-up calls in the air at once
+    cases_merge_window_h: float = 24  # a report of an open case's place and topic joins it
+    penalty_window_days: float = 30  # company figures count dispatches this recent
+    penalty_suspension_days: float = 7  # an order suspension lasts this long
+    penalty_min_orders: int = 5  # judge no company on fewer dispatches
+    penalty_yellow_on_time: float = 0.90  # on-time contact rate below this: yellow card
+    penalty_suspend_on_time: float = 0.80  # ... order suspension
+    penalty_terminate_on_time: float = 0.60  # ... termination proposal
+    penalty_yellow_complaints: int = 2  # "not satisfied" follow-ups: yellow card
+    penalty_suspend_complaints: int = 3
+    penalty_terminate_complaints: int = 5
 
     @property
     def seats(self) -> list[str]:
@@ -119,6 +129,10 @@ _SECTIONS = {
             "callback_deadline_s", "callback_retries", "callback_backoff_s",
             "callback_due_lead_s", "callback_reserve_seats"),
     "followup": ("enabled", "interval_s", "retries", "backoff_s", "ring_s", "max_calls"),
+    "cases": ("merge_window_h",),
+    "penalty": ("window_days", "suspension_days", "min_orders", "yellow_on_time",
+                "suspend_on_time", "terminate_on_time", "yellow_complaints",
+                "suspend_complaints", "terminate_complaints"),
 }
 _TOP_LEVEL = ("instance", "state_dir", "hotline_number")
 

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 ACTOR = "followup"
 CALL_LIMIT_S = 300  # longest a follow-up conversation may hold the citizen's line key
 RECORD_GRACE_S = 2.0  # the IVR's last write may land just after the Hangup event
-BATCH = 500  # due visits read per pass (handed-over ones stay due until an agent answers)
+BATCH = 500  # due visits read per pass (handed-over ones are no longer due)
 
 Originate = Callable[[dict], Awaitable[dict]]
 
@@ -75,7 +75,6 @@ class FollowupCaller:
         self.settings = settings
         self.hotline_number = "".join(ch for ch in hotline_number if ch.isdigit())
         self.active: dict[str, _Call] = {}  # Originate ChannelId -> call
-        self._settled: set[str] = set()  # handed-over cases: skip re-reading their log
         self._task: asyncio.Task | None = None
         self._outcomes: set[asyncio.Task] = set()
 
@@ -113,8 +112,6 @@ class FollowupCaller:
         visits = await asyncio.to_thread(self.store.due_followups, BATCH)
         placed = 0
         for visit in visits:
-            if visit.case_number in self._settled:
-                continue
             if len(self.active) >= self.settings.max_calls:
                 break
             try:
@@ -130,7 +127,7 @@ class FollowupCaller:
         state = visit_state(events, visit.created_at)
         step = next_step(state, self.settings, datetime.now(UTC))
         if step == "settled":
-            self._settled.add(case)
+            pass  # the log says an agent has it (the store no longer lists it as due)
         elif number is None or not case.isdigit():
             await self._hand_over(case, state.attempts, "number not dialable")
         elif await self.redis.exists(self._line_key(number)):
@@ -145,7 +142,6 @@ class FollowupCaller:
         await asyncio.to_thread(self.store.transition, case, "note", ACTOR,
                                 followup=HANDED_OVER, attempts=attempts, reason=why,
                                 message="电话回访未成功，请人工回访")
-        self._settled.add(case)
         log.info("follow-up %s: handed to an agent after %d attempt(s) (%s)", case, attempts,
                  why)
 
@@ -203,14 +199,16 @@ class FollowupCaller:
                 task.add_done_callback(self._outcomes.discard)
 
     async def _answered_call_ended(self, call: _Call) -> None:
-        """The citizen picked up; if the visit is still unanswered, count it as missed.
+        """The citizen picked up; if no answer was recorded on the call, count it as missed.
 
         The IVR records the answer before it hangs up, but a citizen who hangs up
-        mid-questions is recorded just after the Hangup event: give it a moment.
+        mid-questions is recorded just after the Hangup event: give it a moment. The
+        case's log tells (its status does not: a merged report stays merged).
         """
         await asyncio.sleep(RECORD_GRACE_S)
-        case = await asyncio.to_thread(self.store.get_case, call.case)
-        if case.status == "replied":  # the visit is still waiting for an answer
+        events = await asyncio.to_thread(self.store.events, call.case)
+        placed = datetime.fromtimestamp(call.placed_at, UTC)
+        if not any(e.action == "visit" and e.at >= placed for e in events):
             await self._unreachable(call, "no_input")
         else:
             await self.redis.delete(self._line_key(call.number))

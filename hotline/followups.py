@@ -3,6 +3,7 @@
 Attempt history lives in the case's own event log (``note`` events whose data has a
 ``followup`` key), so it survives restarts and agents see it on the case. This module
 reads that history and says what to do next: call, wait, or hand over to an agent.
+The hand-over note also takes the visit off the store's due list (``case_store.visits``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from case_store.visits import HANDED_OVER  # no more calls: an agent visits by hand
+
 ATTEMPT = "attempt"  # a call was queued (counts against the retries)
 UNREACHABLE = "unreachable"  # busy, no answer, failed, or answered without a key press
-HANDED_OVER = "handed_over"  # no more calls: an agent visits by hand
 
 Step = Literal["call", "wait", "hand_over", "settled"]
 

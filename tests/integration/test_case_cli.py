@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from datetime import datetime
 
 import pytest
@@ -56,3 +57,40 @@ def test_unknown_case_and_department_are_clear_errors(cli, capsys):
     assert "no case numbered" in capsys.readouterr().err
     assert run("case", "reassign", number, "--to", "nowhere") == 2
     assert "unknown department" in capsys.readouterr().err
+
+
+def test_companies_show_their_standing_and_a_refused_lift_is_explained(cli, capsys):
+    run, _ = cli
+    assert run("case", "companies", "--trade", "locksmith") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t")[:3] == ["locksmith_jindong", "locksmith", "active"]
+    assert len(lines) == 3
+    assert run("case", "company", "locksmith_wucheng") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["standing"], shown["log"], shown["figures"]["penalty"]) == ("active", [], None)
+    assert run("case", "company", "locksmith_wucheng", "--lift", "--reason", "x") == 2
+    assert "only a yellow card" in capsys.readouterr().err
+    assert run("case", "company", "nobody") == 2
+    assert "unknown company" in capsys.readouterr().err
+
+
+def test_an_agent_lists_handed_over_visits_and_records_one(cli, capsys):
+    run, number = cli
+    store = CaseStore(os.environ["HOTLINE_DATABASE_URL"])
+    try:
+        store.transition(number, "accept", "city_management")
+        store.transition(number, "reply", "city_management", reply="已修复")
+        store.transition(number, "note", "followup", followup="handed_over")
+    finally:
+        store.close()
+    assert run("case", "visits") == 0
+    line = capsys.readouterr().out.strip()
+    assert line.split("\t")[:3] == [number, "13800000031", "department:city_management"]
+    with pytest.raises(SystemExit):
+        run("case", "visit", number, "--answer", "5", "--actor", "agent-8001")
+    assert run("case", "visit", number, "--answer", "1", "--actor", "agent-8001") == 0
+    assert capsys.readouterr().out.split("\t")[:2] == [number, "closed"]
+    assert run("case", "visits") == 0
+    assert capsys.readouterr().out == ""
+    assert run("case", "visit", number, "--answer", "1", "--actor", "agent-8001") == 2
+    assert "no follow-up waiting" in capsys.readouterr().err

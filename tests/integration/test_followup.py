@@ -186,4 +186,5 @@ async def test_unanswered_followup_is_retried_then_handed_to_an_agent(service):
     assert len(followup_notes(service.store, number)) == len(notes)
     case = service.store.get_case(number)
     assert case.status == "replied"  # the visit still waits, now for an agent
-    assert [f.case_number for f in service.store.due_followups()] == [number]
+    assert service.store.due_followups() == []  # never dialled again
+    assert [f.case_number for f in service.store.agent_followups()] == [number]
