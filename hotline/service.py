@@ -20,7 +20,9 @@ from hotline.config import Config
 from hotline.followup_caller import FollowupCaller
 from hotline.followups import FollowupSettings
 from hotline.phone_intake import PhoneIntake
+from hotline.tag_learning import ADDITIONS_FILE, LearningTagger
 from hotline.web import create_app
+from hotline.web.wechat_sign import wechat_token
 from ivr.fastagi import FastAgiServer
 from ivr.followup import FollowupRoute
 from ivr.incoming import IncomingRoute, RedisArrivals
@@ -52,9 +54,10 @@ class HotlineService:
     async def start(self) -> None:
         cfg = self.cfg
         from case_store import CaseStore
+        from case_store.policy import CasePolicy
 
         cfg.instance_dir.mkdir(parents=True, exist_ok=True)
-        self.store = CaseStore(cfg.effective_database_url)
+        self.store = CaseStore(cfg.effective_database_url, policy=CasePolicy.from_config(cfg))
         await asyncio.to_thread(self.store.setup, seed=True)
         self.redis = Redis.from_url(cfg.redis_url, decode_responses=True,
                                     health_check_interval=10, retry_on_timeout=True,
@@ -76,10 +79,9 @@ class HotlineService:
         self.case_workers = CaseWorkers(self.store, cfg.redis_url, cfg.key_prefix)
         self.case_workers.start()
         self.recognizer = await self._recognizer()
-        from case_store.tagging import default_tagger
-
-        self.intake = PhoneIntake(self.store, self.acd, self.recognizer, default_tagger(),
-                                  layout.host)
+        # one tagger for phone and web, learning from agents' corrections
+        tagger = await asyncio.to_thread(LearningTagger, cfg.instance_dir / ADDITIONS_FILE)
+        self.intake = PhoneIntake(self.store, self.acd, self.recognizer, tagger, layout.host)
         self.agi = FastAgiServer()
         self.incoming = IncomingRoute(self.acd, [RedisArrivals(self.redis, cfg.key_prefix)],
                                       recordings_dir=layout.recordings_dir,
@@ -92,8 +94,9 @@ class HotlineService:
                                         cfg.hotline_number)
         self.ami.listeners.append(self.followups.on_event)
         await self.followups.start()
-        self._web_runner = web.AppRunner(create_app(self.health, store=self.store,
-                                                    redis=self.redis, cfg=cfg, ami=self.ami))
+        self._web_runner = web.AppRunner(create_app(
+            self.health, store=self.store, redis=self.redis, cfg=cfg, ami=self.ami,
+            tagger=tagger, wechat_token=wechat_token(cfg.state_dir)))
         await self._web_runner.setup()
         await web.TCPSite(self._web_runner, cfg.web_host, cfg.web_port).start()
         log.info("hotline up: FastAGI %s:%d, web http://%s:%d/, AMI %s:%d",

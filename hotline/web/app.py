@@ -75,9 +75,11 @@ async def _close_websockets(app: web.Application) -> None:
 
 
 def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
-               cfg: Any = None, ami: Any = None, accounts: Any = None) -> web.Application:
+               cfg: Any = None, ami: Any = None, accounts: Any = None, tagger: Any = None,
+               wechat_token: str = "") -> web.Application:
     """The console; parts that need the store or Redis appear only when given them."""
-    context = WebContext(health=health, store=store, redis=redis, ami=ami)
+    context = WebContext(health=health, store=store, redis=redis, ami=ami, tagger=tagger,
+                         wechat_token=wechat_token)
     if cfg is not None:
         context.prefix = cfg.key_prefix
         context.seats = list(cfg.seats)

@@ -18,11 +18,10 @@ from typing import Any
 
 import yaml
 
+from case_store.console import INTAKE_DETAILS_ACTOR
 from case_store.errors import CaseStoreError
 from case_store.views import CaseView
 from hotline.web.context import WebContext
-
-INTAKE_ACTOR = "intake-details"
 
 
 @dataclass(frozen=True)
@@ -54,8 +53,11 @@ def _regions() -> dict[str, str]:
     return {name: code for code, name in (data.get("regions") or {}).items()}
 
 
-def suggest(text: str) -> dict[str, Any]:
-    """The tagger's reading of a text (kind, topic, confidence, place, phone, district)."""
+def suggest(c: WebContext, text: str) -> dict[str, Any]:
+    """The tagger's reading of a text (kind, topic, confidence, place, phone, district),
+    with what agents' corrections taught it when the console has a learning tagger."""
+    if c.tagger is not None:
+        return c.tagger.tag(text).to_dict()
     from case_store.tagging import tag
 
     return tag(text).to_dict()
@@ -70,7 +72,7 @@ def _create(c: WebContext, item: Intake) -> IntakeResult:
             raise CaseStoreError(f"unknown service_code {item.topic!r}")
         kind, topic_code = topic.kind, topic.code
     else:
-        tags = suggest(item.text)
+        tags = suggest(c, item.text)
         kind, topic_code = tags["kind"], tags["topic"]
     region = _regions().get(tags.get("district") or "")
     view = store.create_case(channel=item.channel, caller=item.caller, text=item.text,
@@ -82,7 +84,7 @@ def _create(c: WebContext, item: Intake) -> IntakeResult:
         return IntakeResult(view, tags)
     extras = {k: v for k, v in item.extras.items() if v not in (None, "")}
     if extras:
-        store.transition(view.number, "note", INTAKE_ACTOR, **extras)
+        store.transition(view.number, "note", INTAKE_DETAILS_ACTOR, **extras)
     if kind != "emergency":
         view = store.route(view.number, actor="web-intake")
     return IntakeResult(view, tags)

@@ -24,6 +24,8 @@ class WebContext:
     prefix: str = "hotline:main"
     ami: Any = None  # acd.ami_link.AmiLink, for ChanSpy
     seats: list[str] = field(default_factory=list)
+    tagger: Any = None  # hotline.tag_learning.LearningTagger; None: the packaged tagger
+    wechat_token: str = ""  # the token set in the WeChat console; "" refuses WeChat
     secure_cookies: bool = False
     counters: dict[str, int] = field(default_factory=dict)  # for /metrics
 

@@ -4,6 +4,8 @@ The websocket listens on ``<prefix>:pop:<seat>`` (the ACD publishes there when t
 starts ringing) and on the stats channel for the seat's own state. A pop is enriched
 here with the caller's earlier cases, the case the IVR or a callback already opened,
 the tagger's suggestion and knowledge-base answers, so the agent sees one screen.
+Saving an existing case is a correction (``CaseStore.correct``); a changed topic teaches
+the tagger (``LearningTagger.learn``). Transfers live in ``desk_transfer``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from case_store.errors import CaseStoreError
-from hotline.web import live
+from hotline.web import desk_transfer, live
 from hotline.web.auth import require
 from hotline.web.case_intake import announce_change, suggest
 from hotline.web.context import SESSION, WebContext, ctx
@@ -41,6 +43,7 @@ async def desk_page(request: web.Request) -> web.Response:
     c, w, session = ctx(request), Words(lang_of(request)), request[SESSION]
     kinds, topics = _catalog_choices(c)
     seat = session.get("seat") or ""
+    targets = await asyncio.to_thread(desk_transfer.transfer_choices, c, seat, w)
     body = h(
         '<div id="desk" data-seat="{seat}" data-words="{words}">'
         '<header class="desk-head"><h1>{desk} · {seat_w} <span id="seat-no">{seat}</span></h1>'
@@ -68,7 +71,7 @@ async def desk_page(request: web.Request) -> web.Response:
         '</textarea></label>'
         '<div class="buttons"><button type="submit" name="do" value="save" id="save">{save}'
         '</button><button type="submit" name="do" value="dispatch" id="dispatch">{dispatch}'
-        '</button></div><p id="case-result" role="status"></p></form>'
+        '</button></div><p id="case-result" role="status"></p></form>{transfer}'
         '<section class="card"><h2>{kb}</h2><form id="kb-form"><input name="q" id="kb-q"'
         ' maxlength="200"><button type="submit">{search}</button></form>'
         '<ol id="kb-hits"></ol></section></div>',
@@ -79,6 +82,7 @@ async def desk_page(request: web.Request) -> web.Response:
         case_w=w.case, phone=w.phone, kind=w.kind, kinds=options(kinds, None), topic=w.topic,
         topics=options(topics, None), place=w.place, text=w.text, max=MAX_TEXT,
         save=w.save_case, dispatch=w.dispatch, kb=w.kb, search=w.search,
+        transfer=desk_transfer.transfer_card(targets, w),
     )
     return page(request, w.desk, body, scripts=["common.js", "desk.js"])
 
@@ -106,7 +110,7 @@ def enrich_pop(c: WebContext, pop: dict[str, Any]) -> dict[str, Any]:
     if case is not None:
         prefill.update(kind=case.kind, topic=case.topic, place=case.place or "", text=case.text)
     elif transcript:
-        suggestion = suggest(transcript)
+        suggestion = suggest(c, transcript)
         tags = {"kind": tags.get("kind") or suggestion["kind"],
                 "topic": tags.get("topic") or suggestion["topic"],
                 "confidence": tags.get("confidence") or suggestion["confidence"]}
@@ -154,32 +158,38 @@ async def desk_ws(request: web.Request) -> web.WebSocketResponse:
                             or {"type": "hello", "seat": seat}, on_message)
 
 
+def _correct(c: WebContext, agent: str, number: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Write the agent's correction; a new topic is taught to the tagger."""
+    fields = {k: body[k] for k in ("kind", "topic", "place", "text") if k in body}
+    before = c.store.get_case(number)
+    after = c.store.correct(number, fields, agent)
+    changed = [k for k in ("kind", "topic", "place", "text")
+               if getattr(before, k) != getattr(after, k)]
+    learned: dict[str, Any] = {}
+    if c.tagger is not None and after.topic and after.topic != before.topic:
+        learned = c.tagger.learn(after.text, after.kind, after.topic).get("topics", {})
+    return {"corrected": changed, "learned": sorted(w for t in learned.values() for w in t)}
+
+
 def _save(c: WebContext, agent: str, body: dict[str, Any]) -> dict[str, Any]:
     store = c.store
-    text = str(body.get("text") or "").strip()
-    kind = str(body.get("kind") or "")
-    topic = str(body.get("topic") or "") or None
-    place = str(body.get("place") or "").strip()[:300] or None
     number = str(body.get("case_number") or "")
+    extra: dict[str, Any] = {}
     if number:
+        extra = _correct(c, agent, number, body)
         case = store.get_case(number)
-        changes = {k: v for k, v in (("kind", kind), ("topic", topic), ("place", place),
-                                     ("text", text)) if v and v != getattr(case, k)}
-        if changes:  # the store keeps the original; the correction is on the record
-            store.transition(number, "note", agent, correction=json.dumps(
-                changes, ensure_ascii=False))
     else:
         case = store.create_case(channel="phone", caller=str(body.get("caller") or ""),
-                                 text=text, kind=kind, topic=topic, place=place,
+                                 text=str(body.get("text") or "").strip(),
+                                 kind=str(body.get("kind") or ""),
+                                 topic=str(body.get("topic") or "") or None,
+                                 place=str(body.get("place") or "").strip()[:300] or None,
                                  call_ref=str(body.get("uniqueid") or "")[:64] or None,
                                  actor=agent)
-        number = case.number
-    if body.get("do") == "dispatch" and kind != "emergency":
-        case = store.route(number, actor=agent)
-    else:
-        case = store.get_case(number)
+    if body.get("do") == "dispatch" and case.kind != "emergency":
+        case = store.route(case.number, actor=agent)
     return {"number": case.number, "status": case.status, "owner": case.owner,
-            "duplicate": case.duplicate}
+            "duplicate": case.duplicate, **extra}
 
 
 @require("agent")
@@ -210,7 +220,7 @@ async def suggest_tags(request: web.Request) -> web.Response:
     text = request.query.get("text", "")[:MAX_TEXT]
     if not text.strip():
         raise web.HTTPBadRequest(text="give text to tag")
-    return web.json_response(await asyncio.to_thread(suggest, text))
+    return web.json_response(await asyncio.to_thread(suggest, ctx(request), text))
 
 
 @require("agent")
@@ -238,3 +248,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/desk/kb", kb_search)
     app.router.add_get("/desk/suggest", suggest_tags)
     app.router.add_post("/desk/seat/{action}", seat_action)
+    desk_transfer.add_routes(app)

@@ -2,8 +2,9 @@
 
 All create cases through ``case_intake.take`` (tagged by the tagger). The form is public
 but CSRF-protected and rate-limited per address; webhooks need an API key of their
-channel's scope. Replies go back through the adapter: in the webhook's answer (WeChat's
-passive reply XML, the SMS gateway's JSON) and, for SMS, also on the outbound list
+channel's scope, and WeChat's must also carry WeChat's signature (``wechat_sign``).
+Replies go back through the adapter: in the webhook's answer (WeChat's passive reply
+XML, the SMS gateway's JSON) and, for SMS, also on the outbound list
 ``<prefix>:outbound:sms`` that a gateway drains.
 """
 
@@ -17,7 +18,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from aiohttp import web
 
 from case_store.errors import CaseStoreError
-from hotline.web import csrf
+from hotline.web import csrf, wechat_sign
 from hotline.web.auth import require_key
 from hotline.web.case_intake import Intake, take
 from hotline.web.context import WebContext, ctx
@@ -129,9 +130,30 @@ def _wechat_reply(to_user: str, from_user: str, text: str) -> web.Response:
                         charset="utf-8")
 
 
+async def _wechat_signed(request: web.Request) -> None:
+    """API key first (401), then WeChat's signature over the query (403)."""
+    await require_key(request, "wechat")
+    token = ctx(request).wechat_token
+    if not token:
+        raise web.HTTPServiceUnavailable(text="the WeChat token is not configured")
+    q = request.query
+    if not wechat_sign.valid(token, q.get("timestamp", ""), q.get("nonce", ""),
+                             q.get("signature", "")):
+        raise web.HTTPForbidden(text="WeChat signature missing or wrong")
+
+
+async def wechat_handshake(request: web.Request) -> web.Response:
+    """WeChat checks the URL once: a signed GET whose ``echostr`` must come back as is."""
+    await _wechat_signed(request)
+    echo = request.query.get("echostr", "")
+    if not echo or len(echo) > 128:
+        raise web.HTTPBadRequest(text="echostr is missing or too long")
+    return web.Response(text=echo, content_type="text/plain")
+
+
 async def wechat_hook(request: web.Request) -> web.Response:
     """WeChat official-account text message in, passive text reply out (same XML shape)."""
-    await require_key(request, "wechat")
+    await _wechat_signed(request)
     raw = await request.read()
     if len(raw) > MAX_XML:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_XML, actual_size=len(raw),
@@ -153,7 +175,7 @@ async def wechat_hook(request: web.Request) -> web.Response:
     text = fields.get("Content", "").strip()[:MAX_TEXT]
     from hotline.web.case_intake import suggest
 
-    phone = (await _to_thread(suggest, text)).get("phone", "") if text else ""
+    phone = (await _to_thread(suggest, ctx(request), text)).get("phone", "") if text else ""
     if not phone:
         return _wechat_reply(user, account,
                              "请在留言中附上您的联系电话，以便承办单位与您联系。【8890】")
@@ -175,4 +197,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/report", report_form)
     app.router.add_post("/report", report_submit)
     app.router.add_post("/hooks/sms", sms_hook)
+    app.router.add_get("/hooks/wechat", wechat_handshake)
     app.router.add_post("/hooks/wechat", wechat_hook)

@@ -98,9 +98,7 @@ async def metrics(request: web.Request) -> web.Response:
         snapshot = json.loads(raw) if raw else {}
     cases = None
     if c.store is not None:
-        from hotline.web.queries import case_counts
-
-        cases = await asyncio.to_thread(case_counts, c.store, datetime.now(UTC))
+        cases = await asyncio.to_thread(c.store.case_counts, datetime.now(UTC))
     return web.Response(text=render(snapshot, cases, dict(c.counters)),
                         content_type="text/plain", charset="utf-8",
                         headers={"X-Prometheus-Format": "0.0.4"})

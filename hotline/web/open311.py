@@ -14,7 +14,6 @@ from typing import Any
 from aiohttp import web
 
 from case_store.errors import CaseStoreError
-from hotline.web import queries
 from hotline.web.auth import require_key
 from hotline.web.case_intake import Intake, take
 from hotline.web.context import ctx
@@ -86,9 +85,9 @@ async def _records(request: web.Request, **filters: Any) -> list[dict[str, Any]]
     c = ctx(request)
 
     def read() -> list[dict[str, Any]]:
-        cases = queries.search_requests(c.store, **filters)
-        extras = queries.intake_notes(c.store, [x.number for x in cases])
-        owners = queries.owner_names(c.store)
+        cases = c.store.search_cases(**filters)
+        extras = c.store.intake_details([x.number for x in cases])
+        owners = c.store.owner_names()
         return [request_record(x, c.store.catalog, extras.get(x.number, {}), owners)
                 for x in cases]
 

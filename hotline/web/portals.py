@@ -14,7 +14,7 @@ from aiohttp import web
 from case_store.errors import CaseStoreError
 from case_store.views import CaseView
 from case_store.workdays import SHANGHAI
-from hotline.web import access, csrf, queries
+from hotline.web import access, csrf
 from hotline.web.auth import require
 from hotline.web.case_intake import announce_change
 from hotline.web.context import SESSION, ctx
@@ -65,14 +65,14 @@ async def dept_portal(request: web.Request) -> web.Response:
     c, w, session = ctx(request), Words(lang_of(request)), request[SESSION]
     if session["role"] == "department":
         code = session["dept"]
-        cases = await asyncio.to_thread(queries.owned_cases, c.store, "department", code)
+        cases = await asyncio.to_thread(c.store.owned_cases, "department", code)
     elif request.query.get("dept"):
         code = request.query["dept"][:64]
-        cases = await asyncio.to_thread(queries.owned_cases, c.store, "department", code)
+        cases = await asyncio.to_thread(c.store.owned_cases, "department", code)
     else:
         code = ""
         cases = await asyncio.to_thread(c.store.list_cases)
-    names = await asyncio.to_thread(queries.owner_names, c.store)
+    names = await asyncio.to_thread(c.store.owner_names)
     title = h("{} — {}", w.dept_portal, names.get(code, code)) if code else w.dept_portal
     body = h('<h1>{}</h1><div id="cases">{}</div>', title, case_table(request, cases, w))
     return page(request, w.dept_portal, body)
@@ -81,8 +81,8 @@ async def dept_portal(request: web.Request) -> web.Response:
 @require("company")
 async def company_portal(request: web.Request) -> web.Response:
     c, w, session = ctx(request), Words(lang_of(request)), request[SESSION]
-    cases = await asyncio.to_thread(queries.owned_cases, c.store, "company", session["company"])
-    names = await asyncio.to_thread(queries.owner_names, c.store)
+    cases = await asyncio.to_thread(c.store.owned_cases, "company", session["company"])
+    names = await asyncio.to_thread(c.store.owner_names)
     body = h('<h1>{} — {}</h1><div id="cases">{}</div>', w.company_portal,
              names.get(session["company"], session["company"]), case_table(request, cases, w))
     return page(request, w.company_portal, body)
@@ -101,7 +101,7 @@ async def _visible_case(request: web.Request) -> CaseView:
 
 def _event_text(data: dict) -> str:
     keep = ("owner", "reply", "reason", "days", "extension_requested", "due_at", "rule",
-            "note", "satisfaction", "contact_missed", "forwarded_to")
+            "note", "satisfaction", "contact_missed", "forwarded_to", "to", "after")
     return "; ".join(f"{k}: {data[k]}" for k in keep if data.get(k) not in (None, ""))
 
 
@@ -152,7 +152,7 @@ async def case_page(request: web.Request) -> web.Response:
     c, w, session = ctx(request), Words(lang_of(request)), request[SESSION]
     case = await _visible_case(request)
     events = await asyncio.to_thread(c.store.events, case.number)
-    names = await asyncio.to_thread(queries.owner_names, c.store)
+    names = await asyncio.to_thread(c.store.owner_names)
     facts = table([w.case_no, w.status_word, w.topic, w.owner, w.phone, w.place, w.due], [[
         case.number, w.status(case.status), _topic_name(request, case),
         names.get(case.owner or "", case.owner or ""), _phone(session, case),

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from hotline.web import live, queries
+from hotline.web import live
 from hotline.web.auth import require
 from hotline.web.context import SESSION, WebContext, ctx
 from hotline.web.html import h
@@ -46,7 +46,7 @@ async def _queue(c: WebContext) -> list[dict[str, Any]]:
 
 
 async def _cases(c: WebContext) -> dict[str, Any]:
-    return await asyncio.to_thread(queries.case_counts, c.store, datetime.now(UTC))
+    return await asyncio.to_thread(c.store.case_counts, datetime.now(UTC))
 
 
 @require(*ROLES)

@@ -1,5 +1,5 @@
-"""The real web app served from its own thread and event loop, so blocking Selenium calls
-in a test never stall the server they talk to."""
+"""The real web app (or the whole `hotline run`) served from its own thread and event loop,
+so blocking Selenium calls in a test never stall the server they talk to."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any
 
+from hotline.service import HotlineService
 from tests.integration.web_support import WebStack, build_stack, close_stack
 
 
@@ -31,3 +32,31 @@ class LiveServer:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
         self.loop.close()
+
+
+class ServiceThread:
+    """`hotline run` (Asterisk link, ACD, IVR, web) in its own thread and loop."""
+
+    def __init__(self, cfg) -> None:  # noqa: ANN001
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.service = HotlineService(cfg)
+        self.run(self.service.start())
+        self.run(asyncio.wait_for(self.service.ami.connected.wait(), 10))
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.service.cfg.web_host}:{self.service.cfg.web_port}"
+
+    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 60.0) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def start(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        """Run a coroutine on the service's loop without waiting (a concurrent future)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def close(self) -> None:
+        self.run(self.service.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)

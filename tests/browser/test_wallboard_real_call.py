@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -12,31 +9,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from case_store.accounts import AccountStore
 from hotline import sipp
-from hotline.service import HotlineService
+from tests.browser.live_server import ServiceThread
 from tests.support import isolated
 
 pytestmark = pytest.mark.integration
 PASSWORD = "wallboard-test-password"
-
-
-class ServiceThread:
-    """`hotline run` in its own thread and loop, so Selenium's blocking calls don't stall it."""
-
-    def __init__(self, cfg) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.service = HotlineService(cfg)
-        self.run(self.service.start())
-        self.run(asyncio.wait_for(self.service.ami.connected.wait(), 10))
-
-    def run(self, coro, timeout: float = 60.0):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.run(self.service.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 def test_wallboard_updates_when_a_real_call_arrives(cfg, sandbox, tmp_path_factory, browser,

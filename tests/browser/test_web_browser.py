@@ -5,7 +5,6 @@ Each test saves a screenshot to ./artifacts/ so a person can look at the pages.
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
@@ -84,36 +83,6 @@ def test_open311_request_moves_the_wallboard_case_counter(live, browser, artifac
     assert live.run(post()) == 201
     wait_text(browser, "v-cases_today", str(before + 1))
     browser.save_screenshot(str(artifacts / "wallboard-case-counter.png"))
-
-
-def test_agent_desk_pops_the_case_when_the_seat_phone_rings(live, browser, artifacts):  # noqa: ANN001
-    store = live.stack.store
-    earlier = store.create_case(channel="phone", caller="13655550000", text="上周路灯坏了",
-                                kind="affairs", topic="street_light")
-    case = store.create_case(channel="phone", caller="13655550000",
-                             text="我家厨房下水道堵了，在婺城区宾虹路", kind="life", topic="drain",
-                             transcript="我家厨房下水道堵了，在婺城区宾虹路")
-    login(browser, live, "agent1")
-    assert browser.current_url.endswith("/desk")
-    WebDriverWait(browser, 10).until(
-        lambda d: d.find_element(By.ID, "desk").get_attribute("data-connected") == "1")
-    pop = {"seat": "8001", "kind": "callback", "uniqueid": "1700000000.9",
-           "callback_id": "cb-9", "caller": "13655550000", "caller_name": "李阿姨",
-           "case_number": case.number, "transcript": case.transcript,
-           "tags": {"kind": "life", "topic": "drain", "confidence": 0.91}}
-    live.run(live.stack.redis.publish(f"{live.stack.prefix}:pop:8001", json.dumps(pop)))
-    wait_text(browser, "pop-caller", "13655550000")
-    assert "李阿姨" in text_of(browser, "pop-name")
-    assert "下水道" in text_of(browser, "pop-transcript")
-    assert "drain" in text_of(browser, "pop-tags")
-    history = text_of(browser, "pop-history")
-    assert earlier.number in history and case.number in history
-    assert browser.find_element(By.ID, "f-topic").get_attribute("value") == "drain"
-    assert browser.find_element(By.ID, "f-case").get_attribute("value") == case.number
-    browser.save_screenshot(str(artifacts / "desk-pop.png"))
-    browser.find_element(By.ID, "dispatch").click()
-    wait_text(browser, "case-result", case.number)
-    assert store.get_case(case.number).status == "assigned"
 
 
 def test_department_replies_and_the_case_moves_on(live, browser, artifacts):  # noqa: ANN001

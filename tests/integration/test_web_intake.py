@@ -74,7 +74,7 @@ def _wechat(content: str, kind: str = "text") -> bytes:
 
 async def test_wechat_webhook_replies_in_wechat_xml(web):  # noqa: F811
     http = web.client()
-    url = f"/hooks/wechat?api_key={web.keys['wechat']}"
+    url = web.wechat_url()
     async with http.post(url, data=_wechat("小区门口井盖丢了，电话13812349999")) as r:
         assert r.status == 200
         reply = fromstring(await r.read())
@@ -97,6 +97,26 @@ async def test_wechat_webhook_replies_in_wechat_xml(web):  # noqa: F811
         assert r.status == 401
 
 
+async def test_wechat_answers_its_signed_handshake_and_refuses_bad_signatures(web):  # noqa: F811
+    http = web.client()
+    async with http.get(web.wechat_url(echostr="5923301457139921893")) as r:
+        assert r.status == 200 and await r.text() == "5923301457139921893"
+    forged = web.wechat_url(token="guessed-token", echostr="123")
+    async with http.get(forged) as r:
+        assert r.status == 403 and "signature" in (await r.json())["error"]
+    before = len(web.store.caller_history("13812340123"))
+    async with http.post(web.wechat_url(token="guessed-token"),
+                         data=_wechat("路灯坏了，电话13812340123")) as r:
+        assert r.status == 403 and "signature" in (await r.json())["error"]
+    unsigned = f"/hooks/wechat?api_key={web.keys['wechat']}"
+    async with http.post(unsigned, data=_wechat("路灯坏了，电话13812340123")) as r:
+        assert r.status == 403
+    assert len(web.store.caller_history("13812340123")) == before  # nothing was created
+    async with http.post(web.wechat_url(), data=_wechat("路灯坏了，电话13812340123")) as r:
+        assert r.status == 200
+    assert len(web.store.caller_history("13812340123")) == before + 1
+
+
 async def test_metrics_need_a_key_and_show_operations(web):  # noqa: F811
     await web.publish_stats({"at": 1.0, "waiting": 4, "service_level": 0.75,
                              "seats": {"available": 3, "talking": 2},
@@ -115,3 +135,19 @@ async def test_metrics_need_a_key_and_show_operations(web):  # noqa: F811
     assert 'hotline_seats{state="talking"} 2' in text
     assert 'hotline_cases_received_today{channel="phone"} 1' in text
     assert "hotline_web_responses_total" in text
+
+
+def test_wechat_token_is_generated_once_into_the_secrets_file(tmp_path):
+    from hotline.config import load_config
+    from hotline.web.wechat_sign import wechat_token
+
+    cfg = load_config(path=None, env={"HOTLINE_STATE_DIR": str(tmp_path)})  # writes AMI/SIP
+    token = wechat_token(tmp_path, env={})
+    assert len(token) == 32 and wechat_token(tmp_path, env={}) == token
+    secrets_file = tmp_path / "secrets.toml"
+    assert oct(secrets_file.stat().st_mode & 0o777) == "0o600"
+    assert f'ami_secret = "{cfg.ami_secret}"' in secrets_file.read_text()  # kept
+    assert load_config(path=None, env={"HOTLINE_STATE_DIR": str(tmp_path)}).ami_secret \
+        == cfg.ami_secret
+    assert wechat_token(tmp_path, env={}) == token  # and the config did not drop it
+    assert wechat_token(tmp_path, env={"HOTLINE_WECHAT_TOKEN": "from-env"}) == "from-env"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 
@@ -16,9 +17,12 @@ from redis.asyncio import Redis
 
 from case_store.accounts import AccountStore
 from case_store.store import CaseStore
+from hotline.tag_learning import LearningTagger
 from hotline.web import create_app
+from hotline.web.wechat_sign import signature
 
 PASSWORD = "correct-horse-42"
+WECHAT_TOKEN = "test-wechat-token"
 USERS = {
     "admin1": ("admin", {}),
     "sup1": ("supervisor", {"seat": "8010"}),
@@ -39,6 +43,8 @@ class WebStack:
     redis: Redis
     prefix: str
     keys: dict[str, str]
+    tagger: LearningTagger
+    tmp: tempfile.TemporaryDirectory
     clients: list[aiohttp.ClientSession] = field(default_factory=list)
 
     @property
@@ -55,6 +61,13 @@ class WebStack:
         browser = Browser(self.client())
         await browser.login(name, PASSWORD)
         return browser
+
+    def wechat_url(self, token: str = WECHAT_TOKEN, **extra: str) -> str:
+        """The webhook URL as WeChat calls it: our API key plus WeChat's signature."""
+        timestamp, nonce = "1700000000", uuid.uuid4().hex[:10]
+        query = {"api_key": self.keys["wechat"], "timestamp": timestamp, "nonce": nonce,
+                 "signature": signature(token, timestamp, nonce), **extra}
+        return "/hooks/wechat?" + "&".join(f"{k}={v}" for k, v in query.items())
 
     async def publish_stats(self, snapshot: dict) -> None:
         text = json.dumps(snapshot)
@@ -115,10 +128,13 @@ async def build_stack(url: str, cfg=None) -> WebStack:  # noqa: ANN001
         key_prefix = prefix
         seats = [str(8001 + i) for i in range(10)]
 
-    app = create_app(_health, store=store, redis=redis, cfg=cfg or _Cfg(), accounts=accounts)
+    tmp = tempfile.TemporaryDirectory(prefix="hotline-webtest-")
+    tagger = LearningTagger(f"{tmp.name}/tagger-additions.json")
+    app = create_app(_health, store=store, redis=redis, cfg=cfg or _Cfg(), accounts=accounts,
+                     tagger=tagger, wechat_token=WECHAT_TOKEN)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
-    return WebStack(server, store, accounts, redis, prefix, keys)
+    return WebStack(server, store, accounts, redis, prefix, keys, tagger, tmp)
 
 
 async def close_stack(stack: WebStack) -> None:
@@ -129,6 +145,7 @@ async def close_stack(stack: WebStack) -> None:
         await stack.redis.delete(key)
     await stack.redis.aclose()
     stack.store.close()
+    stack.tmp.cleanup()
 
 
 @pytest_asyncio.fixture

@@ -49,9 +49,19 @@
     try {
       const r = await HL.post("/desk/case", body);
       $("f-case").value = r.number;
-      $("case-result").textContent = `${W.case_no} ${r.number} · ${r.status}${r.owner ? " · " + r.owner : ""}`;
+      const notes = [r.corrected && r.corrected.length ? `${W.corrected}: ${r.corrected.join(", ")}` : "",
+                     r.learned && r.learned.length ? `${W.learned}: ${r.learned.join(" ")}` : ""].filter(Boolean);
+      $("case-result").textContent = [`${W.case_no} ${r.number} · ${r.status}${r.owner ? " · " + r.owner : ""}`, ...notes].join(" · ");
       $("pop").classList.remove("ringing");
     } catch (e) { $("case-result").textContent = e.message; }
+  };
+  $("transfer-form").onsubmit = async (ev) => {
+    ev.preventDefault();
+    try {
+      const r = await HL.post("/desk/transfer", {target: $("t-target").value, case_number: $("f-case").value});
+      $("transfer-result").textContent = `${W.transferred} ${r.target}${r.case ? ` · ${W.case_no} ${r.case}` : ""}`;
+      $("pop").classList.remove("ringing");
+    } catch (e) { $("transfer-result").textContent = e.message; }
   };
   $("kb-form").onsubmit = async (ev) => {
     ev.preventDefault();

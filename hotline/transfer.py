@@ -1,0 +1,133 @@
+"""Blind transfer of an agent's call to another seat or to a partner's number, over AMI.
+
+The agent's channel (``PJSIP/<seat>-…``) is found bridged in CoreShowChannels; AMI
+``BlindTransfer`` on it moves the other party (the caller) to ``seats,<seat>`` or
+``callbacks,<digits>`` in the dialplan and hangs the agent's leg up. A target seat is
+reserved first under the same rules the ACD's claim script applies (logged in, not
+paused, not reserved, phone idle, wrap-up over), so the ACD cannot offer it another
+caller at the same moment; the reservation is dropped once the seat's phone rings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from acd.seat_board import SeatBoard
+
+RING_WAIT_S = 5.0  # how long the reservation may wait for the target phone to ring
+SEAT_CONTEXT = "seats"
+NUMBER_CONTEXT = "callbacks"  # dials out through the trunk as the hotline number
+
+# KEYS: seat hash. ARGV: token, now. Returns "ok" or why the seat cannot take the call.
+_RESERVE = """
+local s = redis.call('HMGET', KEYS[1], 'logged_in', 'paused_reason', 'reserved_for',
+                     'device_state', 'wrapup_until')
+if s[1] == '0' then return 'logged_out' end
+if s[2] and s[2] ~= '' then return 'paused' end
+if s[3] and s[3] ~= '' then return 'ringing' end
+if s[4] ~= 'NOT_INUSE' then return s[4] or 'UNAVAILABLE' end
+if tonumber(s[5] or '0') > tonumber(ARGV[2]) then return 'wrapup' end
+redis.call('HSET', KEYS[1], 'reserved_for', ARGV[1])
+return 'ok'
+"""
+
+_BUSY = {"logged_out": "未签入", "paused": "示忙中", "ringing": "正在振铃",
+         "wrapup": "正在话后整理", "INUSE": "正在通话", "BUSY": "正在通话",
+         "ONHOLD": "正在通话", "RINGING": "正在振铃", "RINGINUSE": "正在振铃"}
+
+
+class TransferError(Exception):
+    """The transfer cannot be made; the message is for the agent (Chinese)."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ActiveCall:
+    agent_channel: str
+    caller_channel: str
+    caller_uniqueid: str  # the ACD's and the call record's key
+
+
+def busy_reason(code: str) -> str:
+    return _BUSY.get(code, "话机未注册或不可用")
+
+
+def find_call(channels: list[dict[str, Any]], seat: str) -> ActiveCall | None:
+    """The seat's bridged channel and its peer, from CoreShowChannel events."""
+    rows = [c for c in channels if c.get("Event") == "CoreShowChannel"]
+    prefix = f"PJSIP/{seat}-"
+    for agent in rows:
+        bridge = agent.get("BridgeId") or ""
+        if not str(agent.get("Channel", "")).startswith(prefix) or not bridge:
+            continue
+        peers = [c for c in rows if c.get("BridgeId") == bridge
+                 and c.get("Channel") != agent.get("Channel")]
+        if peers:
+            return ActiveCall(agent["Channel"], peers[0]["Channel"], peers[0].get("Uniqueid", ""))
+    return None
+
+
+class Transfers:
+    """Transfers for one hotline instance: its AMI link, Redis and seats."""
+
+    def __init__(self, ami: Any, redis: Redis, prefix: str, seats: list[str]) -> None:
+        self.ami = ami
+        self.board = SeatBoard(redis, prefix, seats)
+        self.seats = seats
+        self._reserve = redis.register_script(_RESERVE)
+
+    async def active_call(self, seat: str) -> ActiveCall:
+        if self.ami is None or not self.ami.connected.is_set():
+            raise TransferError("电话系统未连接，暂时无法转接", 503)
+        replies = await self.ami.action({"Action": "CoreShowChannels"}, as_list=True)
+        call = find_call(replies if isinstance(replies, list) else [], seat)
+        if call is None:
+            raise TransferError(f"坐席 {seat} 当前没有通话，无法转接")
+        return call
+
+    async def to_seat(self, from_seat: str, to_seat: str) -> ActiveCall:
+        """Hand the caller to a free seat; TransferError says why a busy one cannot."""
+        if to_seat not in self.seats:
+            raise TransferError(f"没有坐席 {to_seat[:20]}", 400)
+        if to_seat == from_seat:
+            raise TransferError("不能转接给自己", 400)
+        call = await self.active_call(from_seat)
+        token = f"transfer:{call.caller_uniqueid}"
+        verdict = await self._reserve(keys=[self.board.key(to_seat)], args=[token, time.time()])
+        if verdict != "ok":
+            raise TransferError(f"坐席 {to_seat} {busy_reason(str(verdict))}，无法转接，"
+                                "请选择其他坐席或稍后再试")
+        await self.board.refresh(to_seat)
+        try:
+            await self._blind(call, SEAT_CONTEXT, to_seat)
+            await self._until_ringing(to_seat)
+        finally:
+            await self.board.release(to_seat, token)
+        return call
+
+    async def to_number(self, from_seat: str, digits: str) -> ActiveCall:
+        call = await self.active_call(from_seat)
+        await self._blind(call, NUMBER_CONTEXT, digits)
+        return call
+
+    async def _blind(self, call: ActiveCall, context: str, exten: str) -> None:
+        reply = await self.ami.action({"Action": "BlindTransfer", "Channel": call.agent_channel,
+                                       "Context": context, "Exten": exten}, as_list=False)
+        if str(reply.get("Response", "")).lower() != "success":
+            raise TransferError(f"转接失败：{reply.get('Message') or '电话系统拒绝了转接'}", 502)
+
+    async def _until_ringing(self, seat: str) -> None:
+        """Keep the reservation until the target's phone is no longer idle (bounded)."""
+        deadline = time.monotonic() + RING_WAIT_S
+        while time.monotonic() < deadline:
+            if (await self.board.facts(seat)).device_state != "NOT_INUSE":
+                return
+            await asyncio.sleep(0.05)
