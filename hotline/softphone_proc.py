@@ -400,6 +400,25 @@ class Farm:
             raise CommandError(f"seat {seat!r} is not in this farm")
         return [str(seat)]
 
+    def _one_seat(self, command: dict[str, Any]) -> str:
+        seats = self._seats_of(command)
+        if len(seats) != 1:
+            raise CommandError("dial needs one seat")
+        return seats[0]
+
+    def dial(self, seat: str, number: str) -> None:
+        """The agent dials from the seat phone: feature codes (*21 ... *25) or a number."""
+        if not re.fullmatch(r"[0-9*#]{1,32}", number):
+            raise CommandError(f"dial: {number!r} is not digits, * or #")
+        if seat in self.calls:
+            raise CommandError(f"dial: seat {seat} is on a call")
+        self.call_numbers += 1
+        call = SeatCall(self, seat, self.accounts[seat], pj.PJSUA_INVALID_ID, self.call_numbers)
+        self.calls[seat] = call
+        self.live[call.number] = call
+        call.makeCall(f"sip:{number}@{self.cfg.sip_host}:{self.cfg.sip_port}", pj.CallOpParam(True))
+        emit("dialing", seat=seat, call=call.number, number=number)
+
     def handle(self, command: dict[str, Any]) -> None:
         name = command.get("cmd")
         if name == "quit":
@@ -417,6 +436,8 @@ class Farm:
         elif name in ("register", "unregister"):
             for seat in self._seats_of(command):
                 self.accounts[seat].setRegistration(name == "register")
+        elif name == "dial":
+            self.dial(self._one_seat(command), str(command.get("number", "")))
         elif name == "hangup":
             for seat in self._seats_of(command):
                 if seat in self.calls:

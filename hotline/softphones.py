@@ -285,6 +285,10 @@ class SeatPhones:
             lambda e: e.get("seat") == str(seat) and e["event"] in (outcome, "register_failed"),
             timeout, f"seat {seat} {outcome}", start)
 
+    async def dial(self, seat: str, number: str) -> None:
+        """Dial from the seat phone (a feature code such as *23, or a number)."""
+        await self.command("dial", seat, number=number)
+
     async def hangup(self, seat: str) -> None:
         """Hang up (or reject, if still ringing) the seat's current call."""
         await self.command("hangup", seat)

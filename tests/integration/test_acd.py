@@ -61,6 +61,26 @@ def of_caller(number: str):
     return lambda event: event.get("caller") == number
 
 
+async def test_feature_codes_dialled_on_the_seat_phone_change_the_seat(
+        service, test_env):
+    async def becomes(state: str, reason: str | None):
+        async def there():
+            view = await service.acd.board.get("8003")
+            return view["state"] == state and view["paused_reason"] == reason
+        await until(there, what=f"seat 8003 {state} ({reason})")
+
+    async with SeatPhones(["8003"], env=test_env, talk="never") as phones:
+        await available(service, "8003")
+        for code, state, reason in [("*2345", "paused", "code45"), ("*24", "available", None),
+                                    ("*23", "paused", "break"), ("*24", "available", None),
+                                    ("*22", "logged_out", None), ("*21", "available", None)]:
+            await phones.dial("8003", code)
+            call = phones.events("dialing", seat="8003")[-1]["call"]
+            await phones.wait_for("hangup", seat="8003", timeout=10,
+                                  where=lambda e, call=call: e["call"] == call)
+            await becomes(state, reason)
+
+
 async def test_free_seat_rings_within_a_second_and_the_caller_reaches_a_person(
         cfg, service, test_env):
     async with SeatPhones(["8001"], env=test_env, answer_after=0.3, talk="never") as phones:
