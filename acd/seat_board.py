@@ -36,6 +36,20 @@ end
 return 1
 """
 
+# KEYS: seat hash. ARGV: holder, now. "ok", or why the seat cannot take a call now (the
+# claim script's conditions, told apart for the agent who asked).
+_RESERVE = """
+local s = redis.call('HMGET', KEYS[1], 'logged_in', 'paused_reason', 'reserved_for',
+                     'device_state', 'wrapup_until')
+if s[1] == '0' then return 'logged_out' end
+if s[2] and s[2] ~= '' then return 'paused' end
+if s[3] and s[3] ~= '' then return 'ringing' end
+if s[4] ~= 'NOT_INUSE' then return s[4] or 'UNAVAILABLE' end
+if tonumber(s[5] or '0') > tonumber(ARGV[2]) then return 'wrapup' end
+redis.call('HSET', KEYS[1], 'reserved_for', ARGV[1])
+return 'ok'
+"""
+
 
 class SeatBoard:
     """Seat facts and states for all seats of this hotline instance."""
@@ -47,6 +61,7 @@ class SeatBoard:
         self.events_channel = f"{prefix}:seat-events"
         self.wake_channel = f"{prefix}:acd-wake"
         self._release = redis.register_script(_RELEASE)
+        self._reserve = redis.register_script(_RESERVE)
 
     def key(self, seat: str) -> str:
         return f"{self.prefix}:seat:{seat}"
@@ -73,6 +88,14 @@ class SeatBoard:
         if device_state.upper() == "NOT_INUSE" and facts.device_state != "NOT_INUSE":
             fields["idle_since"] = max(time.time(), facts.wrapup_until)
         return await self.update(seat, **fields)
+
+    async def reserve(self, seat: str, holder: str) -> str:
+        """Hold a free seat for `holder` (e.g. a desk transfer) so no dispatcher claims it;
+        `release(seat, holder)` lets it go. Returns "ok" or why the seat is not free."""
+        verdict = str(await self._reserve(keys=[self.key(seat)], args=[holder, time.time()]))
+        if verdict == "ok":
+            await self.refresh(seat)
+        return verdict
 
     async def release(self, seat: str, entry_id: str, *, answered: bool = False,
                       missed: bool = False, wrapup_s: float = 0.0,

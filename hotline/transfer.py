@@ -1,8 +1,9 @@
 """Blind transfer of an agent's call to another seat or to a partner's number, over AMI.
 
 The agent's channel (``PJSIP/<seat>-…``) is found bridged in CoreShowChannels; AMI
-``BlindTransfer`` on it moves the other party (the caller) to ``seats,<seat>`` or
-``callbacks,<digits>`` in the dialplan and hangs the agent's leg up. A target seat is
+``BlindTransfer`` on it moves the other party (the caller) to ``transfer,<seat>``
+(unanswered, back to the hotline line) or ``callbacks,<digits>`` in the dialplan and
+hangs the agent's leg up. A target seat is
 reserved first under the same rules the ACD's claim script applies (logged in, not
 paused, not reserved, phone idle, wrap-up over), so the ACD cannot offer it another
 caller at the same moment; the reservation is dropped once the seat's phone rings.
@@ -20,21 +21,8 @@ from redis.asyncio import Redis
 from acd.seat_board import SeatBoard
 
 RING_WAIT_S = 5.0  # how long the reservation may wait for the target phone to ring
-SEAT_CONTEXT = "seats"
+SEAT_CONTEXT = "transfer"  # unanswered: back to the hotline line
 NUMBER_CONTEXT = "callbacks"  # dials out through the trunk as the hotline number
-
-# KEYS: seat hash. ARGV: token, now. Returns "ok" or why the seat cannot take the call.
-_RESERVE = """
-local s = redis.call('HMGET', KEYS[1], 'logged_in', 'paused_reason', 'reserved_for',
-                     'device_state', 'wrapup_until')
-if s[1] == '0' then return 'logged_out' end
-if s[2] and s[2] ~= '' then return 'paused' end
-if s[3] and s[3] ~= '' then return 'ringing' end
-if s[4] ~= 'NOT_INUSE' then return s[4] or 'UNAVAILABLE' end
-if tonumber(s[5] or '0') > tonumber(ARGV[2]) then return 'wrapup' end
-redis.call('HSET', KEYS[1], 'reserved_for', ARGV[1])
-return 'ok'
-"""
 
 _BUSY = {"logged_out": "未签入", "paused": "示忙中", "ringing": "正在振铃",
          "wrapup": "正在话后整理", "INUSE": "正在通话", "BUSY": "正在通话",
@@ -82,7 +70,6 @@ class Transfers:
         self.ami = ami
         self.board = SeatBoard(redis, prefix, seats)
         self.seats = seats
-        self._reserve = redis.register_script(_RESERVE)
 
     async def active_call(self, seat: str) -> ActiveCall:
         if self.ami is None or not self.ami.connected.is_set():
@@ -101,11 +88,10 @@ class Transfers:
             raise TransferError("不能转接给自己", 400)
         call = await self.active_call(from_seat)
         token = f"transfer:{call.caller_uniqueid}"
-        verdict = await self._reserve(keys=[self.board.key(to_seat)], args=[token, time.time()])
+        verdict = await self.board.reserve(to_seat, token)
         if verdict != "ok":
             raise TransferError(f"坐席 {to_seat} {busy_reason(str(verdict))}，无法转接，"
                                 "请选择其他坐席或稍后再试")
-        await self.board.refresh(to_seat)
         try:
             await self._blind(call, SEAT_CONTEXT, to_seat)
             await self._until_ringing(to_seat)

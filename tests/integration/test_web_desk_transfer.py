@@ -4,6 +4,7 @@ Asterisk 22 and the ACD; the caller ends up bridged to the second seat."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import aiohttp
 import pytest
@@ -78,4 +79,36 @@ async def test_agent_transfers_a_live_call_to_another_seat(service, test_env):
         finally:
             result = await caller
             await second.close()
+        assert result.returncode == 0, result.stderr[-1500:]
+
+
+async def test_a_transfer_nobody_answers_goes_back_to_the_hotline_line(service, test_env):
+    cfg = service.cfg
+    AccountStore(service.store.engine).add_user("agent_u", "agent", PASSWORD, seat="8001")
+    caller_number = "13955550002"
+    async with SeatPhones(["8001"], env=test_env, answer_after=0.3, talk="never") as first, \
+            aiohttp.ClientSession(base_url=f"http://{cfg.web_host}:{cfg.web_port}",
+                                  cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await available(service, "8001")
+        desk = Browser(http)
+        await desk.login("agent_u", PASSWORD)
+        caller = asyncio.create_task(sipp.call(cfg, cfg.hotline_number, caller_number,
+                                               hold_s=45))
+        away = SeatPhones(["8002"], env=test_env, answer_after="never")
+        try:
+            await first.wait_for("answered", seat="8001", timeout=20)
+            await away.start()
+            await available(service, "8002")
+            status, done = await desk.post_json("/desk/transfer", {"target": "seat:8002"})
+            assert status == 200, done
+            moved = time.time()
+            await away.wait_for("ringing", seat="8002", timeout=10, after=moved - 1)
+            await first.wait_for("hangup", seat="8001", timeout=10)
+            # 8002 rings out (15 s); the caller is back in the line and 8001 takes them again
+            again = await first.wait_for("answered", seat="8001", timeout=40, after=moved)
+            assert again["t"] - moved > 10
+            assert await until(lambda: bridged_peer(service, "8001"), what="8001 bridged")
+        finally:
+            result = await caller
+            await away.close()
         assert result.returncode == 0, result.stderr[-1500:]
