@@ -11,77 +11,30 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import math
 import os
 import queue
 import random
 import re
 import signal
-import struct
 import sys
-import tempfile
 import threading
 import time
-import wave
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pjsua2 as pj
 
 from hotline.config import Config, ConfigError, load_config
+from hotline.softphone_behaviour import (
+    NEVER,
+    Behaviour,
+    CommandError,
+    parse_answer_after,
+    parse_talk,
+    tone_wav,
+)
 from hotline.softphones import MAX_SEATS_PER_PROCESS
-
-NEVER = "never"
-Talk = tuple[float, float] | None  # uniform range in seconds; None = until the far end hangs up
-
-
-class CommandError(ValueError):
-    """A stdin line that is not a command the farm understands."""
-
-
-def parse_answer_after(raw: Any) -> float | None:
-    """Seconds before answering, or None to ring until the caller gives up."""
-    if raw == NEVER or raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-        raise CommandError(f"answer_after must be seconds or 'never', not {raw!r}")
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise CommandError(f"answer_after must be seconds or 'never', not {raw!r}") from exc
-    if not math.isfinite(value) or value < 0:
-        raise CommandError(f"answer_after must be >= 0, not {raw!r}")
-    return value
-
-
-def parse_talk(raw: Any) -> Talk:
-    """Talk time: seconds, [min, max], "min,max" (CLI) or 'never'."""
-    if raw == NEVER or raw is None:
-        return None
-    if isinstance(raw, str) and "," in raw:
-        raw = raw.split(",")
-    if isinstance(raw, list | tuple):
-        if len(raw) != 2:
-            raise CommandError(f"talk range must be [min, max], not {raw!r}")
-        low, high = (parse_answer_after(x) for x in raw)
-        if low is None or high is None or high < low:
-            raise CommandError(f"talk range must be [min, max] with min <= max, not {raw!r}")
-        return (low, high)
-    value = parse_answer_after(raw)
-    if value is None:
-        raise CommandError(f"bad talk value {raw!r}")
-    return (value, value)
-
-
-@dataclass
-class Behaviour:
-    """How one seat's agent behaves; changed at run time by the `set` command."""
-
-    answer_after: float | None = 0.5
-    talk: Talk = None
-
 
 _events_out = sys.stdout
 
@@ -98,25 +51,6 @@ def emit(event: str, **fields: Any) -> None:
     record = {"event": event, **fields, "t": time.time()}
     _events_out.write(json.dumps(record) + "\n")
     _events_out.flush()
-
-
-def tone_wav(freq: float = 440.0, seconds: float = 1.0, rate: int = 8000) -> Path:
-    """A loopable sine tone, so a caller hears 'someone' without shipping audio files."""
-    path = Path(tempfile.gettempdir()) / f"hotline-seat-tone-{int(freq)}.wav"
-    if path.exists():
-        return path
-    frames = b"".join(
-        struct.pack("<h", int(12000 * math.sin(2 * math.pi * freq * i / rate)))
-        for i in range(int(rate * seconds))
-    )
-    tmp = path.with_suffix(f".{time.monotonic_ns()}.tmp")
-    with wave.open(str(tmp), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(frames)
-    tmp.replace(path)
-    return path
 
 
 class SeatCall(pj.Call):
@@ -419,6 +353,15 @@ class Farm:
         call.makeCall(f"sip:{number}@{self.cfg.sip_host}:{self.cfg.sip_port}", pj.CallOpParam(True))
         emit("dialing", seat=seat, call=call.number, number=number)
 
+    def send_dtmf(self, seat: str, digits: str) -> None:
+        """Key digits on the seat's current call (RFC 4733 events, as a desk phone does)."""
+        if not re.fullmatch(r"[0-9*#]{1,32}", digits):
+            raise CommandError(f"dtmf: {digits!r} is not digits, * or #")
+        call = self.calls.get(seat)
+        if call is None or not call.answered:
+            raise CommandError(f"dtmf: seat {seat} has no call in progress")
+        call.dialDtmf(digits)
+
     def handle(self, command: dict[str, Any]) -> None:
         name = command.get("cmd")
         if name == "quit":
@@ -438,6 +381,8 @@ class Farm:
                 self.accounts[seat].setRegistration(name == "register")
         elif name == "dial":
             self.dial(self._one_seat(command), str(command.get("number", "")))
+        elif name == "dtmf":
+            self.send_dtmf(self._one_seat(command), str(command.get("digits", "")))
         elif name == "hangup":
             for seat in self._seats_of(command):
                 if seat in self.calls:

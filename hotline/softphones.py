@@ -289,6 +289,10 @@ class SeatPhones:
         """Dial from the seat phone (a feature code such as *23, or a number)."""
         await self.command("dial", seat, number=number)
 
+    async def dtmf(self, seat: str, digits: str) -> None:
+        """Key digits on the seat's current call."""
+        await self.command("dtmf", seat, digits=digits)
+
     async def hangup(self, seat: str) -> None:
         """Hang up (or reject, if still ringing) the seat's current call."""
         await self.command("hangup", seat)

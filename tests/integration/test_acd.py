@@ -161,6 +161,37 @@ async def test_elderly_terminal_jumps_the_line(cfg, service, test_env):
         await normal
 
 
+async def test_ivr_takes_the_callback_number_the_caller_keys(cfg, service, test_env):
+    """No seat: the IVR answers an elderly terminal, which keys 1 (callback), # (end of the
+    recording) and another number to be called back on, as the IVR asks for each."""
+    asked: asyncio.Queue[str] = asyncio.Queue()
+
+    def on_event(event: dict) -> None:
+        if event.get("Event") == "AGIExecStart" and "PJSIP/9002-" in event.get("Channel", ""):
+            asked.put_nowait(event.get("Command", ""))
+
+    service.ami.listeners.append(on_event)
+    answers = {"GET DATA hotline/seats_busy": "1", "RECORD FILE": "#",
+               "GET DATA hotline/readback_": "1", "GET DATA beep": "13712345678#"}
+    async with SeatPhones(["9002"], env=test_env, talk="never") as terminal:
+        await terminal.dial("9002", cfg.hotline_number)
+        await terminal.wait_for("answered", seat="9002", timeout=20)
+        keyed = []
+        while "GET DATA beep" not in keyed:
+            command = await asyncio.wait_for(asked.get(), 30)
+            for prompt, keys in answers.items():
+                if command.startswith(prompt):
+                    await asyncio.sleep(0.5)  # the prompt has started playing
+                    await terminal.dtmf("9002", keys)
+                    keyed.append(prompt)
+        owed = await until(lambda: service.acd.ledger.pending(), timeout=30,
+                           what="callback owed")
+        await terminal.wait_for("hangup", seat="9002", timeout=30)  # the IVR said goodbye
+    assert [(e.caller, e.callback_number, e.priority) for e in owed] == [
+        ("9002", "13712345678", 0)]
+    assert keyed[0] == "GET DATA hotline/seats_busy" and "RECORD FILE" in keyed
+
+
 async def test_seat_that_does_not_answer_is_skipped_inside_the_window(cfg, service, test_env):
     async with SeatPhones(["8005"], env=test_env, answer_after="never") as sleepy:
         await available(service, "8005")
