@@ -6,23 +6,18 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from case_store.accounts import AccountStore
 from hotline import sipp
 from hotline.softphones import SeatPhones
 from tests.browser.live_server import ServiceThread
+from tests.browser.pages import login, wait_text
 from tests.support import isolated
 
 pytestmark = pytest.mark.integration
 PASSWORD = "desk-test-password"
 CALLER = "13655550000"
-
-
-def wait_text(browser, element_id: str, expected: str, timeout: float = 20) -> None:  # noqa: ANN001
-    WebDriverWait(browser, timeout).until(
-        ec.text_to_be_present_in_element((By.ID, element_id), expected))
 
 
 def test_desk_pops_the_caller_when_the_seat_phone_rings(cfg, sandbox, test_env,
@@ -35,21 +30,18 @@ def test_desk_pops_the_caller_when_the_seat_phone_rings(cfg, sandbox, test_env,
         earlier = store.create_case(channel="phone", caller=CALLER, text="上周小区路灯坏了",
                                     kind="affairs", topic="street_light")
         hotline.run(phones.start())
-        browser.get(f"{hotline.base}/login")
-        browser.find_element(By.ID, "username").send_keys("agent_pop")
-        browser.find_element(By.ID, "password").send_keys(PASSWORD)
-        browser.find_element(By.ID, "login-button").click()
+        login(browser, hotline.base, "agent_pop", PASSWORD)
         WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/desk"))
         WebDriverWait(browser, 10).until(
             lambda d: d.find_element(By.ID, "desk").get_attribute("data-connected") == "1")
-        wait_text(browser, "seat-state", "空闲")  # the registered phone made the seat free
+        wait_text(browser, "seat-state", "空闲", timeout=20)  # the phone registered: seat free
         browser.execute_script("window.__same_page = 1;")
 
         call = hotline.start(sipp.call(hotline.service.cfg, cfg.hotline_number, CALLER,
                                        hold_s=4))
         rang = hotline.run(phones.wait_for("ringing", seat="8001", timeout=20))
         assert rang["caller"] == CALLER  # the real phone rang with the citizen's number
-        wait_text(browser, "pop-caller", CALLER)
+        wait_text(browser, "pop-caller", CALLER, timeout=20)
         assert "来电" in browser.find_element(By.ID, "pop-title").text
         assert earlier.number in browser.find_element(By.ID, "pop-history").text
         assert browser.execute_script("return window.__same_page;") == 1  # no reload
@@ -58,7 +50,7 @@ def test_desk_pops_the_caller_when_the_seat_phone_rings(cfg, sandbox, test_env,
         # the agent writes the case for this call from the popped form
         browser.find_element(By.ID, "f-text").send_keys("小区门口的路灯又不亮了")
         browser.find_element(By.ID, "save").click()
-        wait_text(browser, "case-result", "工单号")
+        wait_text(browser, "case-result", "工单号", timeout=20)
         number = browser.find_element(By.ID, "f-case").get_attribute("value")
         case = store.get_case(number)
         assert case.caller == CALLER and case.call_ref

@@ -10,6 +10,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from case_store.accounts import AccountStore
 from hotline import sipp
 from tests.browser.live_server import ServiceThread
+from tests.browser.pages import login
 from tests.support import isolated
 
 pytestmark = pytest.mark.integration
@@ -23,10 +24,7 @@ def test_wallboard_updates_when_a_real_call_arrives(cfg, sandbox, tmp_path_facto
         accounts = AccountStore(hotline.service.cfg.effective_database_url)
         accounts.add_user("boss", "supervisor", PASSWORD)
         base = f"http://{cfg.web_host}:{cfg.web_port}"
-        browser.get(f"{base}/login")
-        browser.find_element(By.ID, "username").send_keys("boss")
-        browser.find_element(By.ID, "password").send_keys(PASSWORD)
-        browser.find_element(By.ID, "login-button").click()
+        login(browser, base, "boss", PASSWORD)
         WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/wallboard"))
         WebDriverWait(browser, 10).until(
             lambda d: d.find_element(By.ID, "live-state").get_attribute("data-connected") == "1")

@@ -12,18 +12,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.browser.pages import login, wait_text
 from tests.integration.test_web_live import snapshot
-from tests.integration.web_support import PASSWORD
 
 pytestmark = pytest.mark.integration
-
-
-def login(browser, live, name: str) -> None:  # noqa: ANN001
-    browser.get(f"{live.base}/login")
-    browser.find_element(By.ID, "username").send_keys(name)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.ID, "login-button").click()
-    WebDriverWait(browser, 10).until(lambda d: "/login" not in d.current_url)
 
 
 def find(browser, by, value, timeout: float = 10):  # noqa: ANN001, ANN201
@@ -35,14 +27,9 @@ def text_of(browser, element_id: str) -> str:  # noqa: ANN001
     return browser.find_element(By.ID, element_id).text
 
 
-def wait_text(browser, element_id: str, expected: str, timeout: float = 10) -> None:  # noqa: ANN001
-    WebDriverWait(browser, timeout).until(
-        ec.text_to_be_present_in_element((By.ID, element_id), expected))
-
-
 def test_supervisor_sees_the_wallboard_change_without_reload(live, browser, artifacts):  # noqa: ANN001
     live.run(live.stack.publish_stats(snapshot(waiting=0, offered=10)))
-    login(browser, live, "sup1")
+    login(browser, live.base, "sup1")
     assert browser.current_url.endswith("/wallboard")
     WebDriverWait(browser, 10).until(
         lambda d: d.find_element(By.ID, "live-state").get_attribute("data-connected") == "1")
@@ -68,7 +55,7 @@ def test_supervisor_sees_the_wallboard_change_without_reload(live, browser, arti
 
 
 def test_open311_request_moves_the_wallboard_case_counter(live, browser, artifacts):  # noqa: ANN001
-    login(browser, live, "sup1")
+    login(browser, live.base, "sup1")
     WebDriverWait(browser, 10).until(
         lambda d: d.find_element(By.ID, "live-state").get_attribute("data-connected") == "1")
     before = int(text_of(browser, "v-cases_today"))
@@ -90,7 +77,7 @@ def test_department_replies_and_the_case_moves_on(live, browser, artifacts):  # 
     case = store.route(store.create_case(channel="phone", caller="13900000001",
                                          text="人民广场井盖松动<b>危险</b>", kind="affairs",
                                          topic="road_damage").number)
-    login(browser, live, "dept_cm")
+    login(browser, live.base, "dept_cm")
     find(browser, By.LINK_TEXT, case.number).click()
     assert "<b>危险</b>" in find(browser, By.ID, "case-text").text  # text, not markup
     find(browser, By.ID, "do-accept").click()
@@ -107,7 +94,7 @@ def test_company_cannot_open_another_companys_order(live, browser, artifacts):  
                                          text="卫生间下水道堵了", kind="life", topic="drain",
                                          lat=29.08, lon=119.65).number)
     other = {"plumbing_wucheng": "comp_b", "plumbing_jindong": "comp_a"}[case.owner]
-    login(browser, live, other)
+    login(browser, live.base, other)
     assert case.number not in browser.page_source
     browser.get(f"{live.base}/case/{case.number}")
     assert "未找到" in browser.page_source
