@@ -44,6 +44,7 @@ class Config:
     trunk_port: int = 5070
     web_host: str = "127.0.0.1"
     web_port: int = 8890
+    wechat_token: str = ""  # the token typed into the WeChat console (signs its webhooks)
     database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = ""
@@ -120,6 +121,7 @@ _SECTIONS = {
     "rtp": ("start", "end"),
     "trunk": ("port",),
     "web": ("host", "port"),
+    "wechat": ("token",),
     "redis": ("url", "prefix"),
     "database": ("url",),
     "seat": ("first", "count"),
@@ -180,16 +182,20 @@ def _from_environment(env: dict[str, str]) -> dict[str, Any]:
     return values
 
 
+SECRETS = ("ami_secret", "sip_secret", "wechat_token")
+
+
 def _ensure_secrets(cfg: Config) -> Config:
     """Fill missing secrets from (or into) the local secrets file."""
-    if cfg.ami_secret and cfg.sip_secret:
+    missing = [key for key in SECRETS if not getattr(cfg, key)]
+    if not missing:
         return cfg
     path = cfg.state_dir / "secrets.toml"
     stored: dict[str, Any] = {}
     if path.exists():
         stored = tomllib.loads(path.read_text())
     changed = False
-    for key in ("ami_secret", "sip_secret"):
+    for key in missing:
         if not stored.get(key):
             stored[key] = secrets.token_hex(16)
             changed = True
@@ -199,11 +205,7 @@ def _ensure_secrets(cfg: Config) -> Config:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(body)
-    return replace(
-        cfg,
-        ami_secret=cfg.ami_secret or stored["ami_secret"],
-        sip_secret=cfg.sip_secret or stored["sip_secret"],
-    )
+    return replace(cfg, **{key: str(stored[key]) for key in missing})
 
 
 def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:

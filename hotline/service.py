@@ -22,7 +22,6 @@ from hotline.followups import FollowupSettings
 from hotline.phone_intake import PhoneIntake
 from hotline.tag_learning import ADDITIONS_FILE, LearningTagger
 from hotline.web import create_app
-from hotline.web.wechat_sign import wechat_token
 from ivr.fastagi import FastAgiServer
 from ivr.followup import FollowupRoute
 from ivr.incoming import IncomingRoute, RedisArrivals
@@ -96,7 +95,7 @@ class HotlineService:
         await self.followups.start()
         self._web_runner = web.AppRunner(create_app(
             self.health, store=self.store, redis=self.redis, cfg=cfg, ami=self.ami,
-            tagger=tagger, wechat_token=wechat_token(cfg.state_dir)))
+            tagger=tagger, wechat_token=cfg.wechat_token))
         await self._web_runner.setup()
         await web.TCPSite(self._web_runner, cfg.web_host, cfg.web_port).start()
         log.info("hotline up: FastAGI %s:%d, web http://%s:%d/, AMI %s:%d",
