@@ -1,7 +1,7 @@
 """`hotline case ...`: look at and steer cases from the operator's shell.
 
-The lead wires ``add_case_commands`` into ``hotline.cli``; handlers return exit codes
-(0 ok, 1 not found or refused, 2 bad input) and print errors to stderr.
+``hotline.cli`` adds these with ``add_case_commands``; handlers return exit codes
+(0 ok, 1 no such case, 2 bad input or a step the rules refuse) and print errors to stderr.
 """
 
 from __future__ import annotations
