@@ -69,7 +69,7 @@ def tally(events: Iterable[tuple[datetime, str, dict[str, Any]]], start: datetim
             t = out[(otype, owner)]
             t.replied += 1
             t.replied_on_time += bool(data.get("on_time"))
-        elif action == "visit" and owner:
+        elif action == "visit" and owner and not data.get("unreachable"):
             t = out[(otype, owner)]
             t.visits += 1
             sat = data.get("satisfaction")

@@ -112,6 +112,20 @@ class FollowUpVisits:
         if satisfaction not in ANSWERS or any(v not in (None, *ANSWERS) for v in extra):
             raise InvalidCaseError("follow-up answers are 1 (satisfied), 2 (basically), "
                                    "3 (not satisfied)")
+        return self._end_visit(number, actor, note, satisfaction, *extra)
+
+    def record_unreachable(self, number: str, *, actor: str, note: str = "") -> CaseView:
+        """The agent could not reach the citizen either: the visit ends unanswered. It
+        counts neither for nor against the handler's satisfaction, and the case closes
+        once no other visit of it is open (8890 closes such cases as 无法联系)."""
+        if not actor.strip():
+            raise InvalidCaseError("an unreachable visit needs the agent who tried")
+        return self._end_visit(number, actor, f"unreachable: {note}"[:2000], None,
+                               None, None, None)
+
+    def _end_visit(self, number: str, actor: str, note: str | None, satisfaction: int | None,
+                   company_time: int | None, company_quality: int | None,
+                   company_price: int | None) -> CaseView:
         with self._tx() as s:
             case = self._load(s, number, lock=True)
             visit = s.scalar(select(FollowUp).where(FollowUp.case_id == case.id,
@@ -128,6 +142,8 @@ class FollowUpVisits:
             data = {"owner_type": visit.owner_type, "owner": visit.owner_code,
                     "satisfaction": satisfaction, "company_time": company_time,
                     "company_quality": company_quality, "company_price": company_price}
+            if satisfaction is None:
+                data["unreachable"] = True
             if root is case:
                 self._event(s, case, actor, "visit", data)
             else:

@@ -120,9 +120,14 @@ def _visit(args: argparse.Namespace) -> int:
     """An agent records the answer of a visit made by hand."""
     store = _store(args)
     try:
-        case = store.record_followup(args.number, args.answer, company_time=args.time,
-                                     company_quality=args.quality, company_price=args.price,
-                                     note=args.note or "agent visit", actor=args.actor)
+        if args.unreachable:
+            case = store.record_unreachable(args.number, actor=args.actor,
+                                            note=args.note or "")
+        else:
+            case = store.record_followup(args.number, args.answer, company_time=args.time,
+                                         company_quality=args.quality,
+                                         company_price=args.price,
+                                         note=args.note or "agent visit", actor=args.actor)
     finally:
         store.close()
     print(f"{case.number}\t{case.status}\t{case.owner or '-'}")
@@ -214,8 +219,11 @@ def add_case_commands(subparsers: argparse._SubParsersAction) -> None:
     answers = (1, 2, 3)
     vi = sub.add_parser("visit", help="record the answer of an agent's follow-up visit")
     vi.add_argument("number")
-    vi.add_argument("--answer", type=int, required=True, choices=answers,
-                    help="1 satisfied, 2 basically, 3 not satisfied (sends the case back)")
+    given = vi.add_mutually_exclusive_group(required=True)
+    given.add_argument("--answer", type=int, choices=answers,
+                       help="1 satisfied, 2 basically, 3 not satisfied (sends the case back)")
+    given.add_argument("--unreachable", action="store_true",
+                       help="the citizen could not be reached: the visit ends unanswered")
     vi.add_argument("--time", type=int, choices=answers, help="company: on time? (1-3)")
     vi.add_argument("--quality", type=int, choices=answers, help="company: quality (1-3)")
     vi.add_argument("--price", type=int, choices=answers, help="company: price (1-3)")

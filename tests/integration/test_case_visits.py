@@ -4,7 +4,7 @@ dialled, agents can list it, and the agent's answer is recorded like a phone ans
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -54,6 +54,24 @@ def test_after_a_send_back_the_next_visit_is_dialled_again(cases):
     cases.transition(number, "reply", "city_management", reply="重新修复")
     assert [v.case_number for v in cases.due_followups()] == [number]
     assert cases.agent_followups() == []
+
+
+def test_a_citizen_the_agent_cannot_reach_closes_the_case_without_a_score(cases):
+    from case_store.scores import tally
+
+    number = replied(cases)
+    hand_over(cases, number)
+    closed = cases.record_unreachable(number, actor="agent-8001", note="三次无人接听")
+    assert closed.status == "closed"
+    assert cases.agent_followups() == [] and cases.due_followups() == []
+    visit = [e for e in cases.events(number) if e.action == "visit"][0]
+    assert visit.data["unreachable"] is True and visit.data["satisfaction"] is None
+    events = [(e.at, e.action, e.data) for e in cases.events(number)]
+    tallies = tally(events, events[0][0], events[-1][0] + timedelta(seconds=1))
+    assert any(t.replied for t in tallies.values())  # the handler is in the tally
+    assert sum(t.visits + t.complaints for t in tallies.values()) == 0  # no score either way
+    with pytest.raises(IllegalTransitionError):
+        cases.record_unreachable(number, actor="agent-8001")
 
 
 def test_bad_agent_answers_are_refused_and_change_nothing(cases):
