@@ -255,6 +255,7 @@ class Call(Base):
     seats_tried: Mapped[int] = mapped_column(Integer, default=0)
     case_number: Mapped[str | None] = mapped_column(String(32), index=True)
     callback_id: Mapped[str | None] = mapped_column(String(160), index=True)
+    transferred_to: Mapped[str | None] = mapped_column(String(80))  # e.g. "seat:8002"
 
 
 class Callback(Base):

@@ -41,6 +41,7 @@ from case_store.errors import (
 from case_store.merging import DuplicateMerging
 from case_store.models import (
     CalendarDay,
+    Call,
     Caller,
     Case,
     CaseEvent,
@@ -454,9 +455,12 @@ class CaseStore(CallRecords, CallbackRecords, ConsoleQueries, CompanyStanding,
 
     def record_transfer(self, uniqueid: str, *, by: str, to: str,
                         number: str | None = None) -> CaseView | None:
-        """Log that an agent transferred a call on its case (given, or the case opened for
-        that call); None when the call has no case yet."""
+        """Log that an agent transferred a call: on the call record, and on its case (given,
+        or the case opened for that call); None when the call has no case yet."""
         with self._tx() as s:
+            call = s.get(Call, str(uniqueid)[:150])
+            if call is not None:
+                call.transferred_to = to[:80]
             if number:
                 case = self._load(s, number, lock=True)
             else:

@@ -115,6 +115,7 @@ class CallView:
     seats_tried: int
     case_number: str | None
     callback_id: str | None
+    transferred_to: str | None
 
     @classmethod
     def of(cls, row: Call) -> CallView:
@@ -125,6 +126,7 @@ class CallView:
             ended_at=local(row.ended_at), seat=row.seat, rang_ms=row.rang_ms,
             waited_ms=row.waited_ms, outcome=row.outcome, seats_tried=row.seats_tried,
             case_number=row.case_number, callback_id=row.callback_id,
+            transferred_to=row.transferred_to,
         )
 
 

@@ -72,6 +72,7 @@ async def test_agent_transfers_a_live_call_to_another_seat(service, test_env):
             assert await bridged_peer(service, "8001") is None
             events = [e for e in service.store.events(case["number"]) if e.action == "transfer"]
             assert [e.data["to"] for e in events] == ["seat:8002"]
+            assert service.store.get_call(call.uniqueid).transferred_to == "seat:8002"
             assert events[0].actor == "agent:agent_t"
 
             status, err = await desk.post_json("/desk/transfer", {"target": "seat:8002"})
