@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
@@ -35,15 +37,23 @@ async def bridged_peer(service, seat: str) -> str | None:
     return call.caller_uniqueid if call else None
 
 
-async def test_agent_transfers_a_live_call_to_another_seat(service, test_env):
+@asynccontextmanager
+async def agent_at_8001(service, test_env, name: str) -> AsyncIterator[tuple[SeatPhones, Browser]]:
+    """An agent logged in at the desk of seat 8001, whose phone answers after 0.3 s."""
     cfg = service.cfg
-    AccountStore(service.store.engine).add_user("agent_t", "agent", PASSWORD, seat="8001")
-    async with SeatPhones(["8001"], env=test_env, answer_after=0.3, talk="never") as first, \
+    AccountStore(service.store.engine).add_user(name, "agent", PASSWORD, seat="8001")
+    async with SeatPhones(["8001"], env=test_env, answer_after=0.3, talk="never") as phone, \
             aiohttp.ClientSession(base_url=f"http://{cfg.web_host}:{cfg.web_port}",
                                   cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         await available(service, "8001")
         desk = Browser(http)
-        await desk.login("agent_t", PASSWORD)
+        await desk.login(name, PASSWORD)
+        yield phone, desk
+
+
+async def test_agent_transfers_a_live_call_to_another_seat(service, test_env):
+    cfg = service.cfg
+    async with agent_at_8001(service, test_env, "agent_t") as (first, desk):
         caller = asyncio.create_task(sipp.call(cfg, cfg.hotline_number, CALLER, hold_s=25))
         second = SeatPhones(["8002"], env=test_env, answer_after=0.3, talk="never")
         try:
@@ -85,14 +95,8 @@ async def test_agent_transfers_a_live_call_to_another_seat(service, test_env):
 
 async def test_a_transfer_nobody_answers_goes_back_to_the_hotline_line(service, test_env):
     cfg = service.cfg
-    AccountStore(service.store.engine).add_user("agent_u", "agent", PASSWORD, seat="8001")
     caller_number = "13955550002"
-    async with SeatPhones(["8001"], env=test_env, answer_after=0.3, talk="never") as first, \
-            aiohttp.ClientSession(base_url=f"http://{cfg.web_host}:{cfg.web_port}",
-                                  cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        await available(service, "8001")
-        desk = Browser(http)
-        await desk.login("agent_u", PASSWORD)
+    async with agent_at_8001(service, test_env, "agent_u") as (first, desk):
         caller = asyncio.create_task(sipp.call(cfg, cfg.hotline_number, caller_number,
                                                hold_s=45))
         away = SeatPhones(["8002"], env=test_env, answer_after="never")
