@@ -17,8 +17,8 @@ from sqlalchemy import Engine, Text, func, or_, select
 from sqlalchemy.orm import Session
 
 from case_store import lifecycle
-from case_store.dispatch import ELIGIBLE_STANDING
 from case_store.models import Caller, Case, CaseEvent, Company, Department
+from case_store.standing import DISPATCHABLE
 from case_store.views import CaseView
 from case_store.workdays import SHANGHAI
 
@@ -130,7 +130,7 @@ class ConsoleQueries:
         with Session(self.engine) as s:
             rows = s.execute(select(Company.code, Company.name, Company.phone)
                              .where(Company.phone.is_not(None),
-                                    Company.standing.in_(ELIGIBLE_STANDING))
+                                    Company.standing.in_(DISPATCHABLE))
                              .order_by(Company.code)).all()
         targets = [TransferTarget(code, name, phone, re.sub(r"\D", "", phone))
                    for code, name, phone in rows]

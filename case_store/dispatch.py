@@ -11,12 +11,13 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from case_store.standing import DISPATCHABLE
+
 WEIGHT_NEAR = 0.4
 WEIGHT_FAIR = 0.3
 WEIGHT_BEST = 0.3
 NEAR_KM = 3.0  # at this distance the nearness score halves
 FLOOD_MARGIN = 5  # orders above the least-loaded company that make a company "flooded"
-ELIGIBLE_STANDING = frozenset({"active", "yellow_card"})
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def rank_companies(
     """
     pool = [
         c for c in companies
-        if c.trade == trade and c.standing in ELIGIBLE_STANDING and c.code not in exclude
+        if c.trade == trade and c.standing in DISPATCHABLE and c.code not in exclude
     ]
     if not pool:
         return []

@@ -21,7 +21,7 @@ TERM_PROPOSED = "term_proposed"  # termination proposed to the supervision offic
 TERMINATED = "terminated"
 
 STANDINGS = (ACTIVE, YELLOW_CARD, SUSPENDED, TERM_PROPOSED, TERMINATED)
-DISPATCHABLE = frozenset({ACTIVE, YELLOW_CARD})
+DISPATCHABLE = frozenset({ACTIVE, YELLOW_CARD})  # dispatch and transfers pick only these
 PENALTY_STANDING = {"yellow_card": YELLOW_CARD, "order_suspension": SUSPENDED,
                     "termination_proposal": TERM_PROPOSED}
 _SEVERITY = {s: i for i, s in enumerate(STANDINGS)}
@@ -45,7 +45,3 @@ def judge(current: str, penalty: str | None, now: datetime,
         return None
     return Change(target, now + suspension if target == SUSPENDED else None)
 
-
-def suspension_over(current: str, until: datetime | None, now: datetime) -> bool:
-    """A suspension whose period has run out (the company takes orders again)."""
-    return current == SUSPENDED and until is not None and until <= now

@@ -11,7 +11,7 @@ import pytest
 from case_store.places import place_key
 from case_store.policy import CasePolicy
 from case_store.scores import PenaltyRules, penalty_for
-from case_store.standing import judge, suspension_over
+from case_store.standing import judge
 from hotline.config import Config, ConfigError, load_config
 
 NOW = datetime(2025, 10, 9, 2, 0, tzinfo=UTC)
@@ -40,12 +40,6 @@ def test_penalties_only_make_the_standing_worse():
     proposed = judge("suspended", "termination_proposal", NOW, WEEK)
     assert (proposed.to, proposed.suspended_until) == ("term_proposed", None)
     assert judge("terminated", "termination_proposal", NOW, WEEK) is None
-
-
-def test_a_suspension_is_over_when_its_period_has_run_out():
-    assert suspension_over("suspended", NOW, NOW)
-    assert not suspension_over("suspended", NOW + WEEK, NOW)
-    assert not suspension_over("term_proposed", None, NOW)
 
 
 def test_place_keys_ignore_width_case_spacing_and_punctuation_only():
