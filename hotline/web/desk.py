@@ -16,7 +16,9 @@ from typing import Any
 
 from aiohttp import web
 
+from case_store.amend import CORRECTABLE
 from case_store.errors import CaseStoreError
+from case_store.views import CaseView
 from hotline.web import desk_transfer, live
 from hotline.web.auth import require
 from hotline.web.case_intake import announce_change, suggest
@@ -158,17 +160,18 @@ async def desk_ws(request: web.Request) -> web.WebSocketResponse:
                             or {"type": "hello", "seat": seat}, on_message)
 
 
-def _correct(c: WebContext, agent: str, number: str, body: dict[str, Any]) -> dict[str, Any]:
+def _correct(c: WebContext, agent: str, number: str,
+             body: dict[str, Any]) -> tuple[CaseView, dict[str, Any]]:
     """Write the agent's correction; a new topic is taught to the tagger."""
-    fields = {k: body[k] for k in ("kind", "topic", "place", "text") if k in body}
+    fields = {k: body[k] for k in CORRECTABLE if k in body}
     before = c.store.get_case(number)
     after = c.store.correct(number, fields, agent)
-    changed = [k for k in ("kind", "topic", "place", "text")
-               if getattr(before, k) != getattr(after, k)]
+    changed = [k for k in CORRECTABLE if getattr(before, k) != getattr(after, k)]
     learned: dict[str, Any] = {}
     if c.tagger is not None and after.topic and after.topic != before.topic:
         learned = c.tagger.learn(after.text, after.kind, after.topic).get("topics", {})
-    return {"corrected": changed, "learned": sorted(w for t in learned.values() for w in t)}
+    return after, {"corrected": changed,
+                   "learned": sorted(w for t in learned.values() for w in t)}
 
 
 def _save(c: WebContext, agent: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -176,8 +179,7 @@ def _save(c: WebContext, agent: str, body: dict[str, Any]) -> dict[str, Any]:
     number = str(body.get("case_number") or "")
     extra: dict[str, Any] = {}
     if number:
-        extra = _correct(c, agent, number, body)
-        case = store.get_case(number)
+        case, extra = _correct(c, agent, number, body)
     else:
         case = store.create_case(channel="phone", caller=str(body.get("caller") or ""),
                                  text=str(body.get("text") or "").strip(),
