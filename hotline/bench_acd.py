@@ -153,12 +153,10 @@ class Bench:
 
         service = HotlineService(_run_cfg(self.cfg, f"run{seed}"))
         await service.start()
-        citizens = None
         try:
             await asyncio.wait_for(service.ami.connected.wait(), 10)
             requested = callers_leave_requests(service, self.model.request_s)
-            citizens = await sipp.citizen_phones(service.cfg)
-            async with self._phones(seed) as phones:
+            async with sipp.citizen_phones(service.cfg), self._phones(seed) as phones:
                 if not await _until(lambda: _seats_available(service), 20):
                     raise RuntimeError("hotline seats did not all become available")
                 results = await replay(self.cfg, self.cfg.hotline_number, offsets, numbers,
@@ -168,9 +166,6 @@ class Bench:
                 events = phones.events()
             pending = await service.acd.ledger.pending()
         finally:
-            if citizens is not None:
-                citizens.terminate()
-                await citizens.wait()
             await service.stop()
         live = live_calls(events, numbers)
         delays = first_delays(service.acd.callbacks.placed)

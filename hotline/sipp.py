@@ -12,6 +12,8 @@ import asyncio
 import re
 import shutil
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -123,15 +125,20 @@ async def call(cfg: Config, number: str, caller_num: str, caller_name: str = "",
                           err.decode(errors="replace") + error_text, _rtt_values(Path(tmp)))
 
 
-async def citizen_phones(cfg: Config) -> asyncio.subprocess.Process:
-    """Citizens' phones behind the trunk: SIPp answers every call the hotline places.
-
-    Returns the running SIPp (UAS on the trunk port); the caller terminates it.
-    """
-    return await asyncio.create_subprocess_exec(
+@asynccontextmanager
+async def citizen_phones(cfg: Config) -> AsyncIterator[asyncio.subprocess.Process]:
+    """Citizens' phones behind the trunk: SIPp answers every call the hotline places,
+    from entering the block until leaving it (UAS on the trunk port)."""
+    proc = await asyncio.create_subprocess_exec(
         sipp_binary(), "-sn", "uas", "-i", "127.0.0.1", "-p", str(cfg.trunk_port),
         "-mp", str(_free_udp_port()), "-nostdin",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+        await proc.wait()
 
 
 # ---- citizens answering follow-up calls (回访) ----

@@ -26,10 +26,8 @@ async def service(cfg, sandbox, redis, tmp_path_factory, request):
 @pytest_asyncio.fixture
 async def citizens(service):
     """SIPp answering behind the trunk, as the citizens' phones for callbacks."""
-    proc = await sipp.citizen_phones(service.cfg)
-    yield proc
-    proc.terminate()
-    await proc.wait()
+    async with sipp.citizen_phones(service.cfg) as proc:
+        yield proc
 
 
 async def until(predicate, timeout: float = 20.0, what: str = "condition"):

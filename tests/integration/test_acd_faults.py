@@ -74,15 +74,11 @@ async def test_redis_restart_loses_no_waiting_callback(cfg, sandbox, test_env, t
         await until(back_in_line, timeout=20, what="callback restored from SQL")
         assert callback_status(service, callback.id) == "pending"
 
-        citizens = await sipp.citizen_phones(isolated_cfg)
-        try:
-            async with SeatPhones(["8009"], env=test_env, answer_after=0.3, talk=1):
-                await until(lambda: asyncio.to_thread(
-                    lambda: callback_status(service, callback.id) == "done"),
-                    timeout=30, what="restored callback placed and answered")
-        finally:
-            citizens.terminate()
-            await citizens.wait()
+        async with sipp.citizen_phones(isolated_cfg), \
+                SeatPhones(["8009"], env=test_env, answer_after=0.3, talk=1):
+            await until(lambda: asyncio.to_thread(
+                lambda: callback_status(service, callback.id) == "done"),
+                timeout=30, what="restored callback placed and answered")
 
 
 async def test_asterisk_restart_mid_call_loses_no_pending_callback(
@@ -103,14 +99,10 @@ async def test_asterisk_restart_mid_call_loses_no_pending_callback(
             assert service.ami.logins == logins + 1
             assert callback_status(service, callback.id) in ("pending", "dialing")
 
-            citizens = await sipp.citizen_phones(service.cfg)  # listening before any dial
-            await phones.set("8010", talk=1)
-            await phones.register("8010")
-            try:
+            async with sipp.citizen_phones(service.cfg):  # listening before any dial
+                await phones.set("8010", talk=1)
+                await phones.register("8010")
                 await until(lambda: asyncio.to_thread(
                     lambda: callback_status(service, callback.id) == "done"),
                     timeout=40, what="callback done after the restart")
-            finally:
-                citizens.terminate()
-                await citizens.wait()
             in_call.cancel()
