@@ -16,6 +16,7 @@ from acd.seat_board import SeatBoard
 from acd.seat_state import SeatState
 
 SPY_OPTIONS = {"listen": "qE", "whisper": "qwE", "barge": "qBE"}
+SEAT_ACTIONS = ("login", "logout", "pause", "resume", "wrapup_done")
 
 
 class SeatControlError(ValueError):
@@ -34,6 +35,21 @@ class SeatControl:
         if not seat.isdigit() or (self.seats is not None and seat not in self.seats):
             raise SeatControlError(f"unknown seat {seat[:20]!r}")
         return seat
+
+    async def apply(self, seat: str, action: str, reason: str = "",
+                    allowed: tuple[str, ...] = SEAT_ACTIONS) -> SeatState:
+        """One seat action, as the phone's feature codes, the desk and the wallboard ask.
+
+        ``allowed`` narrows the actions a caller offers (the wallboard does not end an
+        agent's wrap-up); a pause without a reason is a "break".
+        """
+        if action not in allowed or action not in SEAT_ACTIONS:
+            raise SeatControlError(f"unknown seat action {action[:20]!r}")
+        if action == "pause":
+            return await self.pause(seat, reason or "break")
+        handler = {"login": self.login, "logout": self.logout, "resume": self.resume,
+                   "wrapup_done": self.wrapup_done}[action]
+        return await handler(seat)
 
     async def login(self, seat: str) -> SeatState:
         return await self.board.update(self._check(seat), logged_in="1", paused_reason="")

@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -28,6 +28,7 @@ from acd.stats import Stats
 log = logging.getLogger(__name__)
 
 UrgentLookup = Callable[[str], Awaitable[bool]]
+CallbackObserver = Callable[[Entry], Awaitable[None]]  # hears each callback once it is owed
 
 
 class CallRecorder(Protocol):
@@ -61,7 +62,8 @@ class Acd:
     def __init__(self, redis: Redis, prefix: str, seats: list[str], settings: AcdSettings,
                  originate: Originate, ledger: CallbackLedger, record_call: CallRecorder,
                  urgent_lookup: UrgentLookup | None = None,
-                 fallback_spool: Path | None = None) -> None:
+                 fallback_spool: Path | None = None,
+                 on_callback_requested: Sequence[CallbackObserver] = ()) -> None:
         self.redis = redis
         self.prefix = prefix
         self.settings = settings
@@ -82,6 +84,9 @@ class Acd:
         self.epoch_key = f"{prefix}:epoch"
         self._publish_due = 0.0
         self.on_state_lost: list[Callable[[], Awaitable[None]]] = []  # e.g. AMI seat resync
+        # Awaited with each callback once it is owed (saved and in line); none by default.
+        # E.g. the ACD bench counts the callbacks it must see placed.
+        self.on_callback_requested: list[CallbackObserver] = list(on_callback_requested)
         self._settling: set[asyncio.Task] = set()
 
     # ---- lifecycle ----
@@ -235,6 +240,8 @@ class Acd:
                                callback_id=callback.id, ended_at=time.time())
         await self.line.add(callback)
         self.dispatcher.kick()
+        for observer in self.on_callback_requested:
+            await observer(callback)
         return callback
 
     async def annotate_callback(self, callback_id: str, **fields: object) -> None:

@@ -18,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from asterisk.agi import AGI, AGIException, AGIHangup  # noqa: E402  (pyst2, copied beside us)
+from asterisk.agi import AGI, AGIException, AGIHangup
 
 RECORD_MS = 60000
 SILENCE_S = 2

@@ -163,11 +163,6 @@ class AccountStore:
             return None
         return UserView.of(row) if check_password(password, row.password_hash) else None
 
-    def get_user(self, user_id: int) -> UserView | None:
-        with self._tx() as s:
-            row = s.get(WebUser, user_id)
-            return None if row is None or row.disabled else UserView.of(row)
-
     def set_password(self, name: str, password: str) -> None:
         if len(password) < MIN_PASSWORD:
             raise AccountError(f"passwords need at least {MIN_PASSWORD} characters")

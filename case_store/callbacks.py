@@ -3,14 +3,11 @@
 Redis holds the live callback line; this table is what survives a Redis restart. The ACD
 saves a callback when it promises one, updates it as it dials, and after a restart
 reloads ``pending_callbacks()`` (deadline first, then original arrival) into Redis.
-Mixed into ``CaseStore``; every method runs in one transaction.
+``CaseStore`` delegates to it; every method runs in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -28,14 +25,15 @@ from case_store.call_fields import (
 from case_store.db import upsert_insert
 from case_store.errors import CallbackNotFoundError, InvalidCallError
 from case_store.models import Callback
+from case_store.unit import UnitOfWork
 from case_store.views import CallbackView
 
 
 class CallbackRecords:
     """``save_callback``, ``update_callback`` and the callback queries for ``CaseStore``."""
 
-    clock: Callable[[], datetime]
-    _tx: Callable[[], AbstractContextManager[Session]]
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
 
     def save_callback(self, callback_id: str, **fields: Any) -> CallbackView:
         """Record a promised callback. Saving the same id again returns the stored row
@@ -43,12 +41,12 @@ class CallbackRecords:
         key = check_key("callback_id", callback_id, CALLBACK_ID_LIMIT)
         given = clean(fields, CALLBACK_FIELDS, "callback")
         require(given, CALLBACK_REQUIRED, "callback")
-        now = self.clock()
+        now = self.uow.clock()
         row = {"priority": 0, "status": "pending", "attempts": 0, **given,
                "callback_id": key, "created_at": now, "updated_at": now}
         if row["status"] not in OPEN_CALLBACK_STATUSES:
             row.setdefault("done_at", now)
-        with self._tx() as s:
+        with self.uow.tx() as s:
             s.execute(upsert_insert(s, Callback).values(row)
                       .on_conflict_do_nothing(index_elements=[Callback.callback_id]))
             return CallbackView.of(self._callback(s, key))
@@ -57,11 +55,11 @@ class CallbackRecords:
         """Change the given fields. Closing it (done/failed/cancelled) stamps ``done_at``
         unless given; reopening it clears ``done_at``."""
         given = clean(fields, CALLBACK_FIELDS, "callback")
-        with self._tx() as s:
+        with self.uow.tx() as s:
             row = self._callback(s, callback_id, lock=True)
             if not given:
                 return CallbackView.of(row)
-            now = self.clock()
+            now = self.uow.clock()
             for name, value in given.items():
                 setattr(row, name, value)
             if "status" in given and "done_at" not in given:
@@ -72,7 +70,7 @@ class CallbackRecords:
 
     def get_callback(self, callback_id: str) -> CallbackView:
         """The callback as it stands."""
-        with self._tx() as s:
+        with self.uow.tx() as s:
             return CallbackView.of(self._callback(s, callback_id))
 
     def pending_callbacks(self, limit: int | None = None) -> list[CallbackView]:
@@ -84,7 +82,7 @@ class CallbackRecords:
         query = (select(Callback).where(Callback.status.in_(OPEN_CALLBACK_STATUSES))
                  .order_by(Callback.due_at, Callback.arrived_at, Callback.callback_id)
                  .limit(limit))
-        with self._tx() as s:
+        with self.uow.tx() as s:
             return [CallbackView.of(r) for r in s.scalars(query)]
 
     def callbacks_for_caller(self, number: str) -> list[CallbackView]:
@@ -92,7 +90,7 @@ class CallbackRecords:
         first (a caller who calls again may cancel the one still owed)."""
         if not number:
             return []  # a withheld number identifies nobody
-        with self._tx() as s:
+        with self.uow.tx() as s:
             rows = s.scalars(select(Callback)
                              .where(or_(Callback.caller == number,
                                         Callback.callback_number == number))

@@ -2,18 +2,15 @@
 
 ``record_call`` is an upsert keyed by Asterisk's uniqueid, so the ACD can write at
 arrival, again at answer and again at hangup without reading first, and a retried write
-does no harm. Mixed into ``CaseStore``; every method runs in one transaction.
+does no harm. ``CaseStore`` delegates to it; every method runs in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from case_store.call_fields import (
     CALL_FIELDS,
@@ -25,6 +22,7 @@ from case_store.call_fields import (
 from case_store.db import upsert_insert
 from case_store.errors import CallNotFoundError, InvalidCallError
 from case_store.models import Call
+from case_store.unit import UnitOfWork
 from case_store.views import CallView
 
 MAX_LIST = 10_000
@@ -33,8 +31,8 @@ MAX_LIST = 10_000
 class CallRecords:
     """``record_call``, ``get_call``, ``calls`` and ``calls_for_case`` for ``CaseStore``."""
 
-    clock: Callable[[], datetime]
-    _tx: Callable[[], AbstractContextManager[Session]]
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
 
     def record_call(self, uniqueid: str, **fields: Any) -> CallView:
         """Insert the call, or update only the given fields of the call already recorded.
@@ -44,9 +42,9 @@ class CallRecords:
         """
         key = check_key("uniqueid", uniqueid, UNIQUEID_LIMIT)
         given = clean(fields, CALL_FIELDS, "call")
-        with self._tx() as s:
+        with self.uow.tx() as s:
             if all(name in given for name in CALL_REQUIRED):
-                row = {"arrived_at": self.clock(), "seats_tried": 0, **given, "uniqueid": key}
+                row = {"arrived_at": self.uow.clock(), "seats_tried": 0, **given, "uniqueid": key}
                 stmt = upsert_insert(s, Call).values(row)
                 s.execute(stmt.on_conflict_do_update(
                     index_elements=[Call.uniqueid],
@@ -65,7 +63,7 @@ class CallRecords:
 
     def get_call(self, uniqueid: str) -> CallView:
         """The call's record as it stands."""
-        with self._tx() as s:
+        with self.uow.tx() as s:
             call = s.get(Call, str(uniqueid))
             if call is None:
                 raise CallNotFoundError(f"no call {uniqueid!r} recorded")
@@ -80,12 +78,12 @@ class CallRecords:
         query = select(Call).order_by(Call.arrived_at.desc(), Call.uniqueid.desc()).limit(limit)
         if since is not None:
             query = query.where(Call.arrived_at >= since)
-        with self._tx() as s:
+        with self.uow.tx() as s:
             return [CallView.of(c) for c in s.scalars(query)]
 
     def calls_for_case(self, number: str) -> list[CallView]:
         """The calls linked to a case, newest first (the agent sees how often they called)."""
-        with self._tx() as s:
+        with self.uow.tx() as s:
             rows = s.scalars(select(Call).where(Call.case_number == str(number))
                              .order_by(Call.arrived_at.desc(), Call.uniqueid.desc()))
             return [CallView.of(c) for c in rows]

@@ -15,8 +15,7 @@ or served penalty is not earned twice by the same misses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,37 +27,38 @@ from case_store import scores, standing
 from case_store.errors import IllegalTransitionError, UnknownCompanyError
 from case_store.models import CaseEvent, Company, CompanyEvent
 from case_store.policy import CasePolicy
-from case_store.views import CompanyEventView, CompanyStandingView
-from case_store.workdays import SHANGHAI
+from case_store.unit import UnitOfWork
+from case_store.views import CompanyEventView, CompanyStandingView, iso
 
 SUPERVISION_OFFICE = "supervision_office"
 LIFTABLE = frozenset({standing.YELLOW_CARD, standing.SUSPENDED, standing.TERM_PROPOSED})
 
 
 class CompanyStanding:
-    """Mixin for CaseStore: the standing of partner companies."""
+    """The standing of partner companies: judged inside the caller's transaction by
+    ``judge`` and ``end_suspensions``, changed by operators through the public methods."""
 
-    clock: Callable[[], datetime]
-    policy: CasePolicy
-    _tx: Callable[[], AbstractContextManager[Session]]
+    def __init__(self, uow: UnitOfWork, policy: CasePolicy) -> None:
+        self.uow = uow
+        self.policy = policy
 
     # -- automatic ------------------------------------------------------------------------
 
-    def _judge_company(self, s: Session, code: str, actor: str, case: str | None) -> None:
+    def judge(self, s: Session, code: str, actor: str, case: str | None) -> None:
         """Apply the penalty the company's figures call for, if it is worse than now."""
         company = s.get(Company, code, with_for_update=True)
         if company is None:
             return
-        now = self.clock()
+        now = self.uow.clock()
         since, card = self._card(s, company, now)
         change = standing.judge(company.standing, card["penalty"], now, self.policy.suspension)
         if change is None:
             return
-        data = {"penalty": card["penalty"], "case": case, "since": _iso(since),
+        data = {"penalty": card["penalty"], "case": case, "since": iso(since),
                 "figures": {k: card[k] for k in ("dispatched", "on_time_contact_rate",
                                                  "missed_contacts", "complaints")},
                 "thresholds": asdict(self.policy.penalties),
-                "suspended_until": _iso(change.suspended_until)}
+                "suspended_until": iso(change.suspended_until)}
         if change.to == standing.TERM_PROPOSED:
             data["for"] = SUPERVISION_OFFICE
         self._set_standing(s, company, actor, "penalty", change.to, data)
@@ -82,23 +82,23 @@ class CompanyStanding:
         return since, scores.company_card(company.code, tallies[("company", company.code)],
                                           self.policy.penalties)
 
-    def _end_suspensions(self, s: Session, actor: str) -> list[str]:
+    def end_suspensions(self, s: Session, actor: str) -> list[str]:
         """Let companies whose suspension has run out take orders again."""
-        now = self.clock()
+        now = self.uow.clock()
         rows = s.scalars(select(Company).where(Company.standing == standing.SUSPENDED,
                                                Company.suspended_until <= now)
                          .with_for_update().execution_options(populate_existing=True)).all()
         for company in rows:
             ended = company.suspended_until
             self._set_standing(s, company, actor, "suspension_ended", standing.ACTIVE,
-                               {"suspended_until": _iso(ended)})
+                               {"suspended_until": iso(ended)})
             company.suspended_until = None
             company.judged_from = ended
         return [c.code for c in rows]
 
     def _set_standing(self, s: Session, company: Company, actor: str, action: str, to: str,
                       data: dict[str, Any]) -> None:
-        s.add(CompanyEvent(company_code=company.code, at=self.clock(), actor=actor,
+        s.add(CompanyEvent(company_code=company.code, at=self.uow.clock(), actor=actor,
                            action=action, from_standing=company.standing, to_standing=to,
                            data=data))
         company.standing = to
@@ -107,7 +107,7 @@ class CompanyStanding:
 
     def companies(self, trade: str | None = None) -> list[CompanyStandingView]:
         """Partner companies with their standing, by code."""
-        with self._tx() as s:
+        with self.uow.tx() as s:
             q = select(Company).order_by(Company.code)
             if trade:
                 q = q.where(Company.trade == trade)
@@ -115,12 +115,12 @@ class CompanyStanding:
 
     def company_record(self, code: str) -> tuple[CompanyStandingView, dict, list[CompanyEventView]]:
         """A company's standing, its figures as the penalties see them now, and its log."""
-        with self._tx() as s:
+        with self.uow.tx() as s:
             company = self._company_row(s, code)
-            since, card = self._card(s, company, self.clock())
+            since, card = self._card(s, company, self.uow.clock())
             log = s.scalars(select(CompanyEvent).where(CompanyEvent.company_code == code)
                             .order_by(CompanyEvent.id)).all()
-            return (CompanyStandingView.of(company), {**card, "since": _iso(since)},
+            return (CompanyStandingView.of(company), {**card, "since": iso(since)},
                     [CompanyEventView.of(e) for e in log])
 
     def lift_penalty(self, code: str, actor: str, reason: str) -> CompanyStandingView:
@@ -130,7 +130,7 @@ class CompanyStanding:
         """
         if not actor.strip() or not reason.strip():
             raise IllegalTransitionError("lifting a penalty needs an actor and a reason")
-        with self._tx() as s:
+        with self.uow.tx() as s:
             company = self._company_row(s, code, lock=True)
             if company.standing not in LIFTABLE:
                 raise IllegalTransitionError(
@@ -138,9 +138,9 @@ class CompanyStanding:
                     "or a termination proposal can be lifted")
             self._set_standing(s, company, actor, "lift", standing.ACTIVE,
                                {"reason": reason[:2000],
-                                "suspended_until": _iso(company.suspended_until)})
+                                "suspended_until": iso(company.suspended_until)})
             company.suspended_until = None
-            company.judged_from = self.clock()
+            company.judged_from = self.uow.clock()
             return CompanyStandingView.of(company)
 
     def terminate_company(self, code: str, approved_by: str, reason: str = "") -> \
@@ -148,7 +148,7 @@ class CompanyStanding:
         """The supervision office carries out a termination proposal."""
         if approved_by != SUPERVISION_OFFICE:
             raise IllegalTransitionError("a termination needs approval by supervision_office")
-        with self._tx() as s:
+        with self.uow.tx() as s:
             company = self._company_row(s, code, lock=True)
             if company.standing != standing.TERM_PROPOSED:
                 raise IllegalTransitionError(
@@ -158,12 +158,17 @@ class CompanyStanding:
                                {"reason": reason[:2000]})
             return CompanyStandingView.of(company)
 
-    def _company_row(self, s: Session, code: str, lock: bool = False) -> Company:
+    def company(self, code: str) -> Company:
+        """A partner company row (detached)."""
+        with self.uow.tx() as s:
+            row = s.get(Company, code)
+            if row is None:
+                raise UnknownCompanyError(f"unknown company {code!r}")
+            return row
+
+    @staticmethod
+    def _company_row(s: Session, code: str, lock: bool = False) -> Company:
         company = s.get(Company, code, with_for_update=lock)
         if company is None:
             raise UnknownCompanyError(f"unknown company {code!r}")
         return company
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(SHANGHAI).isoformat()

@@ -1,7 +1,7 @@
 """Reads the web console needs: portal queues, wallboard counters, Open311 listings,
 intake extras, owner names and the numbers an agent may transfer a call to.
 
-Mixed into ``CaseStore``; each method is one read-only session that returns the store's
+``CaseStore`` delegates to it; each method is one read-only session that returns the store's
 own snapshots (``CaseView``) or plain values, so the console never touches the tables.
 """
 
@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Text, func, or_, select
+from sqlalchemy import Text, func, or_, select
 from sqlalchemy.orm import Session
 
 from case_store import lifecycle
 from case_store.models import Caller, Case, CaseEvent, Company, Department
 from case_store.standing import DISPATCHABLE
+from case_store.unit import UnitOfWork
 from case_store.views import CaseView
 from case_store.workdays import SHANGHAI
 
@@ -48,13 +49,14 @@ class ConsoleQueries:
     """``owned_cases``, ``case_counts``, ``search_cases``, ``intake_details``,
     ``owner_names`` and ``transfer_targets`` for ``CaseStore``."""
 
-    engine: Engine
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
 
     def owned_cases(self, owner_type: str, code: str, *, open_only: bool = True,
                     limit: int = 300) -> list[CaseView]:
         """A department's or company's cases, soonest deadline first (departments also see
         the cases they co-handle)."""
-        with Session(self.engine) as s:
+        with self.uow.read() as s:
             q = select(Case).order_by(Case.due_at.is_(None), Case.due_at, Case.id).limit(limit)
             if owner_type == "department":
                 # co-handler lists are JSON; a LIKE on the quoted code is exact enough and
@@ -71,7 +73,7 @@ class ConsoleQueries:
         """Cases received today (Shanghai day) by channel, plus open and overdue totals."""
         local = now.astimezone(SHANGHAI)
         start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        with Session(self.engine) as s:
+        with self.uow.read() as s:
             by_channel = dict(s.execute(select(Case.channel, func.count())
                                         .where(Case.received_at >= start)
                                         .group_by(Case.channel)).all())
@@ -89,7 +91,7 @@ class ConsoleQueries:
                      limit: int = MAX_ROWS) -> list[CaseView]:
         """Cases by number, or received in a window (default: the last 90 days), newest
         first, optionally of some topics and statuses (the Open311 listing)."""
-        with Session(self.engine) as s:
+        with self.uow.read() as s:
             q = select(Case).order_by(Case.id.desc()).limit(min(limit, MAX_ROWS))
             if numbers:
                 q = q.where(Case.number.in_(numbers))
@@ -107,7 +109,7 @@ class ConsoleQueries:
         """Extra intake fields (Open311 media_url, e-mail, ...) kept as an intake note."""
         if not numbers:
             return {}
-        with Session(self.engine) as s:
+        with self.uow.read() as s:
             rows = s.execute(select(Case.number, CaseEvent.data)
                              .join(CaseEvent, CaseEvent.case_id == Case.id)
                              .where(Case.number.in_(numbers), CaseEvent.action == "note",
@@ -120,14 +122,14 @@ class ConsoleQueries:
 
     def owner_names(self) -> dict[str, str]:
         """Department and company codes -> names (Open311 agency_responsible, portals)."""
-        with Session(self.engine) as s:
+        with self.uow.read() as s:
             names = dict(s.execute(select(Department.code, Department.name)).all())
             names.update(dict(s.execute(select(Company.code, Company.name)).all()))
         return names
 
     def transfer_targets(self) -> list[TransferTarget]:
         """Partner companies that may take orders now and have a phone number, by code."""
-        with Session(self.engine) as s:
+        with self.uow.read() as s:
             rows = s.execute(select(Company.code, Company.name, Company.phone)
                              .where(Company.phone.is_not(None),
                                     Company.standing.in_(DISPATCHABLE))

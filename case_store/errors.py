@@ -41,3 +41,14 @@ class CallNotFoundError(CaseStoreError):
 
 class CallbackNotFoundError(CaseStoreError):
     """No callback with that id."""
+
+
+class UnknownActionError(IllegalTransitionError):
+    """``transition`` was given an action it has no handler for (a typo, or a step such
+    as routing or a follow-up answer that has its own method)."""
+
+    def __init__(self, action: str, known: list[str]) -> None:
+        super().__init__(f"{action!r} is not a handling action; use one of {known}"
+                         " (routing and follow-up have their own methods)")
+        self.action = action
+        self.known = known

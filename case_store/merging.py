@@ -8,14 +8,12 @@ open case received within ``policy.merge_window``, and that case still being han
 or already replied case (a new report after the reply says the problem is still there),
 never an emergency, never without a place. The merged case keeps its own number, text and
 caller and points at the original; the original's log names each merged report and its
-caller; at the reply every attached caller gets a follow-up visit (``case_store.visits``).
+caller; at the reply every attached caller gets a follow-up visit (``case_store.followup``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy import text as sql_text
@@ -24,18 +22,20 @@ from sqlalchemy.orm import Session
 from case_store import lifecycle
 from case_store.models import Case
 from case_store.policy import CasePolicy
+from case_store.unit import UnitOfWork
 
 MERGE_TARGETS = (lifecycle.RECEIVED, *lifecycle.HANDLING)
 RULE = "same place and topic"
 
 
 class DuplicateMerging:
-    """Mixin for CaseStore: find and merge into the open case of the same place and topic."""
+    """Find, and merge into, the open case of the same place and topic (at intake)."""
 
-    clock: Callable[[], datetime]
-    policy: CasePolicy
+    def __init__(self, uow: UnitOfWork, policy: CasePolicy) -> None:
+        self.uow = uow
+        self.policy = policy
 
-    def _same_place_case(self, s: Session, case: Case) -> Case | None:
+    def same_place_case(self, s: Session, case: Case) -> Case | None:
         """The open case this new one duplicates, or None."""
         if case.kind == "emergency" or not case.topic or not case.place_key:
             return None
@@ -51,11 +51,12 @@ class DuplicateMerging:
             Case.received_at >= case.received_at - self.policy.merge_window,
         ).order_by(Case.id).limit(1).with_for_update())
 
-    def _merge_on_intake(self, s: Session, case: Case, original: Case, caller: str,
-                         actor: str) -> None:
+    def merge_on_intake(self, s: Session, case: Case, original: Case, caller: str,
+                        actor: str) -> None:
+        """Point the new case at the original and log the merge on both."""
         case.merged_into = original.number
         window_h = self.policy.merge_window.total_seconds() / 3600
-        self._event(s, case, actor, "merge", {"into": original.number, "rule": RULE,
-                                              "place": case.place, "window_h": window_h})
-        self._event(s, original, actor, "note", {"merged_from": case.number, "caller": caller,
-                                                 "rule": RULE})
+        self.uow.event(s, case, actor, "merge", {"into": original.number, "rule": RULE,
+                                                 "place": case.place, "window_h": window_h})
+        self.uow.event(s, original, actor, "note", {"merged_from": case.number,
+                                                    "caller": caller, "rule": RULE})

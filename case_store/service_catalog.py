@@ -45,10 +45,6 @@ class Catalog:
         if topic is not None and topic not in self.topics:
             raise InvalidCaseError(f"unknown topic {topic!r}; see catalog.yaml for topic codes")
 
-    def trades(self) -> set[str]:
-        """Every partner trade some topic dispatches to."""
-        return {t.trade for t in self.topics.values() if t.trade}
-
 
 def parse_catalog(data: dict) -> Catalog:
     """Build a Catalog from the YAML mapping (kept separate so tests can pass a dict)."""

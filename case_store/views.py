@@ -15,6 +15,11 @@ def local(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(SHANGHAI)
 
 
+def iso(moment: datetime | None) -> str | None:
+    """A stored time as Asia/Shanghai ISO text, the form event-log data keeps it in."""
+    return None if moment is None else moment.astimezone(SHANGHAI).isoformat()
+
+
 @dataclass(frozen=True)
 class CaseView:
     number: str

@@ -89,17 +89,11 @@ class AgiSession(Request):
                     pass
             return result
 
-    async def send_command(self, command: str) -> dict:  # panoramisk's name
-        return await self.command(command)
-
     async def get_variable(self, name: str) -> str | None:
         """Value of a channel variable or function (name is ours, never a caller's)."""
         result = await self.command(f"GET VARIABLE {name}")
         value, data = result.get("result", ("0", ""))
         return data if value == "1" else None
-
-    async def set_variable(self, name: str, value: str) -> None:
-        await self.command(f"SET VARIABLE {name} {agi_quote(value)}")
 
     async def exec(self, application: str, *args: str) -> dict:
         """EXEC an application; arguments are quoted as one comma-joined string."""

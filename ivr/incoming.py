@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
@@ -46,6 +47,9 @@ class Arrival:
 
 
 ArrivalSink = Callable[[Arrival], Awaitable[None]]
+# Entered when the IVR starts taking a caller's request, left when it is kept (a hang-up
+# included): e.g. the ACD bench's caller who leaves after saying their piece.
+RequestWatcher = Callable[[AgiSession, Entry], AbstractAsyncContextManager[object]]
 KIND_KEYS = {"1": "consult", "2": "life", "3": "affairs", "4": "complaint", "5": "suggestion"}
 
 
@@ -87,12 +91,14 @@ class IncomingRoute:
     """FastAGI `incoming`."""
 
     def __init__(self, acd: Acd, sinks: list[ArrivalSink], recordings_dir: str,
-                 intake: RequestIntake | None = None) -> None:
+                 intake: RequestIntake | None = None,
+                 request_watchers: Sequence[RequestWatcher] = ()) -> None:
         self.acd = acd
         self.sinks = sinks
         self.recordings_dir = recordings_dir  # as Asterisk sees it
         self.intake = intake
         self.settings = acd.settings
+        self.request_watchers: list[RequestWatcher] = list(request_watchers)  # none: no-op
 
     async def handle(self, agi: AgiSession) -> None:
         arrived_at = time.time()
@@ -151,7 +157,14 @@ class IncomingRoute:
 
     async def take_request(self, agi: AgiSession, entry: Entry) -> None:
         """Seats busy: answer, offer the callback, record the request, read the topic back,
-        confirm the number. A hang-up at any point keeps what was said and the callback."""
+        confirm the number. A hang-up at any point keeps what was said and the callback.
+        Every request watcher is around it, entered in order."""
+        async with AsyncExitStack() as watching:
+            for watcher in self.request_watchers:
+                await watching.enter_async_context(watcher(agi, entry))
+            await self._take_request(agi, entry)
+
+    async def _take_request(self, agi: AgiSession, entry: Entry) -> None:
         number = entry.caller
         recording = f"{self.recordings_dir}/{_safe(entry.uniqueid) or entry.id}"
         wants_callback = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import audioop
 import json
+import logging
 import os
 import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ivr.audio import TARGET_RATE, AudioError, Pcm, load_pcm
+
+log = logging.getLogger(__name__)
 
 OK, NO_SPEECH, UNREADABLE, TRUNCATED, NO_MODEL = (
     "ok", "no_speech", "unreadable", "truncated", "no_model")
@@ -52,10 +55,6 @@ class Transcript:
     duration: float = 0.0  # seconds in the file
     processed: float = 0.0  # seconds recognised (less when truncated)
     reason: str = ""
-
-    @property
-    def has_text(self) -> bool:
-        return bool(self.text)
 
     @property
     def confidence(self) -> float:
@@ -217,3 +216,14 @@ class SpeechRecognizer:
     def close(self) -> None:
         if self._own:
             self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def open_recognizer(model: str | os.PathLike[str] | None = "") -> SpeechRecognizer | None:
+    """A recognizer if a model is configured or packaged; None, and a warning, if not
+    (cases are then written with "no transcript" for the agent to confirm)."""
+    try:
+        resolve_model_path(model)
+    except ModelNotFound as exc:
+        log.warning("no speech model: %s", exc)
+        return None
+    return SpeechRecognizer(model)

@@ -56,9 +56,9 @@ def cfg(test_env: dict[str, str]) -> Config:
 @pytest.fixture(scope="session")
 def sandbox(cfg: Config) -> Iterator:
     """The real Asterisk 22, up for the whole session."""
-    from hotline.asterisk_sandbox import Sandbox
+    from hotline.asterisk import sandbox_for
 
-    box = Sandbox(cfg, log=lambda _m: None)
+    box = sandbox_for(cfg, log=lambda _m: None)
     box.up()
     yield box
     box.down()

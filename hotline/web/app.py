@@ -14,15 +14,16 @@ from typing import Any
 
 from aiohttp import web
 
+from case_store.changes import CaseChanges
+from case_store.intake_service import IntakeService
 from hotline.web import auth, csrf, status
-from hotline.web.context import CTX, HealthSource, WebContext
+from hotline.web.context import CTX, WEBSOCKETS, HealthSource, WebContext
 from hotline.web.html import h
 from hotline.web.i18n import Words, lang_of
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 256 * 1024
-WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -45,7 +46,7 @@ def _error_response(request: web.Request, status_code: int, message: str) -> web
 
 
 @web.middleware
-async def errors_and_headers(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
+async def errors_and_headers(request: web.Request, handler) -> web.StreamResponse:
     """Uniform error bodies (never a stack trace) and security headers on every answer."""
     try:
         response = await handler(request)
@@ -76,13 +77,15 @@ async def _close_websockets(app: web.Application) -> None:
 
 def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
                cfg: Any = None, ami: Any = None, accounts: Any = None, tagger: Any = None,
-               wechat_token: str = "") -> web.Application:
+               intake: Any = None, wechat_token: str = "") -> web.Application:
     """The console; parts that need the store or Redis appear only when given them."""
     context = WebContext(health=health, store=store, redis=redis, ami=ami, tagger=tagger,
                          wechat_token=wechat_token)
     if cfg is not None:
         context.prefix = cfg.key_prefix
         context.seats = list(cfg.seats)
+    context.changes = CaseChanges(redis, context.prefix)
+    context.intake = intake or IntakeService(store, tagger, context.changes)
     if store is not None and accounts is None:
         from case_store.accounts import AccountStore
 

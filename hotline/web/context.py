@@ -6,11 +6,14 @@ their own database and Redis prefix next to a running hotline.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from acd.control import SeatControl
 
 HealthSource = Callable[[], Awaitable[dict]]
 
@@ -24,7 +27,9 @@ class WebContext:
     prefix: str = "hotline:main"
     ami: Any = None  # acd.ami_link.AmiLink, for ChanSpy
     seats: list[str] = field(default_factory=list)
-    tagger: Any = None  # hotline.tag_learning.LearningTagger; None: the packaged tagger
+    tagger: Any = None  # case_store.tagging.learning.LearningTagger; None: the packaged tagger
+    intake: Any = None  # case_store.intake_service.IntakeService
+    changes: Any = None  # case_store.changes.CaseChanges
     wechat_token: str = ""  # the token set in the WeChat console; "" refuses WeChat
     secure_cookies: bool = False
     counters: dict[str, int] = field(default_factory=dict)  # for /metrics
@@ -33,6 +38,10 @@ class WebContext:
         """A Redis key or channel of this instance."""
         return ":".join((self.prefix, *parts))
 
+    def seat_control(self) -> SeatControl:
+        """Seat actions for the desk and the wallboard, on this instance's seats."""
+        return SeatControl(self.redis, self.prefix, self.seats or None)
+
     def count(self, name: str, by: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + by
 
@@ -40,6 +49,7 @@ class WebContext:
 CTX = web.AppKey("ctx", WebContext)
 SESSION = web.RequestKey("session", dict)  # the logged-in user's session, when there is one
 NEW_CSRF = web.RequestKey("new_csrf_cookie", str)
+WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet)  # open ones, closed on shutdown
 
 
 def ctx(request: web.Request) -> WebContext:

@@ -54,7 +54,7 @@ async def check(request: web.Request) -> None:
 
 
 @web.middleware
-async def cookie_middleware(request: web.Request, handler):  # noqa: ANN001 - aiohttp API
+async def cookie_middleware(request: web.Request, handler):
     """Set the double-submit cookie when a page minted one."""
     response = await handler(request)
     minted = request.get(NEW_CSRF)

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from acd.control import SEAT_ACTIONS
 from case_store.amend import CORRECTABLE
 from case_store.errors import CaseStoreError
 from case_store.views import CaseView
@@ -27,10 +28,9 @@ from hotline.web.html import h, options
 from hotline.web.i18n import Words, lang_of
 from hotline.web.payload import json_object
 from hotline.web.templates import page
-from hotline.web.wallboard import control
 
 MAX_TEXT = 4000
-DESK_SEAT_ACTIONS = ("pause", "resume", "wrapup_done", "login", "logout")
+DESK_SEAT_ACTIONS = SEAT_ACTIONS
 
 
 def _catalog_choices(c: WebContext) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -231,13 +231,10 @@ async def seat_action(request: web.Request) -> web.Response:
     if action not in DESK_SEAT_ACTIONS:
         raise web.HTTPNotFound(text=f"unknown action {action!r}")
     seat = request[SESSION].get("seat") or ""
-    ctl = control(ctx(request))
+    body = await json_object(request) if action == "pause" and request.can_read_body else {}
     try:
-        if action == "pause":
-            body = await json_object(request) if request.can_read_body else {}
-            result = await ctl.pause(seat, str(body.get("reason") or "desk"))
-        else:
-            result = await getattr(ctl, action)(seat)
+        result = await ctx(request).seat_control().apply(
+            seat, action, str(body.get("reason") or "desk"), DESK_SEAT_ACTIONS)
     except ValueError as exc:
         raise web.HTTPBadRequest(text=str(exc)) from exc
     return web.json_response({"seat": seat, "action": action, "state": str(result)})

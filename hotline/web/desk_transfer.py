@@ -2,7 +2,7 @@
 
 Targets are named, never typed: ``seat:8002`` (one of the hotline's seats) or
 ``company:<code>`` (a company in the catalog with a phone), so the desk cannot be used to
-dial arbitrary numbers. ``hotline.transfer`` does the AMI work; the transfer is then
+dial arbitrary numbers. ``acd.transfer`` does the AMI work; the transfer is then
 written on the case's event log (the desk's case, or the case opened for that call).
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from acd.transfer import TransferError, Transfers
 from case_store.errors import CaseStoreError
-from hotline.transfer import TransferError, Transfers
 from hotline.web.auth import require
 from hotline.web.case_intake import announce_change
 from hotline.web.context import SESSION, WebContext, ctx

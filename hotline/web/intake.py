@@ -18,9 +18,10 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from aiohttp import web
 
 from case_store.errors import CaseStoreError
+from case_store.intake_service import Intake
 from hotline.web import csrf, wechat_sign
 from hotline.web.auth import require_key
-from hotline.web.case_intake import Intake, take
+from hotline.web.case_intake import take
 from hotline.web.context import WebContext, ctx
 from hotline.web.html import h
 from hotline.web.i18n import Words, lang_of
@@ -33,7 +34,7 @@ MAX_XML = 16 * 1024
 _PHONE = re.compile(r"^(\+?86)?1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}$")
 
 
-def _form_html(request: web.Request, w: Words, error: str = "", values: dict | None = None):  # noqa: ANN202
+def _form_html(request: web.Request, w: Words, error: str = "", values: dict | None = None):
     v = values or {}
     return h(
         '<form method="post" action="/report" class="card narrow" id="report-form">'
@@ -187,7 +188,7 @@ async def wechat_hook(request: web.Request) -> web.Response:
     return _wechat_reply(user, account, _reply_text(result.case.number, result.case.duplicate))
 
 
-async def _to_thread(fn, *args):  # noqa: ANN001, ANN202
+async def _to_thread(fn, *args):
     import asyncio
 
     return await asyncio.to_thread(fn, *args)

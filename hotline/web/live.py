@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
-from hotline.web.context import ctx
+from hotline.web.context import WEBSOCKETS, ctx
 
 log = logging.getLogger(__name__)
 OnMessage = Callable[[str, Any], Awaitable[dict | None]]
@@ -35,8 +35,6 @@ async def serve(request: web.Request, channels: list[str], first: dict | None,
     """Open the socket, send ``first``, then push ``on_message(channel, data)`` results."""
     if not same_origin(request):
         raise web.HTTPForbidden(text="cross-origin websocket refused")
-    from hotline.web.app import WEBSOCKETS
-
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=4096)
     await ws.prepare(request)
     request.app[WEBSOCKETS].add(ws)

@@ -14,8 +14,9 @@ from typing import Any
 from aiohttp import web
 
 from case_store.errors import CaseStoreError
+from case_store.intake_service import Intake
 from hotline.web.auth import require_key
-from hotline.web.case_intake import Intake, take
+from hotline.web.case_intake import take
 from hotline.web.context import ctx
 from hotline.web.open311_map import (
     Open311Error,

@@ -11,10 +11,11 @@ from datetime import datetime
 
 from aiohttp import web
 
+from case_store import access
 from case_store.errors import CaseStoreError
 from case_store.views import CaseView
 from case_store.workdays import SHANGHAI
-from hotline.web import access, csrf
+from hotline.web import csrf
 from hotline.web.auth import require
 from hotline.web.case_intake import announce_change
 from hotline.web.context import SESSION, ctx
@@ -167,7 +168,7 @@ async def case_page(request: web.Request) -> web.Response:
     return page(request, f"{w.case} {case.number}", body)
 
 
-async def _int_field(form, name: str, low: int, high: int) -> int:  # noqa: ANN001
+async def _int_field(form, name: str, low: int, high: int) -> int:
     try:
         value = int(str(form.get(name, "")))
     except ValueError as exc:

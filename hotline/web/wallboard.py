@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from acd.control import spy
 from hotline.web import live
 from hotline.web.auth import require
 from hotline.web.context import SESSION, WebContext, ctx
@@ -85,27 +86,15 @@ async def wallboard_json(request: web.Request) -> web.Response:
     return web.json_response(view)
 
 
-def control(c: WebContext):  # noqa: ANN201 - acd.control.SeatControl
-    try:
-        from acd.control import SeatControl
-    except ImportError as exc:
-        raise web.HTTPServiceUnavailable(text="seat control is not available") from exc
-    return SeatControl(c.redis, c.prefix, c.seats or None)
-
-
 @require(*ROLES)
 async def seat_action(request: web.Request) -> web.Response:
     seat, action = request.match_info["seat"], request.match_info["action"]
     if action not in SEAT_ACTIONS:
         raise web.HTTPNotFound(text=f"unknown action {action!r}")
     body = await form_or_json(request)
-    ctl = control(ctx(request))
+    reason = str(body.get("reason") or f"supervisor {request[SESSION]['name']}")
     try:
-        if action == "pause":
-            reason = str(body.get("reason") or f"supervisor {request[SESSION]['name']}")
-            result = await ctl.pause(seat, reason)
-        else:
-            result = await getattr(ctl, action)(seat)
+        result = await ctx(request).seat_control().apply(seat, action, reason, SEAT_ACTIONS)
     except ValueError as exc:
         raise web.HTTPBadRequest(text=str(exc)) from exc
     return web.json_response({"seat": seat, "action": action, "state": str(result)})
@@ -114,7 +103,7 @@ async def seat_action(request: web.Request) -> web.Response:
 @require(*ROLES)
 async def move_up(request: web.Request) -> web.Response:
     entry = request.match_info["entry"][:100]
-    moved = await control(ctx(request)).move_up(entry)
+    moved = await ctx(request).seat_control().move_up(entry)
     if not moved:
         raise web.HTTPNotFound(text="that caller is no longer waiting")
     return web.json_response({"entry": entry, "moved": True})
@@ -133,8 +122,6 @@ async def spy_action(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="give the seat to listen to and your own phone's seat")
     if c.ami is None:
         raise web.HTTPServiceUnavailable(text="the AMI link is not connected")
-    from acd.control import spy
-
     try:
         reply = await spy(c.ami, own, target, mode)
     except ValueError as exc:

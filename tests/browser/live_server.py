@@ -37,7 +37,7 @@ class LiveServer:
 class ServiceThread:
     """`hotline run` (Asterisk link, ACD, IVR, web) in its own thread and loop."""
 
-    def __init__(self, cfg) -> None:  # noqa: ANN001
+    def __init__(self, cfg) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()

@@ -9,7 +9,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.integration.web_support import PASSWORD
 
 
-def login(browser, base: str, name: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+def login(browser, base: str, name: str, password: str = PASSWORD) -> None:
     """Log in on the login page and wait until the role's landing page opened."""
     browser.get(f"{base}/login")
     browser.find_element(By.ID, "username").send_keys(name)
@@ -18,6 +18,6 @@ def login(browser, base: str, name: str, password: str = PASSWORD) -> None:  # n
     WebDriverWait(browser, 10).until(lambda d: "/login" not in d.current_url)
 
 
-def wait_text(browser, element_id: str, expected: str, timeout: float = 10) -> None:  # noqa: ANN001
+def wait_text(browser, element_id: str, expected: str, timeout: float = 10) -> None:
     WebDriverWait(browser, timeout).until(
         ec.text_to_be_present_in_element((By.ID, element_id), expected))

@@ -9,8 +9,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from case_store.accounts import AccountStore
-from hotline import sipp
-from hotline.softphones import SeatPhones
+from testkit import sipp
+from testkit.phones import SeatPhones
 from tests.browser.live_server import ServiceThread
 from tests.browser.pages import login, wait_text
 from tests.support import isolated

@@ -8,7 +8,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from case_store.accounts import AccountStore
-from hotline import sipp
+from testkit import sipp
 from tests.browser.live_server import ServiceThread
 from tests.browser.pages import login
 from tests.support import isolated

@@ -18,16 +18,16 @@ from tests.integration.test_web_live import snapshot
 pytestmark = pytest.mark.integration
 
 
-def find(browser, by, value, timeout: float = 10):  # noqa: ANN001, ANN201
+def find(browser, by, value, timeout: float = 10):
     """Wait for an element of the page being loaded (clicks may navigate)."""
     return WebDriverWait(browser, timeout).until(ec.presence_of_element_located((by, value)))
 
 
-def text_of(browser, element_id: str) -> str:  # noqa: ANN001
+def text_of(browser, element_id: str) -> str:
     return browser.find_element(By.ID, element_id).text
 
 
-def test_supervisor_sees_the_wallboard_change_without_reload(live, browser, artifacts):  # noqa: ANN001
+def test_supervisor_sees_the_wallboard_change_without_reload(live, browser, artifacts):
     live.run(live.stack.publish_stats(snapshot(waiting=0, offered=10)))
     login(browser, live.base, "sup1")
     assert browser.current_url.endswith("/wallboard")
@@ -54,7 +54,7 @@ def test_supervisor_sees_the_wallboard_change_without_reload(live, browser, arti
     browser.save_screenshot(str(artifacts / "wallboard.png"))
 
 
-def test_open311_request_moves_the_wallboard_case_counter(live, browser, artifacts):  # noqa: ANN001
+def test_open311_request_moves_the_wallboard_case_counter(live, browser, artifacts):
     login(browser, live.base, "sup1")
     WebDriverWait(browser, 10).until(
         lambda d: d.find_element(By.ID, "live-state").get_attribute("data-connected") == "1")
@@ -72,7 +72,7 @@ def test_open311_request_moves_the_wallboard_case_counter(live, browser, artifac
     browser.save_screenshot(str(artifacts / "wallboard-case-counter.png"))
 
 
-def test_department_replies_and_the_case_moves_on(live, browser, artifacts):  # noqa: ANN001
+def test_department_replies_and_the_case_moves_on(live, browser, artifacts):
     store = live.stack.store
     case = store.route(store.create_case(channel="phone", caller="13900000001",
                                          text="人民广场井盖松动<b>危险</b>", kind="affairs",
@@ -88,7 +88,7 @@ def test_department_replies_and_the_case_moves_on(live, browser, artifacts):  # 
     browser.save_screenshot(str(artifacts / "department-reply.png"))
 
 
-def test_company_cannot_open_another_companys_order(live, browser, artifacts):  # noqa: ANN001
+def test_company_cannot_open_another_companys_order(live, browser, artifacts):
     store = live.stack.store
     case = store.route(store.create_case(channel="phone", caller="13900000077",
                                          text="卫生间下水道堵了", kind="life", topic="drain",
@@ -102,7 +102,7 @@ def test_company_cannot_open_another_companys_order(live, browser, artifacts):  
     browser.save_screenshot(str(artifacts / "company-refused.png"))
 
 
-def test_citizen_form_on_a_phone_screen(live, browser, artifacts):  # noqa: ANN001
+def test_citizen_form_on_a_phone_screen(live, browser, artifacts):
     browser.set_window_size(390, 844)
     browser.get(f"{live.base}/report")
     browser.find_element(By.ID, "r-phone").send_keys("13812340000")

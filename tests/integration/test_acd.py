@@ -9,8 +9,8 @@ import time
 import pytest
 import pytest_asyncio
 
-from hotline import sipp
-from hotline.softphones import SeatPhones
+from testkit import sipp
+from testkit.phones import SeatPhones
 from tests.support import isolated, running, slot_port
 
 pytestmark = pytest.mark.integration
@@ -296,3 +296,50 @@ async def test_two_acd_processes_never_double_assign_under_a_burst_of_50(
     finally:
         other.terminate()
         other.wait(timeout=20)
+
+
+class _Ledger:
+    """The SQL side of callbacks, as far as request_callback needs it."""
+
+    def __init__(self) -> None:
+        self.saved: list[str] = []
+
+    async def save(self, entry, recording: str = "") -> None:
+        self.saved.append(entry.id)
+
+    async def update(self, callback_id: str, **fields) -> None:
+        pass
+
+    async def pending(self) -> list:
+        return []
+
+
+async def test_callback_observers_hear_each_owed_callback_once_it_is_in_line(cfg, redis):
+    """Acd.on_callback_requested, the hook `hotline bench acd` counts owed callbacks with."""
+    from acd.engine import Acd, AcdSettings
+    from acd.line import Entry
+
+    heard: list[tuple[str, str]] = []
+
+    async def observer(callback) -> None:
+        heard.append((callback.id, await acd.line.state(callback.id)))
+
+    async def record_call(uniqueid: str, **fields) -> None:
+        pass
+
+    async def originate(action: dict) -> dict:
+        return {}
+
+    ledger = _Ledger()
+    acd = Acd(redis, f"{cfg.key_prefix}:observers", ["8001"], AcdSettings(), originate,
+              ledger, record_call, on_callback_requested=[observer])
+    entry = Entry(id="live-observed", kind="live", caller="13800138000",
+                  arrived_at=time.time(), uniqueid="1700000000.9")
+    callback = await acd.request_callback(entry, "13800138000")
+    assert heard == [(callback.id, "waiting")]  # saved in SQL and in line before it is heard
+    assert ledger.saved == [callback.id]
+    quiet = Acd(redis, f"{cfg.key_prefix}:observers", ["8001"], AcdSettings(), originate,
+                ledger, record_call)
+    assert quiet.on_callback_requested == []
+    await quiet.request_callback(entry, "13800138000")
+    assert len(heard) == 1 and len(ledger.saved) == 2

@@ -13,8 +13,8 @@ import pytest
 import pytest_asyncio
 
 from acd.line import Entry, new_entry_id
-from hotline import sipp
-from hotline.softphones import SeatPhones
+from testkit import sipp
+from testkit.phones import SeatPhones
 from tests.integration.test_acd import until
 from tests.support import isolated, running, slot_port
 
@@ -69,7 +69,7 @@ async def test_redis_restart_loses_no_waiting_callback(cfg, sandbox, test_env, t
         async def back_in_line():
             try:
                 return await service.acd.line.state(callback.id) == "waiting"
-            except Exception:  # noqa: BLE001 - reconnecting
+            except Exception:
                 return False
         await until(back_in_line, timeout=20, what="callback restored from SQL")
         assert callback_status(service, callback.id) == "pending"

@@ -90,7 +90,7 @@ def test_a_later_write_for_a_call_never_recorded_is_refused(cases):
     ({"outcome": "lost"}, "unknown outcome"),
     ({"origin": "pstn"}, "unknown origin"),
     ({"caller_name": "x" * 65}, "caller_name has 65 characters"),
-    ({"answered_at": datetime(2025, 9, 30, 10, 0, 5)}, "naive"),  # noqa: DTZ001
+    ({"answered_at": datetime(2025, 9, 30, 10, 0, 5)}, "naive"),
     ({"rang_ms": -1}, "rang_ms must be between"),
     ({"waited_ms": "6000"}, "whole number"),
     ({"sead": "1001"}, "no field sead"),

@@ -11,7 +11,7 @@ import pytest
 
 from case_store.store import CaseStore
 from case_store.workdays import SHANGHAI
-from hotline.case_cli import add_case_commands
+from hotline.cli.case import add_commands as add_case_commands
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from hotline import sipp
+from testkit import sipp
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,8 @@ import pytest
 import pytest_asyncio
 from redis.asyncio import Redis
 
-from hotline import sipp
 from hotline.config import Config, load_config
+from testkit import sipp
 from tests.support import running, slot_instance, slot_port, slot_rtp
 
 pytestmark = pytest.mark.integration
@@ -51,10 +51,10 @@ def followup_config(db_path, prefix: str) -> Config:
 @pytest.fixture(scope="module")
 def followup_sandbox(tmp_path_factory) -> Iterator:
     """This module's own Asterisk instance, up for the module only."""
-    from hotline.asterisk_sandbox import Sandbox
+    from hotline.asterisk import sandbox_for
 
     cfg = followup_config(tmp_path_factory.mktemp("fu-db") / "unused.sqlite", "unused")
-    box = Sandbox(cfg, log=lambda _m: None)
+    box = sandbox_for(cfg, log=lambda _m: None)
     box.up()
     yield box
     box.down()
@@ -140,7 +140,7 @@ async def test_not_satisfied_citizen_keys_3_and_the_case_is_sent_back(service):
 
 async def test_a_wrong_key_repeats_the_question_and_a_satisfied_answer_closes(service,
                                                                             caplog):
-    caplog.set_level(logging.INFO, logger="ivr.followup")
+    caplog.set_level(logging.INFO, logger="ivr.followup.route")
     # 9 lands during the question, the "press 1, 2 or 3" hint plays, then the question
     # again, during which the citizen keys 1
     phone = await sipp.followup_citizen(service.cfg, keys="91", gap_s=6)

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from hotline.asterisk_sandbox import Sandbox
+from asterisk_conf.sandbox import Sandbox
+from hotline.asterisk import sandbox_for
 from hotline.config import Config, load_config
-from hotline.softphones import SeatPhones, SoftphoneError
+from testkit.phones import SeatPhones, SoftphoneError
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +34,7 @@ def cfg() -> Config:
 
 @pytest.fixture(scope="module")
 def sandbox(cfg: Config) -> Sandbox:
-    box = Sandbox(cfg, log=lambda _m: None)
+    box = sandbox_for(cfg, log=lambda _m: None)
     box.up()
     return box
 

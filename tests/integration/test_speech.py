@@ -93,7 +93,7 @@ async def test_async_api_keeps_the_loop_free(tmp_path: Path, yes_audio: AudioSeg
 
 def test_transcribe_command_prints_json_and_fails_on_missing_file(
         tmp_path: Path, yes_audio: AudioSegment) -> None:
-    runner = ("import argparse, sys\nfrom hotline.tag_cli import add_tag_commands\n"
+    runner = ("import argparse, sys\nfrom hotline.cli.tag import add_commands as add_tag_commands\n"
               "p = argparse.ArgumentParser(); p.add_argument('--config')\n"
               "add_tag_commands(p.add_subparsers(dest='cmd', required=True))\n"
               "a = p.parse_args(sys.argv[1:]); sys.exit(a.handler(a))\n")

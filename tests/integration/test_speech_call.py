@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 from pydub import AudioSegment
 
-from hotline import sipp
+from testkit import sipp
 from tests.integration.test_acd import until
 from tests.support import isolated, running
 
@@ -47,9 +47,9 @@ async def test_spoken_request_becomes_a_case_with_transcript_and_tags(
     result = await sipp.call(service.cfg, cfg.hotline_number, "13988880001", hold_s=90,
                              audio=audio, timeout_s=150)
     assert result.returncode == 0, result.stderr[-2000:]
-    await until(lambda: asyncio.sleep(0, result=bool(service.intake.cases)), timeout=30,
+    await until(lambda: asyncio.sleep(0, result=bool(service.phone_intake.cases)), timeout=30,
                 what="case filed")
-    case = service.store.get_case(service.intake.cases[0])
+    case = service.store.get_case(service.phone_intake.cases[0])
     assert case.caller == "13988880001"
     assert case.transcript and "네" in case.transcript
     assert case.kind in ("consult", "life", "affairs", "complaint", "suggestion", "praise",

@@ -10,10 +10,10 @@ import time
 import pytest
 import pytest_asyncio
 
-from hotline import sipp
-from hotline.softphones import SeatPhones
-from hotline.test_call import originate_action
+from hotline.cli.call import originate_action
 from ivr.incoming import Arrival
+from testkit import sipp
+from testkit.phones import SeatPhones
 from tests.support import isolated, running
 
 pytestmark = pytest.mark.integration

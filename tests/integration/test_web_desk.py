@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def stack(request):  # noqa: ANN001, ANN201
+def stack(request):
     return request.getfixturevalue("web" if request.param == "sqlite" else "web_pg")
 
 

@@ -12,10 +12,10 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from acd.transfer import find_call
 from case_store.accounts import AccountStore
-from hotline import sipp
-from hotline.softphones import SeatPhones
-from hotline.transfer import find_call
+from testkit import sipp
+from testkit.phones import SeatPhones
 from tests.integration.test_acd import available, calls_of, until
 from tests.integration.web_support import PASSWORD, Browser
 from tests.support import isolated, running

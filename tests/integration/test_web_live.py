@@ -13,7 +13,7 @@ from tests.integration.web_support import web  # noqa: F401
 pytestmark = pytest.mark.integration
 
 
-def snapshot(**over) -> dict:  # noqa: ANN003
+def snapshot(**over) -> dict:
     now = time.time()
     base = {
         "at": now, "waiting": 0, "longest_wait_s": 0.0, "elderly_waiting": 0,
@@ -34,7 +34,7 @@ def snapshot(**over) -> dict:  # noqa: ANN003
     return base
 
 
-async def _next(ws, predicate, timeout=10.0):  # noqa: ANN001, ANN202
+async def _next(ws, predicate, timeout=10.0):
     deadline = time.monotonic() + timeout
     while True:
         msg = await asyncio.wait_for(ws.receive_json(), max(0.1, deadline - time.monotonic()))
@@ -58,7 +58,7 @@ async def test_wallboard_pushes_new_numbers_when_the_acd_publishes(web):  # noqa
         assert len(view["series"]) == 32
 
 
-async def test_open311_request_shows_on_wallboard_counters_and_in_department_portal(web):  # noqa: F811,E501
+async def test_open311_request_shows_on_wallboard_counters_and_in_department_portal(web):  # noqa: F811
     sup = await web.login("sup1")
     async with sup.http.ws_connect("/wallboard/ws") as ws:
         first = await ws.receive_json()
@@ -77,7 +77,7 @@ async def test_open311_request_shows_on_wallboard_counters_and_in_department_por
     assert number in page and "人民路路灯不亮" in page
 
 
-async def _phone_registered(web, seat):  # noqa: ANN001, ANN202, F811
+async def _phone_registered(web, seat):  # noqa: F811
     """What the AMI link records when a seat's phone is idle and registered."""
     from acd.seat_board import SeatBoard
 

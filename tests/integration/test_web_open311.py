@@ -24,7 +24,7 @@ FULL = {
 }
 
 
-async def _post(http, form, key):  # noqa: ANN001, ANN202
+async def _post(http, form, key):
     async with http.post("/open311/v2/requests.json", data={**form, "api_key": key}) as r:
         return r.status, await r.json()
 

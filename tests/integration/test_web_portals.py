@@ -11,13 +11,13 @@ pytestmark = pytest.mark.integration
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
-def _dept_case(store, text="八一北街井盖缺失，请尽快处理", caller="13900000001"):  # noqa: ANN001, ANN202
+def _dept_case(store, text="八一北街井盖缺失，请尽快处理", caller="13900000001"):
     case = store.create_case(channel="phone", caller=caller, text=text, kind="affairs",
                              topic="road_damage")
     return store.route(case.number)
 
 
-def _company_case(store, caller="13900000009"):  # noqa: ANN001, ANN202
+def _company_case(store, caller="13900000009"):
     case = store.create_case(channel="phone", caller=caller, text="厨房下水道堵了", kind="life",
                              topic="drain", lat=29.08, lon=119.65)
     return store.route(case.number)

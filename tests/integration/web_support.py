@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 
 from case_store.accounts import AccountStore
 from case_store.store import CaseStore
-from hotline.tag_learning import LearningTagger
+from case_store.tagging.learning import LearningTagger
 from hotline.web import create_app
 from hotline.web.wechat_sign import signature
 
@@ -113,7 +113,7 @@ async def _health() -> dict:
     return {"ok": True, "links": {"case_store": True}, "seats": {}}
 
 
-async def build_stack(url: str, cfg=None) -> WebStack:  # noqa: ANN001
+async def build_stack(url: str, cfg=None) -> WebStack:
     store = CaseStore(url)
     store.setup()
     accounts = AccountStore(store.engine)
@@ -155,7 +155,7 @@ async def web(tmp_path):
     await close_stack(stack)
 
 
-def schema_errors(instance, schema: dict, root: dict, path: str = "$") -> list[str]:  # noqa: ANN001
+def schema_errors(instance, schema: dict, root: dict, path: str = "$") -> list[str]:
     """A small JSON Schema check (type, enum, required, properties, additionalProperties,
     items, $ref) — enough for the Open311 document, without another dependency."""
     if "$ref" in schema:

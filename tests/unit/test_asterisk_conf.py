@@ -1,6 +1,8 @@
 from pathlib import Path
 
-from hotline.asterisk_sandbox import Layout, render_config
+from asterisk_conf.layout import Layout
+from asterisk_conf.render import render_config
+from hotline.asterisk import asterisk_values
 from hotline.config import load_config
 
 
@@ -8,7 +10,7 @@ def rendered(tmp_path):
     cfg = load_config(env={"HOTLINE_STATE_DIR": str(tmp_path), "HOTLINE_AMI_SECRET": "amisecret",
                            "HOTLINE_SIP_SECRET": "sipsecret"})
     layout = Layout(root=Path("/"), chrooted=False, instance="main")
-    return cfg, render_config(cfg, layout, "/usr/lib/asterisk/modules")
+    return cfg, render_config(asterisk_values(cfg), layout, "/usr/lib/asterisk/modules")
 
 
 def test_everything_listens_on_loopback_only(tmp_path):
@@ -48,7 +50,7 @@ def test_hotline_number_goes_to_fastagi_with_sighup_off(tmp_path):
 
 
 def test_the_roots_hosts_file_names_this_machine_so_asterisk_never_waits_on_dns():
-    from hotline.asterisk_sandbox import hosts_file
+    from asterisk_conf.sandbox import hosts_file
 
     first = hosts_file("vm").splitlines()[0].split()
     assert first == ["127.0.0.1", "localhost", "vm"]

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from hotline.bench_acd import bench_config
+from acd.percentile import percentile
 from hotline.config import load_config
-from hotline.load import (
+from testkit.bench.acd import bench_config
+from testkit.call_load import (
     CallerResult,
     LiveCall,
     LoadModel,
@@ -18,7 +19,6 @@ from hotline.load import (
     is_callback_ring,
     launch_lag_ms,
     live_calls,
-    percentile,
     poisson_offsets,
     run_metrics,
     share_within,

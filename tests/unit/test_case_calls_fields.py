@@ -37,7 +37,7 @@ def test_a_withheld_caller_number_is_allowed_on_a_call():
     ("origin", "sip", "unknown origin 'sip'; use one of trunk, terminal, callback, followup"),
     ("outcome", "answered", "unknown outcome"),
     ("arrived_at", "2025-09-30T10:00", "must be a datetime"),
-    ("arrived_at", datetime(2025, 9, 30, 10, 0), "naive"),  # noqa: DTZ001
+    ("arrived_at", datetime(2025, 9, 30, 10, 0), "naive"),
     ("seats_tried", True, "whole number"),
     ("seats_tried", 2**31, "between 0 and"),
     ("rang_ms", 1.5, "whole number"),

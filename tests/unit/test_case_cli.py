@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from hotline.case_cli import add_case_commands
+from hotline.cli.case import add_commands as add_case_commands
 
 
 def run(argv: list[str]) -> int:

@@ -9,8 +9,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from hotline.followup_caller import FollowupCaller, trunk_digits
-from hotline.followups import (
+from ivr.fastagi import AgiHangup
+from ivr.followup.dialler import FollowupCaller, trunk_digits
+from ivr.followup.route import FollowupRoute
+from ivr.followup.rules import (
     FollowupSettings,
     VisitState,
     next_step,
@@ -18,8 +20,6 @@ from hotline.followups import (
     unreachable_reason,
     visit_state,
 )
-from ivr.fastagi import AgiHangup
-from ivr.followup import FollowupRoute
 
 T0 = datetime(2025, 10, 9, 10, 0, tzinfo=UTC)
 SETTINGS = FollowupSettings(retries=1, backoff_s=(60,), ring_s=10, max_calls=5)
@@ -180,7 +180,7 @@ async def test_refused_originate_is_not_counted_as_an_attempt():
 
 
 async def test_answered_call_ending_without_a_key_counts_as_missed(monkeypatch):
-    monkeypatch.setattr("hotline.followup_caller.RECORD_GRACE_S", 0)
+    monkeypatch.setattr("ivr.followup.dialler.RECORD_GRACE_S", 0)
     store = FakeStore([visit("20251009000001", "13955550001")])
     caller, actions = dialler(store)
     await caller.run_once()

@@ -8,11 +8,12 @@ import json
 import subprocess
 import sys
 
-from hotline.tag_cli import add_tag_commands, request_texts, run_tag
+from hotline.cli.tag import add_commands as add_tag_commands
+from hotline.cli.tag import request_texts, run_tag
 
 _RUNNER = """
 import argparse, sys
-from hotline.tag_cli import add_tag_commands
+from hotline.cli.tag import add_commands as add_tag_commands
 p = argparse.ArgumentParser(); p.add_argument("--config")
 add_tag_commands(p.add_subparsers(dest="cmd", required=True))
 a = p.parse_args(sys.argv[1:]); sys.exit(a.handler(a))

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from case_store import access
 from case_store.accounts import check_password, hash_password
 from case_store.service_catalog import load_catalog
 from case_store.views import CaseView
 from case_store.workdays import SHANGHAI
-from hotline.web import access
 from hotline.web.html import Safe, h, mask_phone, table
 from hotline.web.metrics import render
 from hotline.web.open311_map import Open311Error, parse_post, request_record, status_of
@@ -21,7 +21,7 @@ from hotline.web.wallboard_view import build_view, staffing
 NOW = datetime(2025, 10, 9, 10, 0, tzinfo=SHANGHAI)
 
 
-def case(**over) -> CaseView:  # noqa: ANN003
+def case(**over) -> CaseView:
     base = dict(number="20251009000001", channel="phone", caller="13812345678", text="井盖丢了",
                 transcript=None, kind="affairs", topic="road_damage", place="八一北街",
                 region=None, status="assigned", priority=0, owner_type="department",

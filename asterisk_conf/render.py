@@ -1,0 +1,132 @@
+"""Fill the asterisk_conf templates from plain values: pure, so tests read what Asterisk gets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+from asterisk_conf.layout import Layout
+
+CONF_FILES = (
+    "asterisk.conf",
+    "logger.conf",
+    "modules.conf",
+    "manager.conf",
+    "pjsip.conf",
+    "extensions.conf",
+    "indications.conf",
+    "rtp.conf",
+    "features.conf",
+    "cdr.conf",
+    "ccss.conf",
+    "musiconhold.conf",
+    "queues.conf",
+    "cel.conf",
+    "acl.conf",
+    "udptl.conf",
+    "pjproject.conf",
+)
+SECRET_FILES = {"manager.conf", "pjsip.conf"}
+
+
+class RenderError(ValueError):
+    """A template asks for a value nobody gave."""
+
+
+@dataclass(frozen=True)
+class Phone:
+    """One PJSIP phone endpoint: a seat (context from-seat) or an elderly terminal."""
+
+    extension: str
+    password: str
+    terminal: bool = False
+
+
+@dataclass(frozen=True)
+class AsteriskValues:
+    """Everything the templates need, as plain values (the composition root fills it)."""
+
+    ami_host: str
+    ami_port: int
+    ami_user: str
+    ami_secret: str
+    agi_host: str
+    agi_port: int
+    sip_host: str
+    sip_port: int
+    trunk_port: int
+    rtp_start: int
+    rtp_end: int
+    hotline_number: str
+    phones: tuple[Phone, ...]
+    seat_ring_s: float  # app_queue (bench) settings: the ACD's timings
+    wrapup_s: float
+
+
+def _phones_section(phones: tuple[Phone, ...]) -> str:
+    """PJSIP sections for seats (context from-seat) and terminals (from-terminal)."""
+    blocks = []
+    for phone in sorted(phones, key=lambda p: p.terminal):
+        ext = phone.extension
+        context, label = ("from-terminal", "Terminal") if phone.terminal else ("from-seat", "Seat")
+        blocks.append(
+            f"[{ext}](phone-endpoint)\ncontext = {context}\nauth = {ext}-auth\naors = {ext}\n"
+            f'callerid = "{label} {ext}" <{ext}>\n\n'
+            f"[{ext}](phone-aor)\n\n"
+            f"[{ext}-auth](phone-auth)\nusername = {ext}\npassword = {phone.password}\n"
+        )
+    return "\n".join(blocks)
+
+
+def _queue_values(values: AsteriskValues) -> dict[str, str]:
+    """app_queue settings for `hotline bench acd`: the same seats and (rounded) timings.
+
+    queues.conf takes whole seconds, so compressed fractions round to at least 1 s.
+    """
+    def whole(seconds: float) -> str:
+        return str(max(1, round(seconds)))
+
+    seats = [p.extension for p in values.phones if not p.terminal]
+    return {
+        "queue_timeout": whole(values.seat_ring_s),
+        "queue_retry": "1",
+        "queue_wrapup": whole(values.wrapup_s),
+        "queue_members": "\n".join(f"member => PJSIP/{seat}" for seat in seats),
+    }
+
+
+def render_config(values: AsteriskValues, layout: Layout, mod_dir: str) -> dict[str, str]:
+    """Every configuration file's text, by file name."""
+    filled = {
+        "conf_dir": layout.conf_dir,
+        "mod_dir": mod_dir,
+        "data_dir": layout.data_dir,
+        "agi_dir": layout.agi_dir,
+        "spool_dir": layout.spool_dir,
+        "run_dir": layout.run_dir,
+        "log_dir": layout.log_dir,
+        "ami_host": values.ami_host,
+        "ami_port": str(values.ami_port),
+        "ami_user": values.ami_user,
+        "ami_secret": values.ami_secret,
+        "agi_host": values.agi_host,
+        "agi_port": str(values.agi_port),
+        "sip_host": values.sip_host,
+        "sip_port": str(values.sip_port),
+        "trunk_port": str(values.trunk_port),
+        "rtp_start": str(values.rtp_start),
+        "rtp_end": str(values.rtp_end),
+        "hotline_number": values.hotline_number,
+        "phones": _phones_section(values.phones),
+        **_queue_values(values),
+    }
+    rendered = {}
+    templates = resources.files("asterisk_conf")
+    for name in CONF_FILES:
+        text = templates.joinpath(name).read_text(encoding="utf-8")
+        for key, value in filled.items():
+            text = text.replace(f"@@{key}@@", value)
+        if "@@" in text:
+            raise RenderError(f"{name}: unfilled placeholder in template")
+        rendered[name] = text
+    return rendered

@@ -1,0 +1,187 @@
+"""Follow-up visits (回访) on the SQL store: who is owed one, and what an answer does.
+
+Every citizen attached to a case gets a visit when it is replied: the caller of the case
+and the caller of every report merged into it (their visit sits on their own merged case,
+so the dialler, the IVR and ``record_followup`` address them by their own case number).
+The case closes when the last of those visits is answered 1 or 2; any 3 sends it back
+(发回重办) at once, and the other visits still open are closed unanswered: the next reply
+makes new ones for everybody.
+
+A visit the automatic calls gave up on is handed to an agent (a ``note`` with
+``followup="handed_over"``): it leaves ``due_followups`` (no more automatic calls) and is
+listed by ``agent_followups`` until the agent records the answer with ``record_followup``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from case_store import lifecycle, sla
+from case_store.clocks import Clocks
+from case_store.companies import CompanyStanding
+from case_store.errors import IllegalTransitionError, InvalidCaseError
+from case_store.models import Caller, Case, Dispatch, FollowUp
+from case_store.unit import UnitOfWork
+from case_store.views import CaseView, FollowUpView
+
+HANDED_OVER = "handed_over"  # value of a note's ``followup`` key that hands a visit over
+ANSWERS = (1, 2, 3)  # 1 satisfied, 2 basically satisfied, 3 not satisfied
+
+
+class FollowUpVisits:
+    """Follow-up visits: made at a reply, handed over by a note, ended by an answer."""
+
+    def __init__(self, uow: UnitOfWork, clocks: Clocks, standing: CompanyStanding) -> None:
+        self.uow = uow
+        self.clocks = clocks
+        self.standing = standing
+
+    # -- reading --------------------------------------------------------------------------
+
+    def due_followups(self, limit: int = 100) -> list[FollowUpView]:
+        """Visits the dialler should call, oldest first (not answered, not handed over)."""
+        return self._visits(FollowUp.handed_over_at.is_(None), FollowUp.id, limit)
+
+    def agent_followups(self, limit: int = 200) -> list[FollowUpView]:
+        """Visits handed to agents and not yet made, longest waiting first."""
+        return self._visits(FollowUp.handed_over_at.is_not(None), FollowUp.handed_over_at,
+                            limit)
+
+    def _visits(self, which: Any, order: Any, limit: int) -> list[FollowUpView]:
+        with self.uow.tx() as s:
+            rows = s.execute(select(FollowUp, Case.number, Caller.phone)
+                             .join(Case, Case.id == FollowUp.case_id)
+                             .join(Caller, Caller.id == Case.caller_id)
+                             .where(FollowUp.answered_at.is_(None), which)
+                             .order_by(order, FollowUp.id).limit(limit)).all()
+            return [FollowUpView.of(f, n, p) for f, n, p in rows]
+
+    # -- making visits --------------------------------------------------------------------
+
+    def for_reply(self, s: Session, case: Case, reply: str, now: datetime) -> None:
+        """One visit for the case's caller and one for each caller merged into it."""
+        handler = (case.owner_type or "department", case.owner_code or "")
+        s.add(FollowUp(case_id=case.id, owner_type=handler[0], owner_code=handler[1],
+                       created_at=now))
+        for other in self._attached(s, case):
+            other.owner_type, other.owner_code = handler
+            self.uow.event(s, other, "followup", "note",
+                           {"reply_from": handler[1], "original": case.number,
+                            "reply": reply})
+            s.add(FollowUp(case_id=other.id, owner_type=handler[0], owner_code=handler[1],
+                           created_at=now))
+
+    def _attached(self, s: Session, case: Case) -> list[Case]:
+        """Cases merged into this one, directly or through another merged case."""
+        found: list[Case] = []
+        frontier = [case.number]
+        while frontier:
+            rows = s.scalars(select(Case).where(Case.merged_into.in_(frontier))
+                             .order_by(Case.id)).all()
+            found += rows
+            frontier = [r.number for r in rows]
+        return found
+
+    def _open_visits(self, s: Session, case: Case) -> list[FollowUp]:
+        ids = [case.id, *(c.id for c in self._attached(s, case))]
+        return list(s.scalars(select(FollowUp).where(FollowUp.case_id.in_(ids),
+                                                     FollowUp.answered_at.is_(None))
+                              .order_by(FollowUp.id)))
+
+    def hand_over(self, s: Session, case: Case) -> None:
+        """The dialler gave up on this case's open visit: an agent makes it."""
+        for visit in s.scalars(select(FollowUp).where(FollowUp.case_id == case.id,
+                                                      FollowUp.answered_at.is_(None),
+                                                      FollowUp.handed_over_at.is_(None))):
+            visit.handed_over_at = self.uow.clock()
+
+    # -- answers --------------------------------------------------------------------------
+
+    def record_followup(self, number: str, satisfaction: int, *,
+                        company_time: int | None = None, company_quality: int | None = None,
+                        company_price: int | None = None, note: str | None = None,
+                        actor: str = "followup") -> CaseView:
+        """Record the citizen's answer (by phone or an agent's visit): 1 satisfied,
+        2 basically, 3 not satisfied.
+
+        3 sends the case (for a merged report: the case it was merged into) back to the
+        same handler with a fresh handling clock; 1 or 2 closes it once every attached
+        citizen has answered. A visit about a company's work re-judges its standing.
+        """
+        extra = (company_time, company_quality, company_price)
+        if satisfaction not in ANSWERS or any(v not in (None, *ANSWERS) for v in extra):
+            raise InvalidCaseError("follow-up answers are 1 (satisfied), 2 (basically), "
+                                   "3 (not satisfied)")
+        return self._end_visit(number, actor, note, satisfaction, *extra)
+
+    def record_unreachable(self, number: str, *, actor: str, note: str = "") -> CaseView:
+        """The agent could not reach the citizen either: the visit ends unanswered. It
+        counts neither for nor against the handler's satisfaction, and the case closes
+        once no other visit of it is open (8890 closes such cases as 无法联系)."""
+        if not actor.strip():
+            raise InvalidCaseError("an unreachable visit needs the agent who tried")
+        return self._end_visit(number, actor, f"unreachable: {note}"[:2000], None,
+                               None, None, None)
+
+    def _end_visit(self, number: str, actor: str, note: str | None, satisfaction: int | None,
+                   company_time: int | None, company_quality: int | None,
+                   company_price: int | None) -> CaseView:
+        with self.uow.tx() as s:
+            case = self.uow.load(s, number, lock=True)
+            visit = s.scalar(select(FollowUp).where(FollowUp.case_id == case.id,
+                                                    FollowUp.answered_at.is_(None))
+                             .order_by(FollowUp.id).limit(1))
+            if visit is None:
+                raise IllegalTransitionError(f"case {number} has no follow-up waiting")
+            root = self._root(s, case)
+            now = self.uow.clock()
+            visit.answered_at = now
+            visit.satisfaction = satisfaction
+            visit.company_time, visit.company_quality = company_time, company_quality
+            visit.company_price, visit.note = company_price, note
+            data = {"owner_type": visit.owner_type, "owner": visit.owner_code,
+                    "satisfaction": satisfaction, "company_time": company_time,
+                    "company_quality": company_quality, "company_price": company_price}
+            if satisfaction is None:
+                data["unreachable"] = True
+            if root is case:
+                self.uow.event(s, case, actor, "visit", data)
+            else:
+                self.uow.event(s, case, actor, "visit", data, to_status=lifecycle.MERGED)
+                self.uow.event(s, root, actor, "note",
+                               {"attached_visit": case.number, "satisfaction": satisfaction})
+            if satisfaction == 3 and root.status in (lifecycle.REPLIED, lifecycle.VISITING):
+                self._send_back(s, root, actor, data, now, after=case.number)
+            elif root.status == lifecycle.VISITING and not self._open_visits(s, root):
+                self.uow.event(s, root, actor, "close", data)
+            if visit.owner_type == "company":
+                self.standing.judge(s, visit.owner_code, actor, root.number)
+            return self.uow.view(s, case)
+
+    def _root(self, s: Session, case: Case) -> Case:
+        """The case whose handling a visit judges: the case, or the one it was merged into."""
+        root = case
+        while root.status == lifecycle.MERGED and root.merged_into:
+            root = self.uow.load(s, root.merged_into, lock=True)
+        return root
+
+    def _send_back(self, s: Session, case: Case, actor: str, data: dict[str, Any],
+                   now: datetime, after: str) -> None:
+        """发回重办: same handler, fresh clock; the other open visits close unanswered."""
+        for other in self._open_visits(s, case):
+            other.answered_at = now
+            other.note = f"closed unanswered: case sent back after {after}'s answer"
+        case.sent_back_count += 1
+        self.uow.event(s, case, actor, "send_back", {**data, "after_visit_of": after})
+        case.assigned_at = now
+        self.clocks.set_due(case, now)
+        case.receipt_due_at = sla.receipt_due(now)
+        if case.owner_type == "company":
+            case.contact_due_at = sla.contact_due(now)
+            s.add(Dispatch(case_id=case.id, company_code=case.owner_code, at=now,
+                           contact_due_at=case.contact_due_at, missed=False,
+                           reason="send-back to the same company"))

@@ -1,0 +1,42 @@
+"""The hotline's Asterisk, from its config: the plain values the templates take, the
+instance's folder layout, and the sandbox that provisions it with the IVR's prompts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from asterisk_conf.layout import Layout
+from asterisk_conf.layout import layout_for as _layout_for
+from asterisk_conf.render import AsteriskValues, Phone
+from asterisk_conf.sandbox import Sandbox
+from hotline.config import Config
+
+
+def asterisk_values(cfg: Config) -> AsteriskValues:
+    phones = tuple(Phone(ext, cfg.seat_password(ext)) for ext in cfg.seats) + tuple(
+        Phone(ext, cfg.seat_password(ext), terminal=True) for ext in cfg.terminals)
+    return AsteriskValues(
+        ami_host=cfg.ami_host, ami_port=cfg.ami_port, ami_user=cfg.ami_user,
+        ami_secret=cfg.ami_secret, agi_host=cfg.agi_host, agi_port=cfg.agi_port,
+        sip_host=cfg.sip_host, sip_port=cfg.sip_port, trunk_port=cfg.trunk_port,
+        rtp_start=cfg.rtp_start, rtp_end=cfg.rtp_end, hotline_number=cfg.hotline_number,
+        phones=phones, seat_ring_s=cfg.acd_seat_ring_s, wrapup_s=cfg.acd_wrapup_s)
+
+
+def layout_for(cfg: Config) -> Layout:
+    return _layout_for(cfg.state_dir, cfg.instance)
+
+
+def sandbox_for(cfg: Config, log: Callable[[str], None] = print) -> Sandbox:
+    """The Asterisk of this config's instance, which installs the Mandarin prompts."""
+
+    def install_prompts(layout: Layout) -> None:
+        from ivr.prompts import PromptError, ensure_prompts
+
+        try:
+            ensure_prompts(layout.host(layout.sounds_dir))
+        except PromptError as exc:
+            log(f"prompts not generated ({exc}); calls will hear beeps only")
+
+    return Sandbox(asterisk_values(cfg), layout_for(cfg), installers=(install_prompts,),
+                   log=log)

@@ -1,0 +1,54 @@
+"""`hotline ...`: the operator's command line, one module a command group.
+
+Groups outside the product (the test kit's `bench`) join through the entry-point group
+``hotline.commands``: each entry is ``add_commands(subparsers)``, so the product never
+imports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from importlib.metadata import entry_points
+
+from hotline.config import ConfigError
+
+Handler = Callable[[argparse.Namespace], int]
+PLUGIN_GROUP = "hotline.commands"
+
+
+def _plugin_commands(sub: argparse._SubParsersAction) -> None:
+    for entry in entry_points(group=PLUGIN_GROUP):
+        try:
+            add_commands = entry.load()
+        except ImportError:  # the tooling is not installed here: its commands are absent
+            continue
+        add_commands(sub)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from hotline.cli import asterisk, call, case, run, tag, user
+
+    parser = argparse.ArgumentParser(prog="hotline", description="8890 citizen hotline")
+    parser.add_argument("--config", help="TOML config file (default ./hotline.toml)")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    for group in (asterisk, run, call, case, tag, user):
+        group.add_commands(sub)
+    _plugin_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(f"hotline: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `hotline tag < big.txt | head`: the reader left, not an error
+        sys.stderr.close()
+        return 0

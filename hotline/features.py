@@ -1,0 +1,143 @@
+"""`hotline run`, feature by feature: each function wires one feature into the running
+service and registers how to stop it (stopped in reverse order of wiring)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+if TYPE_CHECKING:
+    from hotline.service import HotlineService
+
+log = logging.getLogger(__name__)
+
+
+async def wire_cases(svc: HotlineService) -> None:
+    """The case store, its background workers, the learning tagger and the intake service."""
+    from case_store import CaseStore
+    from case_store.changes import CaseChanges
+    from case_store.intake_service import IntakeService
+    from case_store.policy import CasePolicy
+    from case_store.tagging.learning import ADDITIONS_FILE, LearningTagger
+    from case_store.workers import CaseWorkers
+
+    cfg = svc.cfg
+    cfg.instance_dir.mkdir(parents=True, exist_ok=True)
+    svc.store = CaseStore(cfg.effective_database_url, policy=CasePolicy.from_config(cfg))
+    svc.on_stop("case store", svc.store.close, sync=True)
+    await asyncio.to_thread(svc.store.setup, seed=True)
+    svc.redis = Redis.from_url(cfg.redis_url, decode_responses=True, health_check_interval=10,
+                               retry_on_timeout=True, max_connections=2000)
+    svc.on_stop("redis", svc.redis.aclose)
+    workers = CaseWorkers(svc.store, cfg.redis_url, cfg.key_prefix)
+    workers.start()
+    svc.on_stop("case workers", lambda: asyncio.to_thread(workers.stop))
+    # one tagger for phone and web, learning from agents' corrections
+    svc.tagger = await asyncio.to_thread(LearningTagger, cfg.instance_dir / ADDITIONS_FILE)
+    svc.intake = IntakeService(svc.store, svc.tagger, CaseChanges(svc.redis, cfg.key_prefix))
+
+
+async def wire_acd(svc: HotlineService) -> None:
+    """The ACD on its Redis line, the AMI link, and seat feature codes from the phones."""
+    from acd.ami_link import AmiLink
+    from acd.control import SeatControl, SeatControlError
+    from acd.engine import Acd, AcdSettings
+    from acd.records import SqlCallbackLedger, SqlCallRecorder, UrgentCases
+
+    cfg = svc.cfg
+    call_records = SqlCallRecorder(svc.store)
+    svc.on_stop("call records", call_records.drain)
+    svc.acd = Acd(svc.redis, cfg.key_prefix, cfg.seats, AcdSettings.from_config(cfg),
+                  originate=svc.originate, ledger=SqlCallbackLedger(svc.store),
+                  record_call=call_records, urgent_lookup=UrgentCases(svc.store),
+                  fallback_spool=svc.layout.host(svc.layout.callback_spool_dir))
+    svc.ami = AmiLink(cfg.ami_host, cfg.ami_port, cfg.ami_user, cfg.ami_secret, cfg.seats,
+                      svc.acd.board)
+    svc.on_stop("ami", svc.ami.stop)
+    control = SeatControl(svc.redis, cfg.key_prefix, cfg.seats)
+
+    async def seat_feature(event: dict) -> None:
+        """Feature codes dialled on a seat phone (*21 login ... *25 wrap-up done)."""
+        if event.get("Event") != "UserEvent" or event.get("UserEvent") != "HotlineSeat":
+            return
+        try:
+            await control.apply(event.get("Seat", ""), event.get("Action", ""),
+                                event.get("Reason", ""))
+        except SeatControlError as exc:
+            log.warning("feature code refused: %s", exc)
+
+    svc.ami.listeners += [svc.acd.callbacks.on_event, seat_feature]
+    svc.acd.on_state_lost.append(svc.ami.resync)
+    await svc.ami.start()
+    await svc.acd.start()
+    svc.on_stop("acd", svc.acd.stop)
+
+
+async def wire_ivr(svc: HotlineService) -> None:
+    """Speech, phone intake and the FastAGI server with the `incoming` route."""
+    from ivr.fastagi import FastAgiServer
+    from ivr.incoming import IncomingRoute, RedisArrivals
+    from ivr.phone_intake import PhoneIntake
+    from ivr.speech import open_recognizer
+
+    cfg = svc.cfg
+    svc.recognizer = open_recognizer(cfg.vosk_model)
+    if svc.recognizer is not None:
+        svc.on_stop("speech", svc.recognizer.close, sync=True)
+        warm_up = asyncio.get_running_loop().create_task(svc.recognizer.warm_up())
+        svc.on_stop("speech warm-up", lambda: _cancel(warm_up))
+    svc.phone_intake = PhoneIntake(svc.intake, svc.acd, svc.recognizer, svc.layout.host)
+    svc.on_stop("phone intake", svc.phone_intake.drain)
+    svc.agi = FastAgiServer()
+    svc.incoming = IncomingRoute(svc.acd, [RedisArrivals(svc.redis, cfg.key_prefix)],
+                                 recordings_dir=svc.layout.recordings_dir,
+                                 intake=svc.phone_intake)
+    svc.agi.add_route("incoming", svc.incoming.handle)
+    server = await svc.agi.serve(cfg.agi_host, cfg.agi_port)
+    svc.agi_server = server
+
+    async def close_agi() -> None:
+        server.close()
+        await svc.agi.cancel_sessions()
+
+    svc.on_stop("fastagi", close_agi)
+
+
+async def wire_followup(svc: HotlineService) -> None:
+    """The follow-up dialler and the `followup` FastAGI route its calls reach."""
+    from ivr.followup.dialler import FollowupCaller
+    from ivr.followup.route import FollowupRoute
+    from ivr.followup.rules import FollowupSettings
+
+    cfg = svc.cfg
+    svc.agi.add_route("followup", FollowupRoute(svc.store).handle)
+    dialler = FollowupCaller(svc.store, svc.redis, cfg.key_prefix, svc.originate,
+                             FollowupSettings.from_config(cfg), cfg.hotline_number)
+    svc.ami.listeners.append(dialler.on_event)
+    await dialler.start()
+    svc.on_stop("follow-ups", dialler.stop)
+
+
+async def wire_web(svc: HotlineService) -> None:
+    """The web console on its own address."""
+    from hotline.web import create_app
+
+    cfg = svc.cfg
+    runner = web.AppRunner(create_app(
+        svc.health, store=svc.store, redis=svc.redis, cfg=cfg, ami=svc.ami, tagger=svc.tagger,
+        intake=svc.intake, wechat_token=cfg.wechat_token))
+    await runner.setup()
+    svc.on_stop("web", runner.cleanup)
+    await web.TCPSite(runner, cfg.web_host, cfg.web_port).start()
+
+
+async def _cancel(task: asyncio.Task) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+FEATURES = (wire_cases, wire_acd, wire_ivr, wire_followup, wire_web)

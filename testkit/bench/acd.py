@@ -1,0 +1,314 @@
+"""`hotline bench acd`: the hotline ACD against Asterisk's app_queue, on the real stack.
+
+The same Poisson call plan (seed load, then a 1.5x overload burst) is replayed through
+one Asterisk 22 three times: into the hotline (FastAGI IVR + event-driven ACD,
+callbacks when no seat is free within three rings) and into app_queue with ringall and
+leastrecent. Callers are SIPp processes started at their arrival times; seats are
+auto-answering pjsua2 phones with random talk times. Time is compressed by K so an
+hour runs in minutes; every ratio of the load model is kept. The bench runs its own
+Asterisk instance ("bench", own ports, Redis prefix and SQLite) so a running hotline
+and the tests are never disturbed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import random
+import re
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from hotline.asterisk import sandbox_for
+from hotline.config import Config
+from testkit import sipp
+from testkit.call_load import (
+    CallerResult,
+    LoadModel,
+    first_delays,
+    launch_lag_ms,
+    live_calls,
+    poisson_offsets,
+    run_metrics,
+)
+from testkit.phones import SeatPhones
+
+log = logging.getLogger(__name__)
+
+BENCH_PORTS = {"ami_port": 25038, "agi_port": 24573, "sip_port": 25060, "trunk_port": 25070,
+               "web_port": 28890, "rtp_start": 14000, "rtp_end": 14999}
+QUEUES = {"app_queue-ringall": "88900001", "app_queue-leastrecent": "88900002"}
+PATIENCE_S = 600.0  # real seconds a caller waits for an answer before giving up
+SEED = 8890
+
+
+def bench_config(cfg: Config, model: LoadModel, factor: float, db_dir: Path) -> Config:
+    """The bench instance: own ports and state, ACD timings compressed by `factor`.
+
+    Wrap-up is rounded to whole seconds as queues.conf must, so both engines get the same.
+    """
+    backoff = ",".join(f"{float(x) / factor:g}" for x in cfg.acd_callback_backoff_s.split(",")
+                       if x.strip())
+    return dataclasses.replace(
+        cfg, instance="bench", **BENCH_PORTS,
+        redis_prefix=f"hotline-bench:{uuid.uuid4().hex[:8]}",
+        database_url=f"sqlite:///{db_dir / 'cases.sqlite'}",
+        vosk_model=str(db_dir / "no-speech-model"),  # speech is not time-compressible
+        acd_ring_window_s=model.window_s, acd_seat_ring_s=cfg.acd_seat_ring_s / factor,
+        acd_wrapup_s=float(max(1, round(model.wrapup_s))), acd_callback_deadline_s=model.promise_s,
+        acd_callback_backoff_s=backoff,
+        acd_callback_due_lead_s=cfg.acd_callback_due_lead_s / factor)
+
+
+def phone_env(cfg: Config) -> dict[str, str]:
+    """What the seat-phone processes need to find the bench Asterisk."""
+    return {**os.environ, "HOTLINE_INSTANCE": cfg.instance, "HOTLINE_SIP_PORT": str(cfg.sip_port),
+            "HOTLINE_SIP_HOST": cfg.sip_host}
+
+
+def _run_cfg(cfg: Config, tag: str) -> Config:
+    """Fresh Redis keys and database per run: nothing carries over between runs."""
+    db = Path(cfg.effective_database_url.removeprefix("sqlite:///")).with_name(f"{tag}.sqlite")
+    return dataclasses.replace(cfg, redis_prefix=f"{cfg.redis_prefix}:{tag}",
+                               database_url=f"sqlite:///{db}")
+
+
+async def replay(cfg: Config, number: str, offsets: list[float], numbers: list[str],
+                 hold_s: float, patience_s: float) -> list[CallerResult]:
+    """One SIPp process per caller, started at its Poisson time (so arrival is known)."""
+    start = time.time() + 0.5
+
+    async def one(offset: float, caller: str) -> CallerResult:
+        await asyncio.sleep(max(0.0, start + offset - time.time()))
+        arrived = time.time()
+        result = await sipp.call(cfg, number, caller, hold_s=hold_s,
+                                 timeout_s=patience_s + hold_s)
+        answer = min(result.answer_times_ms) if result.answer_times_ms else None
+        return CallerResult(caller, arrived, answer is not None, answer)
+
+    return list(await asyncio.gather(*(one(o, n) for o, n in zip(offsets, numbers,
+                                                                   strict=True))))
+
+
+async def _until(check: Callable[[], Awaitable[bool]], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+class Bench:
+    """One bench session: the bench Asterisk is up; runs one engine at one load."""
+
+    def __init__(self, cfg: Config, model: LoadModel, factor: float) -> None:
+        self.cfg = cfg
+        self.model = model  # compressed
+        self.factor = factor
+        self.sandbox = sandbox_for(cfg, log=lambda m: log.info("%s", m))
+
+    def _phones(self, seed: int) -> SeatPhones:
+        return SeatPhones(self.cfg.seats, env=phone_env(self.cfg),
+                          answer_after=round(self.model.answer_after_s, 3),
+                          talk=[round(x, 3) for x in self.model.talk_range_s], seed=seed,
+                          register_timeout=20)
+
+    def _hold_s(self) -> float:
+        return self.model.talk_range_s[1] + self.model.window_s * 4
+
+    async def run(self, engine: str, offsets: list[float], numbers: list[str],
+                  seed: int) -> dict[str, Any]:
+        if engine == "hotline":
+            return await self._hotline(offsets, numbers, seed)
+        return await self._queue(engine, offsets, numbers, seed)
+
+    async def _queue(self, engine: str, offsets: list[float], numbers: list[str],
+                     seed: int) -> dict[str, Any]:
+        queue = "bench-" + engine.split("-", 1)[1]
+        async with self._phones(seed) as phones:
+            if not await _until(lambda: self._members_free(queue), 20):
+                raise RuntimeError(f"{queue}: members did not all become free")
+            results = await replay(self.cfg, QUEUES[engine], offsets, numbers,
+                                   self._hold_s(), PATIENCE_S / self.factor)
+            events = phones.events()
+        live = live_calls(events, numbers)
+        metrics = run_metrics(results, live, self.model.window_s, None, self.model.promise_s)
+        return {**metrics, "launch_lag_ms": launch_lag_ms(results, live)}
+
+    async def _members_free(self, queue: str) -> bool:
+        out = (await asyncio.to_thread(self.sandbox.rx, f"queue show {queue}")).stdout
+        return re.sub(r"\x1b\[[0-9;]*m", "", out).count("(Not in use)") >= len(self.cfg.seats)
+
+    async def _hotline(self, offsets: list[float], numbers: list[str],
+                       seed: int) -> dict[str, Any]:
+        from hotline.service import HotlineService
+
+        service = HotlineService(_run_cfg(self.cfg, f"run{seed}"))
+        await service.start()
+        try:
+            await asyncio.wait_for(service.ami.connected.wait(), 10)
+            requested = callers_leave_requests(service, self.model.request_s)
+            async with sipp.citizen_phones(service.cfg), self._phones(seed) as phones:
+                if not await _until(lambda: _seats_available(service), 20):
+                    raise RuntimeError("hotline seats did not all become available")
+                results = await replay(self.cfg, self.cfg.hotline_number, offsets, numbers,
+                                       self._hold_s(), PATIENCE_S / self.factor)
+                drained = await _until(lambda: _callbacks_drained(service, requested),
+                                       self.model.promise_s * 5)
+                events = phones.events()
+            pending = await service.acd.ledger.pending()
+        finally:
+            await service.stop()
+        live = live_calls(events, numbers)
+        delays = first_delays(service.acd.callbacks.placed)
+        callback_delays = [delays.get(cb_id) for cb_id in requested]
+        metrics = run_metrics(results, live, self.model.window_s, callback_delays,
+                              self.model.promise_s)
+        placed = [d for d in callback_delays if d is not None]
+        return {**metrics, "launch_lag_ms": launch_lag_ms(results, live),
+                "callbacks_requested": len(requested), "callbacks_placed": len(placed),
+                "callbacks_lost": len(requested) - len(placed),
+                "callbacks_pending_at_end": len(pending), "callback_line_drained": drained,
+                "longest_callback_delay_s": round(max(placed) * self.factor, 1)
+                if placed else None}
+
+
+def callers_leave_requests(service: Any, request_s: float) -> list[str]:
+    """Callers the IVR takes leave their request and hang up after `request_s`.
+
+    The IVR's prompts play in real time and cannot be compressed, so the caller's
+    channel is hung up (AMI) after the scaled request time; the real IVR code then
+    keeps the request and owes the callback, exactly as when a citizen hangs up early.
+    Uses the IVR's request watchers and the ACD's callback observers (no patching).
+    Returns the list that collects the callback ids owed.
+    """
+    owed: list[str] = []
+
+    @asynccontextmanager
+    async def caller_leaves(agi: Any, entry: Any) -> AsyncIterator[None]:
+        channel = agi.headers.get("agi_channel", "")
+
+        async def leave() -> None:
+            await asyncio.sleep(request_s)
+            await service.ami.action({"Action": "Hangup", "Channel": channel})
+
+        task = asyncio.create_task(leave())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    async def count(callback: Any) -> None:
+        owed.append(callback.id)
+
+    service.incoming.request_watchers.append(caller_leaves)
+    service.acd.on_callback_requested.append(count)
+    return owed
+
+
+async def _seats_available(service: Any) -> bool:
+    seats = await service.acd.board.all()
+    return all(view["state"] == "available" for view in seats.values())
+
+
+async def _callbacks_drained(service: Any, requested: list[str]) -> bool:
+    """Every owed callback was placed and closed (done or failed), nothing in the air."""
+    placed = first_delays(service.acd.callbacks.placed)
+    if any(cb_id not in placed for cb_id in requested):
+        return False
+    return not service.acd.callbacks.active and not await service.acd.ledger.pending()
+
+
+def _numbers(run: int, calls: int) -> list[str]:
+    return [f"139{run:02d}{i:06d}" for i in range(calls)]
+
+
+async def _bench(cfg: Config, real: LoadModel, calls: int, factor: float) -> dict[str, Any]:
+    loads = {"seed": real, "overload": real.overloaded(1.5)}
+    bench = Bench(cfg, real.scaled(factor), factor)
+    runs, bursts, run_no = [], {}, 0
+    for load_name, load in loads.items():
+        scaled = load.scaled(factor)
+        load_seed = SEED + run_no  # the same arrivals and talk-time draws for every engine
+        rng = random.Random(load_seed)  # noqa: S311 - a reproducible load, not crypto
+        offsets = poisson_offsets(calls, scaled.calls_per_hour, rng)
+        bursts[load_name] = {"calls": calls, "calls_per_hour": load.calls_per_hour,
+                             "offered_erlang": round(load.offered_erlang, 2),
+                             "length_s": round(offsets[-1], 1),
+                             "length_s_real": round(offsets[-1] * factor, 1)}
+        for engine in ("hotline", *QUEUES):
+            run_no += 1
+            bench.model = scaled
+            log.info("run %d: %s at %s load (%d calls)", run_no, engine, load_name, calls)
+            try:
+                metrics = await bench.run(engine, offsets, _numbers(run_no, calls),
+                                          load_seed)
+            except (RuntimeError, OSError, TimeoutError) as exc:  # report, run the others
+                log.exception("run %d (%s, %s) failed", run_no, engine, load_name)
+                metrics = {"calls": calls, "error": f"{type(exc).__name__}: {exc}"}
+            runs.append({"engine": engine, "load": load_name, **metrics,
+                         "erlang_c_within_15s": round(load.erlang_c_within_window(), 3)})
+    return {"runs": runs, "bursts": bursts}
+
+
+def run_acd_bench(cfg: Config, calls: int = 60, compress: float = 10.0) -> dict[str, Any]:
+    """Bring the bench Asterisk up, replay every engine and load, bring it down."""
+    logging.basicConfig(level=logging.WARNING)
+    real = LoadModel(wrapup_s=float(cfg.acd_wrapup_s), window_s=float(cfg.acd_ring_window_s),
+                     promise_s=float(cfg.acd_callback_deadline_s))
+    scaled = real.scaled(compress)
+    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
+        bcfg = bench_config(cfg, scaled, compress, Path(tmp))
+        sandbox = sandbox_for(bcfg, log=lambda m: log.info("%s", m))
+        sandbox.up()
+        try:
+            report = asyncio.run(_bench(bcfg, real, calls, compress))
+        finally:
+            sandbox.down()
+            with contextlib.suppress(Exception):
+                _drop_keys(bcfg)
+    queue_values = {"timeout_s": max(1, round(bcfg.acd_seat_ring_s)), "retry_s": 1,
+                    "wrapuptime_s": max(1, round(bcfg.acd_wrapup_s)),
+                    "autofill": "yes", "ringinuse": "no"}
+    return {**report, "context": {
+        "compress": compress, "calls_per_run": calls,
+        "clock": "thresholds judged on the compressed clock (15 s -> "
+                 f"{scaled.window_s:g} s, 300 s -> {scaled.promise_s:g} s); ring_ms is measured "
+                 "wall-clock ms (not multiplied back); longest_callback_delay_s is in real "
+                 "terms (x compress)",
+        "arrival": "ring_ms and waits count from the caller's INVITE: seat answer time minus "
+                   "SIPp's own INVITE->200 time; callers no seat answered use their SIPp "
+                   "launch time plus the run's median launch_lag_ms",
+        "load_model_real": {"seats": real.seats, "aht_s": real.aht_s,
+                            "wrapup_s": real.wrapup_s, "answer_after_s": real.answer_after_s,
+                            "talk_s": [round(x, 1) for x in real.talk_range_s],
+                            "ivr_request_s": real.request_s, "caller_patience_s": PATIENCE_S},
+        "hotline_acd": {"ring_window_s": bcfg.acd_ring_window_s,
+                        "seat_ring_s": round(bcfg.acd_seat_ring_s, 3),
+                        "wrapup_s": bcfg.acd_wrapup_s,
+                        "callback_deadline_s": bcfg.acd_callback_deadline_s,
+                        "callback_backoff_s": bcfg.acd_callback_backoff_s,
+                        "callback_due_lead_s": round(bcfg.acd_callback_due_lead_s, 3),
+                        "callback_reserve_seats": bcfg.acd_callback_reserve_seats,
+                        "speech": "off (recognition is not time-compressible)"},
+        "app_queue": {**queue_values, "note": "queues.conf takes whole seconds; "
+                      "no callbacks: callers wait in queue (ringback)"},
+    }}
+
+
+def _drop_keys(cfg: Config) -> None:
+    import redis
+
+    client = redis.Redis.from_url(cfg.redis_url)
+    for key in client.scan_iter(match=f"{cfg.key_prefix}:*"):
+        client.delete(key)
+    client.close()

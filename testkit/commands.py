@@ -1,0 +1,44 @@
+"""`hotline bench ...`, registered through the `hotline.commands` entry point.
+
+The product CLI (`hotline.cli`) never imports testkit: it asks setuptools for the
+entry points of group ``hotline.commands`` and calls each `add_commands(subparsers)`.
+setup.cfg names this one: ``bench = testkit.commands:add_commands``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from hotline.config import load_config
+
+
+def _bench(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    report: dict[str, Any]
+    if args.what == "store":
+        from testkit.bench.store import run_store_bench
+
+        report = run_store_bench(cfg)
+    elif args.what == "acd":
+        from testkit.bench.acd import run_acd_bench
+
+        report = run_acd_bench(cfg, calls=args.calls, compress=args.compress)
+    else:
+        from testkit.bench.speech import run_speech_bench
+
+        report = run_speech_bench(cfg)
+    print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    """Add `bench` to the `hotline` sub-parsers (argparse's _SubParsersAction)."""
+    bench = sub.add_parser("bench", help="benchmarks; print JSON")
+    bench.add_argument("what", choices=["store", "speech", "acd"])
+    bench.add_argument("--calls", type=int, default=60, help="acd: calls per run (default 60)")
+    bench.add_argument("--compress", type=float, default=10.0,
+                       help="acd: time compression factor K (default 10)")
+    bench.add_argument("--json", action="store_true", help="one line of JSON")
+    bench.set_defaults(handler=_bench)
