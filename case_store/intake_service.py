@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 class Intake:
     """One request as a channel received it."""
 
-    channel: str  # phone, terminal, web, sms, wechat, open311
+    channel: str  # phone, terminal, web (form and Open311), sms, wechat
     caller: str
     text: str
     caller_name: str | None = None

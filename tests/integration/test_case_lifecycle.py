@@ -13,6 +13,7 @@ from case_store.errors import (
     CalendarRangeError,
     IllegalTransitionError,
     InvalidCaseError,
+    UnknownActionError,
     UnknownDepartmentError,
 )
 from case_store.models import Case, CaseEvent, Outbox
@@ -100,6 +101,17 @@ def test_illegal_transition_raises_and_writes_nothing(cases):
         cases.transition(case.number, "reply", "city_management")
     assert count(cases, CaseEvent) == before
     assert cases.get_case(case.number).status == "assigned"
+
+
+def test_unknown_action_and_wrong_keywords_raise_and_write_nothing(cases):
+    case = new(cases)
+    before = count(cases, CaseEvent)
+    with pytest.raises(UnknownActionError, match="'teleport' is not a handling action"):
+        cases.transition(case.number, "teleport", "operator")
+    with pytest.raises(IllegalTransitionError, match="bad arguments for reassign: unexpected"):
+        cases.transition(case.number, "reassign", "operator", dept="parks")
+    assert count(cases, CaseEvent) == before
+    assert cases.get_case(case.number).owner == case.owner
 
 
 def test_reassign_keeps_the_clock_and_unknown_department_is_refused(cases, case_clock):
