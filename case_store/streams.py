@@ -13,7 +13,8 @@ from typing import Any
 
 import redis
 
-from case_store.store import ROUTING_STREAM, CaseStore
+from case_store.outbox import ROUTING_STREAM
+from case_store.store import CaseStore
 
 GROUP = "routers"
 
