@@ -60,6 +60,10 @@ def sandbox(cfg: Config) -> Iterator:
 
     box = sandbox_for(cfg, log=lambda _m: None)
     box.up()
+    # callback requests an interrupted earlier run left would ring this run's seats
+    spool = box.layout.host(box.layout.callback_spool_dir)
+    for stale in [*spool.glob("*.json"), *spool.glob("*.taken")]:
+        stale.unlink(missing_ok=True)
     yield box
     box.down()
 
