@@ -114,14 +114,12 @@ class Acd:
         return restored
 
     async def _tick(self) -> None:
-        lost = not await self.redis.exists(self.epoch_key)
-        if lost:  # Redis restarted empty
+        if not await self.redis.exists(self.epoch_key):  # Redis restarted empty
             log.warning("Redis lost its state; restoring callbacks from SQL, seats from AMI")
             await self.recover()
-        # the safety net's requests are owed before the (slower) AMI seat resync
+            for hook in self.on_state_lost:
+                await hook()
         await self._collect_fallback_requests()
-        for hook in self.on_state_lost if lost else ():
-            await hook()
         if time.time() >= self._publish_due:
             await self.publish_stats()
 
