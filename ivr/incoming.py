@@ -31,7 +31,6 @@ IVR_MARGIN_S = 1.0  # the IVR answers this much before the third ring ends
 WINDOW_S = 15.0  # the margin and the shortest seat ring scale with a compressed window
 RECORD_MS = 60000
 RECORD_SILENCE_S = 2
-DONE_VARIABLE = "HOTLINE_DONE"  # extensions.conf checks it after AGI()
 
 
 @dataclass(frozen=True)
@@ -80,19 +79,6 @@ class RedisArrivals:
         await self.redis.xadd(self.key, fields, maxlen=10000, approximate=True)
 
 
-async def finished(agi: AgiSession) -> None:
-    """Tell the dialplan the route saw the call through (``HOTLINE_DONE``).
-
-    A route that fails half-way (Redis unreachable at arrival, a bug) returns with the
-    caller still on the line and the variable unset; the dialplan then runs the local
-    safety net instead of hanging up on them. On a channel already gone this is a no-op.
-    """
-    try:
-        await agi.command(f"SET VARIABLE {DONE_VARIABLE} 1")
-    except AgiHangup:
-        pass
-
-
 def chosen_number(caller_number: str, keyed: str) -> str:
     """The number to call back: the caller's, unless they keyed a plausible other one."""
     digits = dialable(keyed.replace("#", "").replace("*", ""))
@@ -131,14 +117,12 @@ class IncomingRoute:
             unit = self.settings.ring_window_s / WINDOW_S
             deadline = arrived_at + self.settings.ring_window_s - IVR_MARGIN_S * unit
             if await self.ring_seats(agi, entry, deadline):
-                await finished(agi)
                 return
         except AgiHangup:
             await self.acd.give_up(entry, "abandoned")
             raise
         await self.acd.give_up(entry, "window")
         await self.take_request(agi, entry)
-        await finished(agi)
 
     async def _alive(self, agi: AgiSession) -> bool:
         result = await agi.command("CHANNEL STATUS")

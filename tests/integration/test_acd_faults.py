@@ -106,30 +106,3 @@ async def test_asterisk_restart_mid_call_loses_no_pending_callback(
                     lambda: callback_status(service, callback.id) == "done"),
                     timeout=40, what="callback done after the restart")
             in_call.cancel()
-
-
-async def test_with_redis_down_a_caller_is_recorded_by_the_safety_net_and_called_back_later(
-        cfg, sandbox, tmp_path_factory, private_redis):
-    """Redis gone: the route cannot put the caller in line, so the dialplan's safety net
-    answers and records them; once Redis is back the ACD owes them the callback."""
-    isolated_cfg = dataclasses.replace(
-        isolated(cfg, tmp_path_factory, "redis-down"),
-        redis_url=f"redis://127.0.0.1:{PRIVATE_REDIS_PORT}/0")
-    spool = sandbox.layout.host(sandbox.layout.callback_spool_dir)
-    async with running(isolated_cfg) as service:
-        private_redis["proc"].kill()
-        private_redis["proc"].wait()
-        started = time.time()
-        result = await sipp.call(isolated_cfg, cfg.hotline_number, "13966660002", hold_s=8,
-                                 timeout_s=40)
-        assert result.returncode == 0, result.stderr[-1500:]  # answered, not silence
-        assert max(result.answer_times_ms) < 15000
-        left = [p for p in spool.glob("*.*") if p.stat().st_mtime >= started - 1]
-        assert left, "the safety net left no callback request"
-
-        private_redis["proc"] = private_redis["start"]()
-
-        def owed() -> bool:
-            return any(v.caller == "13966660002" for v in service.store.pending_callbacks())
-        await until(lambda: asyncio.to_thread(owed), timeout=30,
-                    what="the safety net's request owed as a callback once Redis is back")

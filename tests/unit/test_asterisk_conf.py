@@ -49,14 +49,6 @@ def test_hotline_number_goes_to_fastagi_with_sighup_off(tmp_path):
     assert "ringcadence = 1000,4000" in conf["indications.conf"]
 
 
-def test_a_caller_the_route_did_not_see_through_gets_the_safety_net(tmp_path):
-    _, conf = rendered(tmp_path)
-    dialplan = conf["extensions.conf"]
-    check = dialplan.index('"${AGISTATUS}" = "FAILURE" | "${HOTLINE_DONE}" != "1"]?fallback')
-    assert dialplan.index("AGI(${HOTLINE_AGI}/incoming)") < check
-    assert check < dialplan.index("AGI(hotline_fallback.py)")
-
-
 def test_the_roots_hosts_file_names_this_machine_so_asterisk_never_waits_on_dns():
     from asterisk_conf.sandbox import hosts_file
 
