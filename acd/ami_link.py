@@ -132,6 +132,18 @@ class AmiLink:
         return await self.action({**action, "Action": "Originate", "Async": "true"},
                                  as_list=False)
 
+    async def channel_up(self, channel_id: str) -> bool | None:
+        """Is a channel with this unique id up in Asterisk? None while AMI cannot say."""
+        if not self.connected.is_set():
+            return None
+        try:
+            rows = await self.action({"Action": "CoreShowChannels"}, as_list=True)
+        except Exception as exc:
+            log.warning("AMI CoreShowChannels failed (%s)", exc)
+            return None
+        return any(r.get("Event") == "CoreShowChannel" and r.get("Uniqueid") == channel_id
+                   for r in rows if isinstance(r, dict))
+
     async def _record_device(self, device: str, device_state: str) -> str | None:
         seat = seat_from_device(device, self.seats)
         if seat is None:

@@ -5,6 +5,11 @@ A callback entry claimed by the dispatcher rings its seat through AMI Originate
 [callbacks] dials the citizen and reports the result in a `HotlineCallback` user event
 from its `h` extension. The agent not answering puts the entry back in line at once;
 busy or no answer from the citizen retries after the configured backoff.
+
+Every placement is supervised: the claim leased it to this process (see `acd.leases`);
+no OriginateResponse within the seat's ring time plus a grace, or the agent's channel
+gone without its HotlineCallback event, puts the callback back in line with its
+original arrival and frees the seat; so does an exception in any step.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from acd.leases import Leases
 from acd.line import Entry, WaitingLine, with_attempt
 from acd.seat_board import SeatBoard
 from acd.stats import Stats
@@ -22,6 +28,8 @@ from acd.stats import Stats
 log = logging.getLogger(__name__)
 
 RETRY_SYSTEM_S = 2.0
+ORIGINATE_GRACE_S = 10.0  # past the seat's ring time, OriginateResponse is overdue
+GONE_CHECKS = 2  # the agent's channel missing this many checks: its end event was lost
 OUTCOMES = {"ANSWER": "answered", "BUSY": "busy", "NOANSWER": "no_answer",
             "CHANUNAVAIL": "wrong_number", "CONGESTION": "wrong_number"}
 
@@ -35,6 +43,7 @@ class CallbackLedger(Protocol):
 
 
 Originate = Callable[[dict], Awaitable[dict]]
+ChannelProbe = Callable[[str], Awaitable[bool | None]]  # channel id -> up? (None: unknown)
 
 
 @dataclass(frozen=True)
@@ -51,38 +60,64 @@ class CallbackPolicy:
         return self.backoff_s[min(attempt - 1, len(self.backoff_s) - 1)]
 
 
+@dataclass
+class Flight:
+    """One callback being placed: which seat, since when, how far it got."""
+
+    entry: Entry
+    seat: str
+    started: float = field(default_factory=time.monotonic)
+    answered: bool = False
+    gone_checks: int = 0
+
+
+def channel_id_of(entry: Entry) -> str:
+    """The agent leg's channel id (AMI ChannelId, and CB_ID in the dialplan)."""
+    return f"cb-{entry.id}-{entry.attempts + 1}"
+
+
 class CallbackRunner:
     """Places claimed callbacks and follows them to an outcome."""
 
     def __init__(self, originate: Originate, line: WaitingLine, board: SeatBoard,
-                 stats: Stats, ledger: CallbackLedger, policy: CallbackPolicy) -> None:
+                 stats: Stats, ledger: CallbackLedger, policy: CallbackPolicy,
+                 leases: Leases) -> None:
         self.originate = originate
         self.line = line
         self.board = board
         self.stats = stats
         self.ledger = ledger
         self.policy = policy
-        self.active: dict[str, tuple[Entry, str]] = {}  # channel id -> (entry, seat)
+        self.leases = leases
+        self.active: dict[str, Flight] = {}  # channel id -> the placement in flight
         self.placed: list[dict] = []  # for benchmarks: when each citizen leg was dialled
 
     async def place(self, entry: Entry, seat: str) -> None:
-        attempt = entry.attempts + 1
-        channel_id = f"cb-{entry.id}-{attempt}"
-        self.active[channel_id] = (entry, seat)
-        await self.ledger.update(entry.id, status="dialing", seat=seat)
-        reply = await self.originate({
-            "Channel": f"PJSIP/{seat}",
-            "Context": "callbacks",
-            "Exten": entry.callback_number,
-            "Priority": "1",
-            "Timeout": str(int(self.policy.seat_ring_s * 1000)),
-            "CallerID": f'"CB {entry.callback_number}" <{entry.callback_number}>',
-            "ChannelId": channel_id,
-            "Variable": f"CB_ID={channel_id}",
-        })
+        channel_id = channel_id_of(entry)
+        self.active[channel_id] = Flight(entry, seat)
+        try:
+            await self.ledger.update(entry.id, status="dialing", seat=seat)
+            reply = await self.originate({
+                "Channel": f"PJSIP/{seat}",
+                "Context": "callbacks",
+                "Exten": entry.callback_number,
+                "Priority": "1",
+                "Timeout": str(int(self.policy.seat_ring_s * 1000)),
+                "CallerID": f'"CB {entry.callback_number}" <{entry.callback_number}>',
+                "ChannelId": channel_id,
+                "Variable": f"CB_ID={channel_id}",
+            })
+        except Exception:
+            log.exception("callback %s: placing it failed; back in line", entry.id)
+            await self._not_placed(channel_id)
+            return
         if reply.get("Response") != "Success":
             log.warning("callback %s: originate refused (%s)", entry.id, reply.get("Message"))
             await self._not_placed(channel_id)
+
+    def adopt(self, entry: Entry, seat: str) -> None:
+        """Follow a placement whose owner died while its channel is still up."""
+        self.active[channel_id_of(entry)] = Flight(entry, seat, answered=True)
 
     async def on_event(self, event: dict) -> None:
         name = event.get("Event")
@@ -99,8 +134,28 @@ class CallbackRunner:
             if channel_id in self.active:
                 await self._citizen_result(channel_id, event.get("DialStatus", ""))
 
+    async def supervise(self, channel_up: ChannelProbe | None) -> None:
+        """Deadlines: an overdue OriginateResponse, or an answered leg gone silently."""
+        overdue_s = self.policy.seat_ring_s + ORIGINATE_GRACE_S
+        for channel_id, flight in list(self.active.items()):
+            if not flight.answered:
+                if time.monotonic() - flight.started > overdue_s:
+                    log.warning("callback %s: no OriginateResponse in %.0f s; back in line",
+                                flight.entry.id, overdue_s)
+                    await self._not_placed(channel_id)
+                continue
+            if channel_up is None or (up := await channel_up(channel_id)) is None:
+                continue
+            flight.gone_checks = 0 if up else flight.gone_checks + 1
+            if flight.gone_checks >= GONE_CHECKS and channel_id in self.active:
+                log.warning("callback %s: channel %s ended without its outcome event; "
+                            "retrying", flight.entry.id, channel_id)
+                await self._citizen_result(channel_id, "UNKNOWN")
+
     async def _agent_answered(self, channel_id: str) -> None:
-        entry, seat = self.active[channel_id]
+        flight = self.active[channel_id]
+        flight.answered = True
+        entry, seat = flight.entry, flight.seat
         now = time.time()
         delay = now - entry.arrived_at
         self.placed.append({"id": entry.id, "delay_s": delay, "seat": seat})
@@ -110,21 +165,28 @@ class CallbackRunner:
                  entry.callback_number, delay)
 
     async def _agent_missed(self, channel_id: str) -> None:
-        entry, seat = self.active.pop(channel_id)
-        await self.board.release(seat, entry.id, missed=True,
+        flight = self.active.pop(channel_id)
+        entry = flight.entry
+        await self.board.release(flight.seat, entry.id, missed=True,
                                  pause_after_missed=self.policy.pause_after_missed)
-        await self.ledger.update(entry.id, status="pending", seat=None)
-        await self.line.requeue(entry)
+        await self._back_in_line(entry)
 
     async def _not_placed(self, channel_id: str) -> None:
         """Asterisk could not take the call (e.g. AMI down): not the agent's fault."""
-        entry, seat = self.active.pop(channel_id)
-        await self.board.release(seat, entry.id)
+        flight = self.active.pop(channel_id, None)
+        if flight is None:
+            return
+        await self.board.release(flight.seat, flight.entry.id)
+        await self._back_in_line(flight.entry, not_before=time.time() + RETRY_SYSTEM_S)
+
+    async def _back_in_line(self, entry: Entry, not_before: float = 0.0) -> None:
+        await self.line.requeue(entry, not_before=not_before)
+        await self.leases.drop(entry.id)
         await self.ledger.update(entry.id, status="pending", seat=None)
-        await self.line.requeue(entry, not_before=time.time() + RETRY_SYSTEM_S)
 
     async def _citizen_result(self, channel_id: str, dial_status: str) -> None:
-        entry, seat = self.active.pop(channel_id)
+        flight = self.active.pop(channel_id)
+        entry, seat = flight.entry, flight.seat
         outcome = OUTCOMES.get(dial_status.upper(), "no_answer")
         answered = outcome == "answered"
         await self.board.release(seat, entry.id, answered=True, wrapup_s=self.policy.wrapup_s)
@@ -134,10 +196,11 @@ class CallbackRunner:
             await self.stats.count(callbacks_done=1)
         elif attempt < self.policy.retries:
             retry_at = time.time() + self.policy.backoff(attempt)
-            await self.ledger.update(entry.id, status="pending", attempts=attempt,
-                                     outcome=outcome, next_attempt_at=retry_at)
             await self.line.requeue(with_attempt(entry, retry_at), not_before=retry_at,
                                     attempts=attempt)
+            await self.leases.drop(entry.id)
+            await self.ledger.update(entry.id, status="pending", attempts=attempt,
+                                     outcome=outcome, next_attempt_at=retry_at)
         else:
             await self._close(entry, "failed", outcome, attempt, seat)
             await self.stats.count(callbacks_failed=1)
@@ -145,6 +208,7 @@ class CallbackRunner:
     async def _close(self, entry: Entry, status: str, outcome: str, attempts: int,
                      seat: str) -> None:
         await self.line.finish(entry.id, status)
+        await self.leases.drop(entry.id)
         await self.stats.callback_closed(entry.id)
         await self.ledger.update(entry.id, status=status, outcome=outcome, attempts=attempts,
                                  seat=seat, done_at=time.time())

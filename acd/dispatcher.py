@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
+from acd.leases import Leases
 from acd.line import Entry, WaitingLine
 from acd.policy import CallbackSlack, Policy, next_change, plan
 from acd.seat_board import SeatBoard
@@ -30,9 +31,10 @@ Claimed = Callable[[Entry, str], Awaitable[None]]
 
 class Dispatcher:
     def __init__(self, redis: Redis, line: WaitingLine, board: SeatBoard, policy: Policy,
-                 on_callback: Claimed, slack: CallbackSlack | None = None,
+                 on_callback: Claimed, leases: Leases, slack: CallbackSlack | None = None,
                  tick_s: float = 1.0) -> None:
         self.redis = redis
+        self.leases = leases
         self.line = line
         self.board = board
         self.policy = policy
@@ -108,8 +110,11 @@ class Dispatcher:
         self.wake_at = next_change(entries, seats, now, self.slack)
         claimed = 0
         for entry, facts in plan(entries, seats, now, self.policy, self.slack):
-            if not await self.line.claim(entry.id, self.board.key(facts.seat), facts.seat):
+            if not await self.line.claim(entry.id, self.board.key(facts.seat), facts.seat,
+                                         self.leases):
                 continue
+            if entry.kind == "callback":
+                self.leases.held.add(entry.id)  # leased to this process by the claim
             claimed += 1
             self.claims += 1
             await self.redis.hincrby(f"{self.line.prefix}:claims", self.node, 1)

@@ -18,8 +18,16 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
-from acd.callbacks import CallbackLedger, CallbackPolicy, CallbackRunner, Originate
+from acd.callbacks import (
+    CallbackLedger,
+    CallbackPolicy,
+    CallbackRunner,
+    ChannelProbe,
+    Originate,
+    channel_id_of,
+)
 from acd.dispatcher import Dispatcher
+from acd.leases import Leases, Reaped
 from acd.line import Entry, WaitingLine, new_entry_id
 from acd.policy import CallbackSlack, Policy
 from acd.seat_board import SeatBoard
@@ -48,6 +56,7 @@ class AcdSettings:
     callback_retries: int = 3
     callback_backoff_s: tuple[float, ...] = (30, 60, 120)
     callback_slack: CallbackSlack = CallbackSlack()
+    lease_s: float = 15  # a dead process's callers and seats are taken back within this
 
     @classmethod
     def from_config(cls, cfg) -> AcdSettings:
@@ -55,7 +64,8 @@ class AcdSettings:
         return cls(Policy(cfg.acd_policy), cfg.acd_ring_window_s, cfg.acd_seat_ring_s,
                    cfg.acd_wrapup_s, cfg.acd_pause_after_missed, cfg.acd_callback_deadline_s,
                    cfg.acd_callback_retries, backoff,
-                   CallbackSlack(cfg.acd_callback_due_lead_s, cfg.acd_callback_reserve_seats))
+                   CallbackSlack(cfg.acd_callback_due_lead_s, cfg.acd_callback_reserve_seats),
+                   cfg.acd_lease_s)
 
 
 class Acd:
@@ -63,7 +73,9 @@ class Acd:
                  originate: Originate, ledger: CallbackLedger, record_call: CallRecorder,
                  urgent_lookup: UrgentLookup | None = None,
                  fallback_spool: Path | None = None,
-                 on_callback_requested: Sequence[CallbackObserver] = ()) -> None:
+                 on_callback_requested: Sequence[CallbackObserver] = (),
+                 channel_up: ChannelProbe | None = None,
+                 lease_owner: str | None = None) -> None:
         self.redis = redis
         self.prefix = prefix
         self.settings = settings
@@ -74,12 +86,15 @@ class Acd:
         self.record_call = record_call
         self.urgent_lookup = urgent_lookup
         self.fallback_spool = fallback_spool
+        self.channel_up = channel_up  # None: a reaped callback's channel counts as gone
+        self.leases = Leases(redis, prefix, settings.lease_s, lease_owner)
         self.callbacks = CallbackRunner(
             originate, self.line, self.board, self.stats, ledger,
             CallbackPolicy(settings.seat_ring_s, settings.wrapup_s, settings.callback_retries,
-                           settings.callback_backoff_s, settings.pause_after_missed))
+                           settings.callback_backoff_s, settings.pause_after_missed),
+            self.leases)
         self.dispatcher = Dispatcher(redis, self.line, self.board, settings.policy,
-                                     self.callbacks.place, settings.callback_slack)
+                                     self.callbacks.place, self.leases, settings.callback_slack)
         self.dispatcher.on_tick.append(self._tick)
         self.epoch_key = f"{prefix}:epoch"
         self._publish_due = 0.0
@@ -88,15 +103,60 @@ class Acd:
         # E.g. the ACD bench counts the callbacks it must see placed.
         self.on_callback_requested: list[CallbackObserver] = list(on_callback_requested)
         self._settling: set[asyncio.Task] = set()
+        self._keeper: asyncio.Task | None = None
 
     # ---- lifecycle ----
     async def start(self) -> None:
         await self.recover()
         await self.dispatcher.start()
+        self._keeper = asyncio.create_task(self._keep_leases())
 
     async def stop(self) -> None:
+        if self._keeper:
+            self._keeper.cancel()
+            await asyncio.gather(self._keeper, return_exceptions=True)
         await asyncio.gather(*self._settling, return_exceptions=True)
         await self.dispatcher.stop()
+
+    async def _keep_leases(self) -> None:
+        """The heartbeat: renew what this process holds, reap what others let lapse,
+        and hold placements in flight to their deadlines. A failed round (Redis away)
+        is retried on the next beat; nothing it holds outlives its lease."""
+        beat = max(0.2, self.settings.lease_s / 3)
+        while True:
+            try:
+                await self.leases.renew()
+                for reaped in await self.leases.reap():
+                    await self._take_back(reaped)
+                await self.callbacks.supervise(self.channel_up)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("lease round failed (%s); retrying", exc)
+            await asyncio.sleep(beat)
+
+    async def _take_back(self, reaped: Reaped) -> None:
+        """A lease ran out. The script already freed a dead caller's seat and entry;
+        an in-flight callback is adopted if its channel is up, else it goes back in line."""
+        log.warning("lease of %s (%s %s, seat %s) held by %s ran out; taken back",
+                    reaped.holder, reaped.kind or "seat hold", reaped.state, reaped.seat or "-",
+                    reaped.owner or "?")
+        await self.stats.count(leases_reaped=1)
+        if reaped.kind != "callback" or reaped.state != "offered":
+            if reaped.seat:
+                await self.board.refresh(reaped.seat)
+            return
+        entry = await self.line.get(reaped.holder)
+        if entry is None:
+            await self.leases.drop(reaped.holder)
+            return
+        if self.channel_up and await self.channel_up(channel_id_of(entry)):
+            self.callbacks.adopt(entry, reaped.seat)
+            return
+        await self.board.release(reaped.seat, entry.id)
+        await self.line.requeue(entry)
+        await self.leases.drop(entry.id)
+        await self.ledger.update(entry.id, status="pending", seat=None)
 
     async def recover(self) -> int:
         """Re-add callbacks SQL still owes; the line is a cache of that promise."""
@@ -140,6 +200,7 @@ class Acd:
         entry = Entry(id=new_entry_id("live"), kind="live", caller=caller,
                       caller_name=caller_name, arrived_at=arrived_at, priority=priority,
                       origin=origin, uniqueid=uniqueid, preferred_seat=preferred or "")
+        await self.leases.take(entry.id)  # first: no entry is ever in line unowned
         await self.line.add(entry)
         self.dispatcher.kick()
         await self.stats.count(offered=1)
@@ -187,6 +248,7 @@ class Acd:
             await self.board.release(seat, entry.id, answered=True,
                                      wrapup_s=self.settings.wrapup_s)
             await self.line.finish(entry.id)
+            await self.leases.drop(entry.id)
             await self.redis.set(f"{self.prefix}:last-seat:{entry.caller}", seat, ex=30 * 86400)
             await self.stats.count(**{
                 "answered_in_window" if in_window else "answered_late": 1,
@@ -213,6 +275,7 @@ class Acd:
         offered_seat = await self.line.withdraw(entry.id)
         if offered_seat:
             await self.board.release(offered_seat, entry.id)
+        await self.leases.drop(entry.id)
         if reason == "abandoned":
             await self.stats.count(abandoned_waiting=1)
             await self._end_elderly(entry)

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 from redis.asyncio import Redis
 
+from acd.leases import Leases
+
 ELDERLY_BOOST_S = 1e9  # strict: an elderly terminal never waits behind anyone
 URGENT_BOOST_S = 120.0  # repeat caller with an open urgent case: two minutes ahead
 PRIORITY_BOOST = {0: ELDERLY_BOOST_S, 1: URGENT_BOOST_S, 2: 0.0}
@@ -81,7 +83,9 @@ def rank(entry: Entry) -> float:
     return entry.arrived_at - PRIORITY_BOOST.get(entry.priority, 0.0)
 
 
-# KEYS: seat hash, entry hash, line zset, assignment log. ARGV: entry id, seat, now
+# KEYS: seat hash, entry hash, line zset, assignment log, leases zset, lease owners.
+# ARGV: entry id, seat, now, claimer, lease expiry. A claimed callback is leased to the
+# claimer in the same step, so no crash can leave it offered with nobody owning it.
 _CLAIM = """
 if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
 if redis.call('HGET', KEYS[2], 'state') ~= 'waiting' then return 0 end
@@ -97,6 +101,10 @@ redis.call('HSET', KEYS[2], 'state', 'offered', 'seat', ARGV[2], 'offered_at', A
 redis.call('HSET', KEYS[1], 'reserved_for', ARGV[1], 'last_assigned', ARGV[3])
 redis.call('RPUSH', KEYS[4], 'claim ' .. ARGV[2] .. ' ' .. ARGV[1] .. ' ' .. ARGV[3])
 redis.call('LTRIM', KEYS[4], -100000, -1)
+if redis.call('HGET', KEYS[2], 'kind') == 'callback' then
+  redis.call('ZADD', KEYS[5], ARGV[5], ARGV[1])
+  redis.call('HSET', KEYS[6], ARGV[1], ARGV[4])
+end
 return 1
 """
 
@@ -172,10 +180,13 @@ class WaitingLine:
     async def size(self) -> int:
         return await self.redis.zcard(self.line_key)
 
-    async def claim(self, entry_id: str, seat_key: str, seat: str) -> bool:
+    async def claim(self, entry_id: str, seat_key: str, seat: str, leases: Leases) -> bool:
+        """Entry and seat taken together; a callback is leased to `leases`' owner."""
+        now = time.time()
         result = await self._claim(
-            keys=[seat_key, self.entry_key(entry_id), self.line_key, self.assign_log_key],
-            args=[entry_id, seat, time.time()])
+            keys=[seat_key, self.entry_key(entry_id), self.line_key, self.assign_log_key,
+                  leases.key, leases.owner_key],
+            args=[entry_id, seat, now, leases.owner, now + leases.lease_s])
         return result == 1
 
     async def notify_offer(self, entry_id: str, seat: str) -> None:

@@ -64,6 +64,7 @@ class Config:
     acd_callback_backoff_s: str = "30,60,120"
     acd_callback_due_lead_s: float = 120  # a callback is due this long before its deadline
     acd_callback_reserve_seats: int = 1  # seats a callback not yet due leaves to live callers
+    acd_lease_s: float = 15  # a dead process's callers and seats come back within this
     followup_enabled: str = "yes"  # yes/no (a TOML bool works too)
     followup_interval_s: int = 60  # how often due follow-up visits are looked at
     followup_retries: int = 2  # calls after the first before an agent takes over

@@ -71,6 +71,7 @@ async def wire_acd(svc: HotlineService) -> None:
             log.warning("feature code refused: %s", exc)
 
     svc.ami.listeners += [svc.acd.callbacks.on_event, seat_feature]
+    svc.acd.channel_up = svc.ami.channel_up
     svc.acd.on_state_lost.append(svc.ami.resync)
     await svc.ami.start()
     await svc.acd.start()
