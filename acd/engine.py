@@ -8,6 +8,7 @@ caller's channel; the dispatcher and callback runner do the rest.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -36,6 +37,8 @@ from acd.stats import Stats
 log = logging.getLogger(__name__)
 
 UrgentLookup = Callable[[str], Awaitable[bool]]
+STATE_LOST_HOOK_S = 30.0  # an AMI resync after Redis came back empty gets this long
+FALLBACK_STALE_S = 120.0  # a spool file claimed this long ago by a process that died
 CallbackObserver = Callable[[Entry], Awaitable[None]]  # hears each callback once it is owed
 
 
@@ -104,6 +107,7 @@ class Acd:
         self.on_callback_requested: list[CallbackObserver] = list(on_callback_requested)
         self._settling: set[asyncio.Task] = set()
         self._keeper: asyncio.Task | None = None
+        self._resync: asyncio.Task | None = None
 
     # ---- lifecycle ----
     async def start(self) -> None:
@@ -112,9 +116,10 @@ class Acd:
         self._keeper = asyncio.create_task(self._keep_leases())
 
     async def stop(self) -> None:
-        if self._keeper:
-            self._keeper.cancel()
-            await asyncio.gather(self._keeper, return_exceptions=True)
+        for task in (self._keeper, self._resync):
+            if task:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         await asyncio.gather(*self._settling, return_exceptions=True)
         await self.dispatcher.stop()
 
@@ -161,7 +166,12 @@ class Acd:
     async def recover(self) -> int:
         """Re-add callbacks SQL still owes; the line is a cache of that promise."""
         restored = 0
-        for entry in await self.ledger.pending():
+        try:
+            owed = await self.ledger.pending()
+        except Exception as exc:  # database away: the epoch stays unset, so the tick retries
+            log.warning("cannot read owed callbacks from SQL yet (%s)", type(exc).__name__)
+            return -1
+        for entry in owed:
             state = await self.line.state(entry.id)
             if state in ("waiting", "offered"):
                 continue
@@ -177,11 +187,24 @@ class Acd:
         if not await self.redis.exists(self.epoch_key):  # Redis restarted empty
             log.warning("Redis lost its state; restoring callbacks from SQL, seats from AMI")
             await self.recover()
-            for hook in self.on_state_lost:
-                await hook()
+            self._resync_after_loss()
         await self._collect_fallback_requests()
         if time.time() >= self._publish_due:
             await self.publish_stats()
+
+    def _resync_after_loss(self) -> None:
+        """Run the state-lost hooks (AMI seat resync) beside the dispatcher, each with a
+        deadline: the tick must go on placing callers while Asterisk is asked."""
+        if self._resync and not self._resync.done():
+            return
+
+        async def resync() -> None:
+            for hook in self.on_state_lost:
+                try:
+                    await asyncio.wait_for(hook(), STATE_LOST_HOOK_S)
+                except Exception as exc:  # TimeoutError included; the next loss retries
+                    log.warning("resync after Redis lost its state failed: %r", exc)
+        self._resync = asyncio.create_task(resync())
 
     async def publish_stats(self) -> dict:
         self._publish_due = time.time() + 1.0
@@ -288,9 +311,10 @@ class Acd:
 
     async def request_callback(self, entry: Entry, number: str, recording: str = "",
                                transcript: str = "", tags: dict | None = None,
-                               case_number: str = "") -> Entry:
-        """Owe the caller a callback, deadline counted from their original arrival."""
-        callback = replace(entry, id=new_entry_id("callback"), kind="callback",
+                               case_number: str = "", callback_id: str = "") -> Entry:
+        """Owe the caller a callback, deadline counted from their original arrival.
+        A `callback_id` given makes it idempotent: asking again owes it once."""
+        callback = replace(entry, id=callback_id or new_entry_id("callback"), kind="callback",
                            callback_number=number, uniqueid=entry.uniqueid,
                            due_at=entry.arrived_at + self.settings.callback_deadline_s,
                            attempts=0, not_before=0.0, transcript=transcript,
@@ -337,13 +361,22 @@ class Acd:
         return first
 
     async def _collect_fallback_requests(self) -> None:
-        """Requests the pyst2 safety net left while the FastAGI service was down."""
+        """Requests the pyst2 safety net left while the route could not take the caller.
+
+        One process takes each file (rename to .taken). The callback's id comes from the
+        file's name, so a file taken again after a failure or a crash (a .taken file left
+        for FALLBACK_STALE_S) never makes a second callback."""
         if self.fallback_spool is None or not self.fallback_spool.is_dir():
             return
+        for stale in self.fallback_spool.glob("*.taken"):
+            with contextlib.suppress(OSError):
+                if time.time() - stale.stat().st_mtime > FALLBACK_STALE_S:
+                    stale.rename(stale.with_suffix(".json"))
         for path in sorted(self.fallback_spool.glob("*.json")):
             claimed = path.with_suffix(".taken")
             try:
                 path.rename(claimed)  # one process takes each file
+                claimed.touch()  # its claim is fresh, whatever the file's age
             except OSError:
                 continue
             try:
@@ -354,11 +387,22 @@ class Acd:
                               priority=0 if data.get("origin") == "terminal" else 2,
                               origin=str(data.get("origin", "trunk")),
                               uniqueid=str(data.get("uniqueid", "")))
+            except (ValueError, OSError, TypeError, AttributeError) as exc:
+                log.error("fallback request %s unreadable: %s", path.name, exc)
+                claimed.rename(claimed.with_suffix(".bad"))
+                continue
+            try:
                 if number:
                     await self.stats.count(offered=1)
                     await self.request_callback(entry, number,
-                                                recording=str(data.get("recording", "")))
-                claimed.rename(claimed.with_suffix(".done"))
-            except (ValueError, OSError) as exc:
-                log.error("fallback request %s unreadable: %s", path.name, exc)
-                claimed.rename(claimed.with_suffix(".bad"))
+                                                recording=str(data.get("recording", "")),
+                                                callback_id=f"callback-fb-{_safe_id(path.stem)}")
+            except Exception as exc:  # Redis or SQL away: the file waits for the next tick
+                log.warning("fallback request %s not taken yet (%s)", path.name, exc)
+                claimed.rename(path)
+                return
+            claimed.rename(claimed.with_suffix(".done"))
+
+
+def _safe_id(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum() or ch in "-.")[:48]

@@ -1,8 +1,10 @@
 """Adapters from the ACD's records to the SQL case store (composition root glue).
 
 The ACD speaks epoch seconds and Entries; the store speaks aware datetimes and
-keyword fields. Writes run in a thread so the event loop keeps serving calls. A call
-record that fails to write is logged, not raised: the caller's call goes on.
+keyword fields. Writes run in a thread so the event loop keeps serving calls. Every
+write goes through a `StoreWriter`: while the database is unreachable (or items still
+wait before it), writes go to the durable spool and the replayer lands them later,
+in order; a call record that cannot be kept at all is logged, and the call goes on.
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 from acd.line import Entry
+from acd.spool import DurableSpool
 from case_store.lifecycle import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
@@ -30,6 +36,86 @@ def _fields(fields: dict) -> dict:
     return {k: _moment(v) if k in _TIME_FIELDS else v for k, v in fields.items()}
 
 
+DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout, OSError)
+
+
+class StoreWriter:
+    """Writes to the case store, or to the spool while the store is away."""
+
+    def __init__(self, store, spool: DurableSpool | None = None) -> None:
+        self.store = store
+        self.spool = spool
+        self.replayed = 0
+        self.set_aside = 0
+
+    def _apply(self, kind: str, key: str, payload: dict) -> None:
+        if kind == "call":
+            self.store.record_call(key, **_fields(payload))
+        elif kind == "callback.save":
+            self.store.save_callback(key, **_fields(payload))
+        elif kind == "callback.update":
+            self.store.update_callback(key, **_fields(payload))
+        else:
+            raise ValueError(f"unknown spool item kind {kind!r}")
+
+    async def write(self, kind: str, key: str, payload: dict) -> None:
+        """Land it in SQL now, or durably in the spool (SpoolFull if that is full)."""
+        if self.spool is not None and self.spool.depth():
+            self.spool.append(kind, key, payload)  # behind what already waits: in order
+            return
+        try:
+            await asyncio.to_thread(self._apply, kind, key, payload)
+        except DATABASE_AWAY as exc:
+            if self.spool is None:
+                raise
+            log.warning("database away (%s); %s %s kept in the spool", type(exc).__name__,
+                        kind, key)
+            self.spool.append(kind, key, payload)
+
+    async def replay(self) -> int:
+        """Land spooled items in order; stop at the first one the database refuses for
+        being away. An item it refuses for its content is set aside (.bad), not retried."""
+        if self.spool is None:
+            return 0
+        landed = 0
+        for item in self.spool.items():
+            try:
+                await asyncio.to_thread(self._apply, item.kind, item.key, item.payload)
+            except DATABASE_AWAY:
+                break
+            except Exception:
+                log.exception("spool item %s refused; set aside", item.path.name)
+                item.path.rename(item.path.with_suffix(".bad"))
+                self.set_aside += 1
+                continue
+            self.spool.remove(item)
+            landed += 1
+        self.replayed += landed
+        if landed:
+            log.info("replayed %d spooled records into the database", landed)
+        return landed
+
+    def status(self) -> dict:
+        """For /healthz, /metrics and the wallboard: is the spool draining?"""
+        if self.spool is None:
+            return {"depth": 0, "oldest_s": 0.0, "limit": 0, "replayed": 0, "set_aside": 0}
+        return {"depth": self.spool.depth(), "oldest_s": round(self.spool.oldest_age_s(), 1),
+                "limit": self.spool.limit, "replayed": self.replayed,
+                "set_aside": self.set_aside}
+
+
+async def replay_forever(writer: StoreWriter, every_s: float = 1.0) -> None:
+    """The replayer: a spool that does not drain is logged, never fatal."""
+    while True:
+        try:
+            await writer.replay()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("spool replay round failed")
+        await asyncio.sleep(every_s)
+
+
 class SqlCallRecorder:
     """Writes call records off the call path, in order per call.
 
@@ -37,15 +123,15 @@ class SqlCallRecorder:
     are chained so they land in the order they were made.
     """
 
-    def __init__(self, store) -> None:
-        self.store = store
+    def __init__(self, writer: StoreWriter) -> None:
+        self.writer = writer
         self._last: dict[str, asyncio.Task] = {}
 
     async def __call__(self, uniqueid: str, **fields: object) -> None:
         if not uniqueid:
             return
         previous = self._last.get(uniqueid)
-        task = asyncio.create_task(self._write(previous, uniqueid, _fields(fields)))
+        task = asyncio.create_task(self._write(previous, uniqueid, dict(fields)))
         self._last[uniqueid] = task
         task.add_done_callback(lambda t, u=uniqueid: self._forget(u, t))
 
@@ -53,7 +139,7 @@ class SqlCallRecorder:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
         try:
-            await asyncio.to_thread(self.store.record_call, uniqueid, **fields)
+            await self.writer.write("call", uniqueid, fields)
         except Exception:
             log.exception("call record %s not written", uniqueid)
 
@@ -66,24 +152,25 @@ class SqlCallRecorder:
 
 
 class SqlCallbackLedger:
-    """CallbackLedger on the case store: the durable half of every callback promise."""
+    """CallbackLedger on the case store: the durable half of every callback promise
+    (in SQL, or in the spool until SQL is back)."""
 
-    def __init__(self, store) -> None:
-        self.store = store
+    def __init__(self, writer: StoreWriter) -> None:
+        self.writer = writer
 
     async def save(self, entry: Entry, recording: str = "") -> None:
-        await asyncio.to_thread(
-            self.store.save_callback, entry.id, caller=entry.caller,
-            callback_number=entry.callback_number, origin=entry.origin,
-            priority=entry.priority, arrived_at=_moment(entry.arrived_at),
-            due_at=_moment(entry.due_at), recording=recording or None,
-            case_number=entry.case_number or None, transcript=entry.transcript or None)
+        await self.writer.write("callback.save", entry.id, {
+            "caller": entry.caller, "callback_number": entry.callback_number,
+            "origin": entry.origin, "priority": entry.priority,
+            "arrived_at": entry.arrived_at, "due_at": entry.due_at,
+            "recording": recording or None, "case_number": entry.case_number or None,
+            "transcript": entry.transcript or None})
 
     async def update(self, callback_id: str, **fields: object) -> None:
-        await asyncio.to_thread(self.store.update_callback, callback_id, **_fields(fields))
+        await self.writer.write("callback.update", callback_id, fields)
 
     async def pending(self) -> list[Entry]:
-        views = await asyncio.to_thread(self.store.pending_callbacks)
+        views = await asyncio.to_thread(self.writer.store.pending_callbacks)
         return [Entry(id=v.callback_id, kind="callback", caller=v.caller,
                       arrived_at=v.arrived_at.timestamp(), priority=v.priority,
                       origin=v.origin, due_at=v.due_at.timestamp(),

@@ -65,6 +65,7 @@ class Config:
     acd_callback_due_lead_s: float = 120  # a callback is due this long before its deadline
     acd_callback_reserve_seats: int = 1  # seats a callback not yet due leaves to live callers
     acd_lease_s: float = 15  # a dead process's callers and seats come back within this
+    spool_limit: int = 10000  # records kept on disk while the database is away
     followup_enabled: str = "yes"  # yes/no (a TOML bool works too)
     followup_interval_s: int = 60  # how often due follow-up visits are looked at
     followup_retries: int = 2  # calls after the first before an agent takes over
@@ -101,6 +102,12 @@ class Config:
     def key_prefix(self) -> str:
         """Redis keys of this instance start with this, so instances never share state."""
         return self.redis_prefix or f"hotline:{self.instance}"
+
+    @property
+    def durable_spool_dir(self) -> Path:
+        """Records waiting for the database (one folder per key prefix: per hotline)."""
+        safe = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in self.key_prefix)
+        return self.instance_dir / "durable-spool" / safe
 
     @property
     def effective_database_url(self) -> str:

@@ -46,13 +46,23 @@ async def wire_acd(svc: HotlineService) -> None:
     from acd.ami_link import AmiLink
     from acd.control import SeatControl, SeatControlError
     from acd.engine import Acd, AcdSettings
-    from acd.records import SqlCallbackLedger, SqlCallRecorder, UrgentCases
+    from acd.records import (
+        SqlCallbackLedger,
+        SqlCallRecorder,
+        StoreWriter,
+        UrgentCases,
+        replay_forever,
+    )
+    from acd.spool import DurableSpool
 
     cfg = svc.cfg
-    call_records = SqlCallRecorder(svc.store)
+    svc.records = StoreWriter(svc.store, DurableSpool(cfg.durable_spool_dir, cfg.spool_limit))
+    replayer = asyncio.get_running_loop().create_task(replay_forever(svc.records))
+    svc.on_stop("spool replay", lambda: _cancel(replayer))
+    call_records = SqlCallRecorder(svc.records)
     svc.on_stop("call records", call_records.drain)
     svc.acd = Acd(svc.redis, cfg.key_prefix, cfg.seats, AcdSettings.from_config(cfg),
-                  originate=svc.originate, ledger=SqlCallbackLedger(svc.store),
+                  originate=svc.originate, ledger=SqlCallbackLedger(svc.records),
                   record_call=call_records, urgent_lookup=UrgentCases(svc.store),
                   fallback_spool=svc.layout.host(svc.layout.callback_spool_dir))
     svc.ami = AmiLink(cfg.ami_host, cfg.ami_port, cfg.ami_user, cfg.ami_secret, cfg.seats,

@@ -29,6 +29,7 @@ class HotlineService:
         self.redis: Any = None  # redis.asyncio.Redis, the telephony pool
         self.tagger: Any = None
         self.intake: Any = None  # case_store.intake_service.IntakeService
+        self.records: Any = None  # acd.records.StoreWriter: SQL, or the durable spool
         self.acd: Any = None  # acd.engine.Acd
         self.ami: Any = None  # acd.ami_link.AmiLink
         self.recognizer: Any = None
@@ -99,7 +100,8 @@ class HotlineService:
             "redis": redis_ok,
             "fastagi": self.agi_server is not None and self.agi_server.is_serving(),
         }
-        return {"ok": all(links.values()), "links": links, "seats": seats}
+        spool = self.records.status() if self.records else {}
+        return {"ok": all(links.values()), "links": links, "seats": seats, "spool": spool}
 
     async def _store_ok(self) -> bool:
         if self.store is None:

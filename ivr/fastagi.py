@@ -95,6 +95,10 @@ class AgiSession(Request):
         value, data = result.get("result", ("0", ""))
         return data if value == "1" else None
 
+    async def set_variable(self, name: str, value: str) -> dict:
+        """Set a channel variable (name is ours; the value is quoted)."""
+        return await self.command(f"SET VARIABLE {name} {agi_quote(value)}")
+
     async def exec(self, application: str, *args: str) -> dict:
         """EXEC an application; arguments are quoted as one comma-joined string."""
         joined = ",".join(args)

@@ -6,6 +6,12 @@ most `seat_ring_s`), and a seat that does not answer hands the caller back to th
 with their place kept. When the three-ring window closes the IVR answers, offers the
 callback (1 or silence = yes, 2 = no), records the request after the tone, confirms
 the number to call back (or takes another by DTMF) and hangs up.
+
+The route sets `HOTLINE_DONE` once it has seen the call through. If its session ends
+without it (this process died or was stopped, Redis was unreachable), the dialplan
+enters the route again, on whichever process serves FastAGI then, or runs the pyst2
+safety net; a caller entering again keeps the arrival time `HOTLINE_ARRIVAL` set on
+the first entry, so their place in the line and their deadlines stay as they were.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ IVR_MARGIN_S = 1.0  # the IVR answers this much before the third ring ends
 WINDOW_S = 15.0  # the margin and the shortest seat ring scale with a compressed window
 RECORD_MS = 60000
 RECORD_SILENCE_S = 2
+DONE_VARIABLE = "HOTLINE_DONE"  # the dialplan's sign that the route saw the call through
+REENTRY_MIN_S = 2.0  # an arrival older than this is a caller entering the route again
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,7 @@ class IncomingRoute:
         self.request_watchers: list[RequestWatcher] = list(request_watchers)  # none: no-op
 
     async def handle(self, agi: AgiSession) -> None:
-        arrived_at = time.time()
+        arrived_at = first_arrival(await agi.get_variable("HOTLINE_ARRIVAL"), time.time())
         caller = await read_caller(agi)
         origin = "terminal" if await agi.get_variable("HOTLINE_ORIGIN") == "terminal" else "trunk"
         arrival = Arrival(uniqueid=agi.headers.get("agi_uniqueid", ""),
@@ -117,6 +125,7 @@ class IncomingRoute:
             unit = self.settings.ring_window_s / WINDOW_S
             deadline = arrived_at + self.settings.ring_window_s - IVR_MARGIN_S * unit
             if await self.ring_seats(agi, entry, deadline):
+                await agi.set_variable(DONE_VARIABLE, "1")
                 return
         except AgiHangup:
             await self.acd.give_up(entry, "abandoned")
@@ -170,6 +179,7 @@ class IncomingRoute:
         wants_callback = True
         heard = Heard("", "not_recorded")
         kind_chosen = None
+        callback: Entry | None = None
         try:
             await agi.command("ANSWER")
             digit = await agi.command('GET DATA hotline/seats_busy 5000 1')
@@ -181,16 +191,21 @@ class IncomingRoute:
             kind_chosen = await self.read_back(agi, heard)
             if wants_callback:
                 number = await self.confirm_number(agi, number)
+                # durable (SQL or the spool) and in line before the caller is told so
+                callback = await self.acd.request_callback(
+                    entry, number, f"{recording}.wav", transcript=heard.text,
+                    tags=heard.tags())
                 await agi.exec("Playback", "hotline/callback_registered")
             await agi.exec("Playback", "hotline/thanks_goodbye")
+            await agi.set_variable(DONE_VARIABLE, "1")
             await agi.command("HANGUP")
         except AgiHangup:
             log.info("call %s: caller hung up in the IVR; the request is kept", entry.uniqueid)
             await self.acd.abandoned_in_ivr(entry)
             if heard.status == "not_recorded":
                 heard = await self._understand(f"{recording}.wav")
-        await self._keep_request(entry, number if wants_callback else "", f"{recording}.wav",
-                                 heard, kind_chosen)
+        await self._keep_request(entry, callback, number if wants_callback else "",
+                                 f"{recording}.wav", heard, kind_chosen)
 
     async def _understand(self, recording: str) -> Heard:
         if self.intake is None:
@@ -213,17 +228,31 @@ class IncomingRoute:
         reply = await agi.command("GET DATA beep 6000 15")
         return chosen_number(number, _digits(reply))
 
-    async def _keep_request(self, entry: Entry, number: str, recording: str, heard: Heard,
-                            kind_chosen: str | None) -> None:
-        if number:
+    async def _keep_request(self, entry: Entry, callback: Entry | None, number: str,
+                            recording: str, heard: Heard, kind_chosen: str | None) -> None:
+        """After the call: the callback (unless owed already) and the case."""
+        if callback is None and number:  # hung up before the callback was confirmed
             callback = await self.acd.request_callback(
                 entry, number, recording, transcript=heard.text, tags=heard.tags())
-        else:
+        elif callback is None:
             callback = entry
             await self.acd.record_call(entry.uniqueid, outcome="ivr_handled",
                                        ended_at=time.time())
         if self.intake:
             await self.intake(callback, heard, kind_chosen)
+
+
+def first_arrival(variable: str | None, now: float) -> float:
+    """When the caller first reached the route: `HOTLINE_ARRIVAL` (whole seconds, set by
+    the dialplan) for a caller entering again, else now (more precise for a first entry).
+    A missing, garbled or future value counts as a first entry."""
+    try:
+        arrival = float(variable or "")
+    except ValueError:
+        return now
+    if not now - 3600 < arrival <= now - REENTRY_MIN_S:
+        return now
+    return arrival
 
 
 def _digits(result: dict) -> str:

@@ -110,6 +110,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "report_ok": ("已受理，工单号", "Received; case number"),
     "forbidden": ("无权访问", "Forbidden"),
     "not_found": ("未找到", "Not found"),
+    "database_away": ("案件库暂时无法连接，请稍后重试；来电和回拨不受影响。",
+                      "The case database is unreachable for now; try again shortly. "
+                      "Calls and callbacks go on."),
     "links": ("连接", "Links"),
     "up": ("正常", "up"),
     "down": ("断开", "down"),

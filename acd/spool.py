@@ -1,0 +1,99 @@
+"""The local durable spool: what was promised is on disk before the promise is spoken.
+
+While the database is unreachable, a callback's record and its changes and the call
+records go here instead: one file per item, written to a temporary name, fsync'd, renamed
+into place and the folder fsync'd, so a crash leaves either the whole item or none. Each
+item carries its idempotency key (the callback id or the call's unique id), and the
+replayer applies the items to SQL in the order they were written, removing each once it
+has landed; SQL writes by key are idempotent, so an item replayed twice lands once.
+
+Bounded: past `limit` items `append` raises SpoolFull, and the caller is told nothing
+was promised (the dialplan's safety net then takes the call).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class SpoolFull(Exception):
+    """The spool holds its limit: nothing more can be made durable here."""
+
+
+@dataclass(frozen=True)
+class SpoolItem:
+    path: Path
+    kind: str  # e.g. "callback.save", "callback.update", "call"
+    key: str
+    payload: dict
+    written_at: float
+
+
+class DurableSpool:
+    """Append-only items in one folder, replayed in the order they were written."""
+
+    def __init__(self, folder: Path, limit: int = 10000) -> None:
+        self.folder = folder
+        self.limit = limit
+        self._seq = itertools.count()
+
+    def append(self, kind: str, key: str, payload: dict) -> SpoolItem:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.depth() >= self.limit:
+            raise SpoolFull(f"spool {self.folder} holds {self.limit} items")
+        now = time.time()
+        name = f"{time.time_ns():020d}-{os.getpid()}-{next(self._seq):06d}.json"
+        record = {"kind": kind, "key": key, "payload": payload, "written_at": now}
+        tmp = self.folder / f".{name}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(record, handle, ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        final = self.folder / name
+        os.replace(tmp, final)
+        self._fsync_folder()
+        return SpoolItem(final, kind, key, payload, now)
+
+    def items(self) -> list[SpoolItem]:
+        """Everything not yet replayed, oldest first; an unreadable file is set aside."""
+        if not self.folder.is_dir():
+            return []
+        found = []
+        for path in sorted(self.folder.glob("*.json")):
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+                found.append(SpoolItem(path, str(record["kind"]), str(record["key"]),
+                                       dict(record["payload"]),
+                                       float(record.get("written_at", 0))))
+            except (ValueError, KeyError, TypeError, OSError) as exc:
+                log.error("spool item %s unreadable (%s); set aside as .bad", path.name, exc)
+                path.rename(path.with_suffix(".bad"))
+        return found
+
+    def remove(self, item: SpoolItem) -> None:
+        item.path.unlink(missing_ok=True)
+
+    def depth(self) -> int:
+        return sum(1 for _ in self.folder.glob("*.json")) if self.folder.is_dir() else 0
+
+    def oldest_age_s(self) -> float:
+        """How long the oldest item has waited (0 when empty): the not-draining alarm."""
+        names = sorted(self.folder.glob("*.json")) if self.folder.is_dir() else []
+        if not names:
+            return 0.0
+        return max(0.0, time.time() - int(names[0].name.split("-", 1)[0]) / 1e9)
+
+    def _fsync_folder(self) -> None:
+        fd = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
