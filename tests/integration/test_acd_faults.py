@@ -106,3 +106,107 @@ async def test_asterisk_restart_mid_call_loses_no_pending_callback(
                     lambda: callback_status(service, callback.id) == "done"),
                     timeout=40, what="callback done after the restart")
             in_call.cancel()
+
+
+def _spooled_since(sandbox, started: float) -> list:
+    spool = sandbox.layout.host(sandbox.layout.callback_spool_dir)
+    return [p for p in spool.glob("*.*") if p.stat().st_mtime >= started - 1]
+
+
+async def test_with_redis_down_a_caller_is_recorded_by_the_safety_net_and_called_back_later(
+        cfg, sandbox, tmp_path_factory, private_redis):
+    """Redis gone: the route cannot put the caller in line and ends without HOTLINE_DONE,
+    so the dialplan enters it once more, then the safety net answers and records them;
+    once Redis is back the ACD owes them the callback."""
+    isolated_cfg = dataclasses.replace(
+        isolated(cfg, tmp_path_factory, "redis-down"),
+        redis_url=f"redis://127.0.0.1:{PRIVATE_REDIS_PORT}/0")
+    started = time.time()
+    try:
+        async with running(isolated_cfg) as service:
+            private_redis["proc"].kill()
+            private_redis["proc"].wait()
+            result = await sipp.call(isolated_cfg, cfg.hotline_number, "13966660002",
+                                     hold_s=8, timeout_s=40)
+            assert result.returncode == 0, result.stderr[-1500:]  # answered, not silence
+            assert max(result.answer_times_ms) < 15000
+            assert _spooled_since(sandbox, started), "the safety net left no request"
+
+            private_redis["proc"] = private_redis["start"]()
+
+            def owed() -> bool:
+                return any(v.caller == "13966660002" for v in service.store.pending_callbacks())
+            await until(lambda: asyncio.to_thread(owed), timeout=40,
+                        what="the safety net's request owed as a callback once Redis is back")
+    finally:  # what this test spooled must not ring a later test's seats
+        for path in _spooled_since(sandbox, started):
+            path.unlink(missing_ok=True)
+
+
+async def test_kill_9_while_a_seat_rings_loses_no_caller_and_leaves_no_seat_stuck(
+        cfg, sandbox, test_env, tmp_path_factory):
+    """The seen-on-main fault: `hotline run` killed -9 while a seat rang for a caller. The
+    caller is not hung up (the dialplan enters the route again on the restarted process,
+    or the safety net records them), the callback is owed and placed, and the dead
+    process's seat reservation is reaped so the seat takes that call."""
+    from case_store import CaseStore
+
+    db = tmp_path_factory.mktemp("kill9") / "cases.sqlite"
+    prefix = f"{cfg.key_prefix}:kill9"
+    env = {**test_env, "HOTLINE_REDIS_PREFIX": prefix, "HOTLINE_DATABASE_URL": f"sqlite:///{db}",
+           "HOTLINE_ACD_LEASE_S": "3", "HOTLINE_ACD_CALLBACK_DEADLINE_S": "40"}
+    seat = "8007"
+    started = time.time()
+
+    def hotline_run() -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "hotline.cli", "run"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    first = hotline_run()
+    second = None
+    store = None
+    try:
+        await until(lambda: _healthy(cfg), timeout=40, what="first hotline process up")
+        async with SeatPhones([seat], env=test_env, answer_after="never") as phones, \
+                sipp.citizen_phones(cfg):
+            await asyncio.sleep(2)  # the ACD sees the seat registered
+            caller = asyncio.create_task(sipp.call(cfg, cfg.hotline_number, "13988880001",
+                                                   hold_s=10, timeout_s=90))
+            await phones.wait_for("ringing", seat=seat, timeout=15)
+            first.kill()  # -9, while the seat rings for the caller
+            first.wait()
+            second = hotline_run()
+            result = await caller
+            assert result.returncode == 0, result.stderr[-1500:]  # answered, not dropped
+            await until(lambda: _healthy(cfg), timeout=40, what="second hotline process up")
+            store = CaseStore(f"sqlite:///{db}")
+
+            def owed() -> list:
+                return store.callbacks_for_caller("13988880001")
+            await until(lambda: asyncio.to_thread(owed), timeout=40, what="callback owed")
+            assert len(await asyncio.to_thread(owed)) == 1  # owed once, not twice
+
+            await phones.set(seat, answer_after=0.3, talk=1)
+            await until(lambda: asyncio.to_thread(
+                lambda: [v.status for v in owed()] == ["done"]), timeout=60,
+                what="the callback placed on the seat the dead process had held")
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=20)
+        if store is not None:
+            store.close()
+        for path in _spooled_since(sandbox, started):
+            path.unlink(missing_ok=True)
+
+
+async def _healthy(cfg) -> bool:
+    import aiohttp
+
+    try:
+        async with aiohttp.ClientSession() as http, \
+                http.get(f"http://127.0.0.1:{cfg.web_port}/healthz") as response:
+            return (await response.json())["links"]["ami"]
+    except (aiohttp.ClientError, ValueError, KeyError):
+        return False

@@ -56,3 +56,13 @@ def test_the_roots_hosts_file_names_this_machine_so_asterisk_never_waits_on_dns(
     assert first == ["127.0.0.1", "localhost", "vm"]
     assert hosts_file("box.example.org").splitlines()[0].split()[1:] == [
         "localhost", "box.example.org", "box"]
+
+
+def test_a_session_that_ends_early_is_entered_again_then_the_safety_net_runs(tmp_path):
+    _, conf = rendered(tmp_path)
+    hotline = conf["extensions.conf"].split("[hotline]", 1)[1].split("\n[", 1)[0]
+    agi = hotline.index("(ivr),AGI(${HOTLINE_AGI}/incoming)")
+    check = hotline.index('"${HOTLINE_DONE}" = "1" | "${DIALSTATUS}" = "ANSWER"]?end')
+    assert agi < check < hotline.index("AGI(hotline_fallback.py)")
+    assert "GotoIf($[${HOTLINE_TRIES} < 2]?again)" in hotline  # one more entry, not a loop
+    assert hotline.index("Set(__HOTLINE_ARRIVAL=${EPOCH})") < agi  # kept on entering again

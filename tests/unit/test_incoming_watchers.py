@@ -72,3 +72,13 @@ async def test_without_watchers_the_request_is_taken_as_before():
     assert route.request_watchers == []
     await route.take_request(HangsUpAtOnce(), ENTRY)
     assert log == ["abandoned_in_ivr", "request_callback 13800138000"]
+
+
+def test_a_caller_entering_the_route_again_keeps_the_first_arrival():
+    from ivr.incoming import first_arrival
+
+    now = 1_700_000_100.5
+    assert first_arrival("1700000040", now) == 1_700_000_040  # entered again a minute later
+    assert first_arrival(str(int(now)), now) == now  # a first entry keeps the precise now
+    for garbage in (None, "", "soon", "1700009999", "12"):  # missing, garbled, future, ancient
+        assert first_arrival(garbage, now) == now

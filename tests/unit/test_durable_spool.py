@@ -1,0 +1,43 @@
+"""The durable spool: whole items only, in the order written, bounded."""
+
+import json
+
+import pytest
+
+from acd.spool import DurableSpool, SpoolFull
+
+
+def test_items_come_back_in_the_order_they_were_written(tmp_path):
+    spool = DurableSpool(tmp_path / "spool")
+    for n in range(5):
+        spool.append("call", f"u{n}", {"n": n})
+    assert [i.key for i in spool.items()] == ["u0", "u1", "u2", "u3", "u4"]
+    assert [i.payload["n"] for i in spool.items()] == [0, 1, 2, 3, 4]
+    assert not list((tmp_path / "spool").glob(".*.tmp"))  # no half-written file left
+
+
+def test_a_full_spool_refuses_instead_of_growing(tmp_path):
+    spool = DurableSpool(tmp_path, limit=2)
+    spool.append("call", "a", {})
+    spool.append("call", "b", {})
+    with pytest.raises(SpoolFull):
+        spool.append("call", "c", {})
+    spool.remove(spool.items()[0])
+    spool.append("call", "c", {})
+    assert [i.key for i in spool.items()] == ["b", "c"]
+
+
+def test_an_unreadable_item_is_set_aside_and_the_rest_still_replay(tmp_path):
+    spool = DurableSpool(tmp_path)
+    spool.append("call", "a", {})
+    (tmp_path / "00000000000000000001-1-000000.json").write_bytes(b"\xff{not json")
+    (tmp_path / "00000000000000000002-1-000000.json").write_text(json.dumps({"kind": "x"}))
+    assert [i.key for i in spool.items()] == ["a"]
+    assert len(list(tmp_path.glob("*.bad"))) == 2
+
+
+def test_the_oldest_items_age_is_the_draining_alarm(tmp_path):
+    spool = DurableSpool(tmp_path)
+    assert spool.oldest_age_s() == 0.0 and spool.depth() == 0
+    spool.append("call", "a", {})
+    assert 0 <= spool.oldest_age_s() < 5 and spool.depth() == 1
