@@ -19,6 +19,9 @@ from case_store.store import CaseStore
 GROUP = "routers"
 
 
+STREAM_MAXLEN = 100_000  # bounded: the outbox in SQL is the record, a stream only the feed
+
+
 def stream_key(prefix: str, stream: str) -> str:
     """Keys are namespaced so several hotlines (or test runs) share one Redis."""
     return f"{prefix}:cases:{stream}"
@@ -29,7 +32,7 @@ def relay_outbox(store: CaseStore, client: redis.Redis, prefix: str, limit: int 
 
     def publish(stream: str, payload: dict[str, Any]) -> None:
         fields = {k: "" if v is None else str(v) for k, v in payload.items()}
-        client.xadd(stream_key(prefix, stream), fields)
+        client.xadd(stream_key(prefix, stream), fields, maxlen=STREAM_MAXLEN, approximate=True)
 
     return store.relay(publish, limit)
 

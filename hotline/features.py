@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from hotline.service import HotlineService
 
 log = logging.getLogger(__name__)
+WEB_REDIS_CONNECTIONS = 600  # above the console's websocket cap (hotline.web.live)
 
 
 async def wire_cases(svc: HotlineService) -> None:
@@ -33,6 +34,7 @@ async def wire_cases(svc: HotlineService) -> None:
     svc.redis = Redis.from_url(cfg.redis_url, decode_responses=True, health_check_interval=10,
                                retry_on_timeout=True, max_connections=2000)
     svc.on_stop("redis", svc.redis.aclose)
+    await warn_without_persistence(svc.redis)
     workers = CaseWorkers(svc.store, cfg.redis_url, cfg.key_prefix)
     workers.start()
     svc.on_stop("case workers", lambda: asyncio.to_thread(workers.stop))
@@ -138,13 +140,32 @@ async def wire_web(svc: HotlineService) -> None:
     from hotline.web import create_app
 
     cfg = svc.cfg
+    # The console's own pool: browsers (a websocket holds a connection) can exhaust it,
+    # never the telephony pool the call path uses.
+    web_redis = Redis.from_url(cfg.redis_url, decode_responses=True, health_check_interval=10,
+                               max_connections=WEB_REDIS_CONNECTIONS)
+    svc.on_stop("web redis", web_redis.aclose)
     runner = web.AppRunner(create_app(
-        svc.health, store=svc.store, redis=svc.redis, cfg=cfg, ami=svc.ami, tagger=svc.tagger,
+        svc.health, store=svc.store, redis=web_redis, cfg=cfg, ami=svc.ami, tagger=svc.tagger,
         intake=svc.intake, wechat_token=cfg.wechat_token))
     await runner.setup()
     svc.on_stop("web", runner.cleanup)
     await web.TCPSite(runner, cfg.web_host, cfg.web_port).start()
 
+
+async def warn_without_persistence(redis: Redis) -> str:
+    """Seats' logins and pauses and callbacks being placed live in Redis: without the
+    append-only file a Redis restart forgets them. Say so at start."""
+    try:
+        mode = (await redis.config_get("appendonly")).get("appendonly", "")
+    except Exception as exc:  # CONFIG may be refused to a least-privilege account
+        log.warning("cannot tell whether Redis persists its data (%s)", exc)
+        return "unknown"
+    if mode != "yes":
+        log.warning("Redis runs without persistence (appendonly %s): a Redis restart loses "
+                    "live seat state; run it with appendonly yes, appendfsync everysec "
+                    "(see README, Operations)", mode or "?")
+    return mode
 
 async def _cancel(task: asyncio.Task) -> None:
     task.cancel()

@@ -182,3 +182,25 @@ def run_metrics(results: Sequence[CallerResult], live: dict[str, LiveCall],
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
+
+
+def double_assignments(log: list[str]) -> list[str]:
+    """Replay the ACD's own claim/release log (written inside the atomic scripts, so in
+    true order across processes): a seat claimed while held, or a caller held twice."""
+    held_by_seat: dict[str, str] = {}
+    seat_of_entry: dict[str, str] = {}
+    problems = []
+    for line in log:
+        action, seat, entry, _at = line.split(" ")
+        if action == "claim":
+            if seat in held_by_seat:
+                problems.append(f"seat {seat} claimed for {entry} while held for "
+                                f"{held_by_seat[seat]}")
+            if entry in seat_of_entry:
+                problems.append(f"{entry} got {seat} while holding {seat_of_entry[entry]}")
+            held_by_seat[seat] = entry
+            seat_of_entry[entry] = seat
+        else:
+            held_by_seat.pop(seat, None)
+            seat_of_entry.pop(entry, None)
+    return problems

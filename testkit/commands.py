@@ -21,6 +21,12 @@ def _bench(args: argparse.Namespace) -> int:
         from testkit.bench.store import run_store_bench
 
         report = run_store_bench(cfg)
+    elif args.what == "chaos":
+        from testkit.bench.chaos import run_chaos_bench
+
+        faults = [f for f in (args.faults or "").split(",") if f] or None
+        report = run_chaos_bench(cfg, faults, calls=args.calls, rate=args.rate,
+                                 outage_s=args.outage_s, settle_s=args.settle_s)
     elif args.what == "acd":
         from testkit.bench.acd import run_acd_bench
 
@@ -36,8 +42,17 @@ def _bench(args: argparse.Namespace) -> int:
 def add_commands(sub: Any) -> None:
     """Add `bench` to the `hotline` sub-parsers (argparse's _SubParsersAction)."""
     bench = sub.add_parser("bench", help="benchmarks; print JSON")
-    bench.add_argument("what", choices=["store", "speech", "acd"])
-    bench.add_argument("--calls", type=int, default=60, help="acd: calls per run (default 60)")
+    bench.add_argument("what", choices=["store", "speech", "acd", "chaos"])
+    bench.add_argument("--calls", type=int, default=60,
+                       help="acd: calls per run (default 60); chaos: calls per fault")
+    bench.add_argument("--faults", default="",
+                       help="chaos: comma-separated faults (default: all; see FAULTS)")
+    bench.add_argument("--rate", type=float, default=1.0,
+                       help="chaos: arrivals per second (4 seats take about 0.73)")
+    bench.add_argument("--outage-s", type=float, default=30.0,
+                       help="chaos: how long Redis, PostgreSQL or AMI stays away")
+    bench.add_argument("--settle-s", type=float, default=60.0,
+                       help="chaos: seconds after the load before the figures are read")
     bench.add_argument("--compress", type=float, default=10.0,
                        help="acd: time compression factor K (default 10)")
     bench.add_argument("--json", action="store_true", help="one line of JSON")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import weakref
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from case_store.changes import CaseChanges
 from case_store.intake_service import IntakeService
 from hotline.web import auth, csrf, status
-from hotline.web.context import CTX, WEBSOCKETS, HealthSource, WebContext
+from hotline.web.context import CTX, WEBSOCKETS, WS_USERS, HealthSource, WebContext
 from hotline.web.html import h
 from hotline.web.i18n import Words, lang_of
 
@@ -102,6 +103,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         errors_and_headers, auth.session_middleware, csrf.cookie_middleware])
     app[CTX] = context
     app[WEBSOCKETS] = weakref.WeakSet()
+    app[WS_USERS] = Counter()
     app.on_shutdown.append(_close_websockets)
     status.add_routes(app)
     app.router.add_static("/static", STATIC)

@@ -7,6 +7,7 @@ their own database and Redis prefix next to a running hotline.
 from __future__ import annotations
 
 import weakref
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,7 @@ CTX = web.AppKey("ctx", WebContext)
 SESSION = web.RequestKey("session", dict)  # the logged-in user's session, when there is one
 NEW_CSRF = web.RequestKey("new_csrf_cookie", str)
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet)  # open ones, closed on shutdown
+WS_USERS = web.AppKey("websocket-users", Counter)  # open sockets per signed-in user
 
 
 def ctx(request: web.Request) -> WebContext:

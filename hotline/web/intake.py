@@ -29,6 +29,7 @@ from hotline.web.payload import json_object
 from hotline.web.templates import page
 
 FORM_LIMIT = 10  # submissions per address per hour
+OUTBOUND_SMS_MAX = 10_000
 MAX_TEXT = 2000
 MAX_XML = 16 * 1024
 _PHONE = re.compile(r"^(\+?86)?1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}$")
@@ -115,8 +116,12 @@ async def sms_hook(request: web.Request) -> web.Response:
     except CaseStoreError as exc:
         raise web.HTTPBadRequest(text=str(exc)) from exc
     reply = _reply_text(result.case.number, result.case.duplicate)
-    await c.redis.rpush(c.key("outbound", "sms"), json.dumps(
-        {"to": sender, "text": reply, "case": result.case.number}, ensure_ascii=False))
+    outbound = c.key("outbound", "sms")
+    async with c.redis.pipeline(transaction=True) as pipe:
+        pipe.rpush(outbound, json.dumps({"to": sender, "text": reply,
+                                         "case": result.case.number}, ensure_ascii=False))
+        pipe.ltrim(outbound, -OUTBOUND_SMS_MAX, -1)  # bounded: the oldest unsent go first
+        await pipe.execute()
     return web.json_response({"case": result.case.number, "reply": reply,
                               "duplicate": result.case.duplicate}, status=201)
 

@@ -3,6 +3,10 @@
 Each socket gets its own subscription, so a second web node behind the same Redis
 pushes the same updates. The browser only listens; its messages are ignored except
 for close. Cross-site sockets are refused by checking Origin against Host.
+
+Bounded: at most WS_TOTAL sockets per web process and WS_PER_USER per signed-in user
+(one agent's runaway tabs cannot starve the others; a refused socket gets a 429 or 503
+and the page falls back to polling).
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
-from hotline.web.context import WEBSOCKETS, ctx
+from hotline.web.auth import user_of
+from hotline.web.context import WEBSOCKETS, WS_USERS, ctx
 
 log = logging.getLogger(__name__)
+WS_TOTAL = 500
+WS_PER_USER = 8
 OnMessage = Callable[[str, Any], Awaitable[dict | None]]
 
 
@@ -35,9 +42,27 @@ async def serve(request: web.Request, channels: list[str], first: dict | None,
     """Open the socket, send ``first``, then push ``on_message(channel, data)`` results."""
     if not same_origin(request):
         raise web.HTTPForbidden(text="cross-origin websocket refused")
+    open_now = request.app[WEBSOCKETS]
+    if len(open_now) >= WS_TOTAL:
+        raise web.HTTPServiceUnavailable(text="too many live connections; try again later")
+    who = str((user_of(request) or {}).get("name") or request.remote)
+    users = request.app[WS_USERS]
+    if users[who] >= WS_PER_USER:
+        raise web.HTTPTooManyRequests(text=f"at most {WS_PER_USER} live views per user")
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=4096)
     await ws.prepare(request)
-    request.app[WEBSOCKETS].add(ws)
+    open_now.add(ws)
+    users[who] += 1
+    try:
+        return await _pump(request, ws, channels, first, on_message)
+    finally:
+        users[who] -= 1
+        if users[who] <= 0:
+            del users[who]
+
+
+async def _pump(request: web.Request, ws: web.WebSocketResponse, channels: list[str],
+                first: dict | None, on_message: OnMessage) -> web.WebSocketResponse:
     c = ctx(request)
     pubsub = c.redis.pubsub()
     await pubsub.subscribe(*channels)

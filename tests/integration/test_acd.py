@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 
 from testkit import sipp
+from testkit.call_load import double_assignments
 from testkit.phones import SeatPhones
 from tests.support import isolated, running, slot_port
 
@@ -227,28 +228,6 @@ async def test_phone_unregistering_mid_ring_does_not_stall_the_line(cfg, service
 
 async def _is(service, seat: str, state: str) -> bool:
     return await seat_state(service, seat) == state
-
-
-def double_assignments(log: list[str]) -> list[str]:
-    """Replay the ACD's own claim/release log (written inside the atomic scripts, so in
-    true order across processes): a seat claimed while held, or a caller held twice."""
-    held_by_seat: dict[str, str] = {}
-    seat_of_entry: dict[str, str] = {}
-    problems = []
-    for line in log:
-        action, seat, entry, _at = line.split(" ")
-        if action == "claim":
-            if seat in held_by_seat:
-                problems.append(f"seat {seat} claimed for {entry} while held for "
-                                f"{held_by_seat[seat]}")
-            if entry in seat_of_entry:
-                problems.append(f"{entry} got {seat} while holding {seat_of_entry[entry]}")
-            held_by_seat[seat] = entry
-            seat_of_entry[entry] = seat
-        else:
-            held_by_seat.pop(seat, None)
-            seat_of_entry.pop(entry, None)
-    return problems
 
 
 async def test_two_acd_processes_never_double_assign_under_a_burst_of_50(
