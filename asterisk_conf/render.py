@@ -52,6 +52,7 @@ class AsteriskValues:
     ami_secret: str
     agi_host: str
     agi_port: int
+    agi_alt_port: int  # a second ACD process's FastAGI: where a caller enters again
     sip_host: str
     sip_port: int
     trunk_port: int
@@ -111,6 +112,7 @@ def render_config(values: AsteriskValues, layout: Layout, mod_dir: str) -> dict[
         "ami_secret": values.ami_secret,
         "agi_host": values.agi_host,
         "agi_port": str(values.agi_port),
+        "agi_alt_port": str(values.agi_alt_port or values.agi_port),
         "sip_host": values.sip_host,
         "sip_port": str(values.sip_port),
         "trunk_port": str(values.trunk_port),

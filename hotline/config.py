@@ -36,6 +36,7 @@ class Config:
     ami_secret: str = ""
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
+    agi_alt_port: int = 0  # a second process's FastAGI port; 0: the same one
     sip_host: str = "127.0.0.1"
     sip_port: int = 5060
     sip_secret: str = ""

@@ -3,12 +3,13 @@
 The stack is the bench's own: an Asterisk 22 instance "chaos" on its own ports, a
 private Redis with the append-only file (so "Redis restarted" is the persistent Redis
 the README asks for), PostgreSQL through a cut-able proxy, AMI through another, two
-`hotline run` processes sharing Redis and the database (A serves the dialplan's FastAGI,
-B is the second ACD), pjsua2 seat phones and SIPp callers and citizens. For each fault
-a Poisson load above the seats' capacity runs; the fault hits a third of the way in,
-so there are callers waiting, seats ringing and callbacks due at that moment. The
-figures are what a caller, a citizen waiting for a callback, and a supervisor would
-notice; they are printed as they are, goal met or not.
+`hotline run` processes sharing Redis and the database (A serves the dialplan's
+FastAGI, B is the second ACD and where a caller enters again), pjsua2 seat phones, and
+SIPp callers and citizens. For each fault a Poisson load above the seats' capacity
+runs, and the fault hits a third of the way in, so there are callers waiting, seats
+ringing and callbacks due at that moment. The figures are what a caller, a citizen
+waiting for a callback and a supervisor would notice, printed as they are, goal met
+or not.
 """
 
 from __future__ import annotations
@@ -265,7 +266,9 @@ def run_chaos_bench(cfg: Config, faults: list[str] | None = None, calls: int = 4
     logging.basicConfig(level=logging.WARNING)
     chosen = faults or list(FAULTS)
     with tempfile.TemporaryDirectory(prefix="hotline-chaos-") as tmp:
-        bcfg = dataclasses.replace(cfg, instance="chaos", **PORTS)
+        # a caller whose session on A ends early enters the route again on B
+        bcfg = dataclasses.replace(cfg, instance="chaos", **PORTS,
+                                   agi_alt_port=PORTS["agi_port"] + 1)
         box = sandbox_for(bcfg, log=lambda m: log.info("%s", m))
         box.up()
         try:
