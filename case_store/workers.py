@@ -4,6 +4,8 @@ The case store is synchronous (SQLAlchemy sessions, redis-py), so this runs in o
 thread: relay written cases to the routing stream, route what the stream delivers
 (redelivered after a crash of any worker), and sweep deadlines twice a minute
 (missed 10-minute contacts move on, overdue cases get a supervision notice).
+Every process routes (the stream's consumer group shares the work); the relay and the
+sweep run in one process at a time, the holder of the "case-workers" singleton lock.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 
 import redis
 
+from case_store.singleton import SingletonLock
 from case_store.streams import RoutingWorker, relay_outbox
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,7 @@ class CaseWorkers:
         self.prefix = prefix
         self.worker = RoutingWorker(store, self.client, prefix,
                                     consumer=f"{socket.gethostname()}-{id(self):x}")
+        self.lock = SingletonLock(self.client, prefix, "case-workers")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="case-workers", daemon=True)
         self.routed = 0
@@ -45,9 +49,11 @@ class CaseWorkers:
         next_sweep = 0.0
         while not self._stop.is_set():
             try:
-                relay_outbox(self.store, self.client, self.prefix)
+                leader = self.lock.held()
+                if leader:
+                    relay_outbox(self.store, self.client, self.prefix)
                 self.routed += len(self.worker.poll(block_ms=500))
-                if time.monotonic() >= next_sweep:
+                if leader and time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + SWEEP_EVERY_S
                     self.store.sweep()
             except Exception:  # Redis or the database restarting: try again shortly

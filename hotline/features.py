@@ -122,6 +122,7 @@ async def wire_ivr(svc: HotlineService) -> None:
 
 async def wire_followup(svc: HotlineService) -> None:
     """The follow-up dialler and the `followup` FastAGI route its calls reach."""
+    from case_store.singleton import AsyncSingletonLock
     from ivr.followup.dialler import FollowupCaller
     from ivr.followup.route import FollowupRoute
     from ivr.followup.rules import FollowupSettings
@@ -129,7 +130,9 @@ async def wire_followup(svc: HotlineService) -> None:
     cfg = svc.cfg
     svc.agi.add_route("followup", FollowupRoute(svc.store).handle)
     dialler = FollowupCaller(svc.store, svc.redis, cfg.key_prefix, svc.originate,
-                             FollowupSettings.from_config(cfg), cfg.hotline_number)
+                             FollowupSettings.from_config(cfg), cfg.hotline_number,
+                             lock=AsyncSingletonLock(svc.redis, cfg.key_prefix,
+                                                     "followup-dialler"))
     svc.ami.listeners.append(dialler.on_event)
     await dialler.start()
     svc.on_stop("follow-ups", dialler.stop)

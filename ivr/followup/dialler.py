@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from case_store.singleton import AsyncSingletonLock
 from ivr.followup.rules import (
     ATTEMPT,
     HANDED_OVER,
@@ -67,7 +68,8 @@ class FollowupCaller:
     """Places follow-up calls and follows each to an outcome via AMI events."""
 
     def __init__(self, store, redis, prefix: str, originate: Originate,
-                 settings: FollowupSettings, hotline_number: str = "88900000") -> None:
+                 settings: FollowupSettings, hotline_number: str = "88900000",
+                 lock: AsyncSingletonLock | None = None) -> None:
         self.store = store
         self.redis = redis
         self.prefix = prefix
@@ -75,6 +77,7 @@ class FollowupCaller:
         self.settings = settings
         self.hotline_number = "".join(ch for ch in hotline_number if ch.isdigit())
         self.active: dict[str, _Call] = {}  # Originate ChannelId -> call
+        self.lock = lock  # with several processes, only its holder dials
         self._task: asyncio.Task | None = None
         self._outcomes: set[asyncio.Task] = set()
 
@@ -95,7 +98,8 @@ class FollowupCaller:
     async def _run(self) -> None:
         while True:
             try:
-                await self.run_once()
+                if self.lock is None or await self.lock.held():
+                    await self.run_once()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database or Redis restarting: next pass tries again

@@ -134,3 +134,16 @@ async def _never_answers(_action: dict) -> dict:
 
 async def _active(acd: Acd) -> bool:
     return bool(acd.callbacks.active)
+
+
+async def test_a_singleton_job_has_one_runner_and_another_takes_over_when_it_dies(
+        redis, prefix):
+    from case_store.singleton import AsyncSingletonLock
+
+    first = AsyncSingletonLock(redis, prefix, "sweep", lease_s=0.5)
+    second = AsyncSingletonLock(redis, prefix, "sweep", lease_s=0.5)
+    assert await first.held() and not await second.held()
+    await asyncio.sleep(0.3)
+    assert await first.held() and not await second.held()  # renewed by its holder
+    await asyncio.sleep(0.7)  # the holder died: nothing renews
+    assert await second.held() and not await first.held()

@@ -1,0 +1,55 @@
+"""Jobs exactly one process runs at a time, by a lease in Redis (the leader's lock).
+
+The SLA sweep, the outbox relay and the follow-up dialler must not run twice at once
+with several `hotline run` processes. Each asks `held()` before a round: it takes the
+lock when it is free, renews it when it is already its own, and is told no otherwise.
+A holder that dies simply stops renewing; within `lease_s` another process takes over.
+One Lua script, with a wrapper for sync (case workers' thread) and async (event loop)
+Redis clients.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+# KEYS: lock. ARGV: me, lease ms. 1 = held by me (taken or renewed), 0 = someone else's.
+_HOLD = """
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+def _me() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class _Lease:
+    def __init__(self, client, prefix: str, job: str, lease_s: float = 10.0) -> None:
+        self.key = f"{prefix}:singleton:{job}"
+        self.owner = _me()
+        self.lease_ms = int(lease_s * 1000)
+        self._hold = client.register_script(_HOLD)
+
+
+class SingletonLock(_Lease):
+    """For a sync redis-py client."""
+
+    def held(self) -> bool:
+        return self._hold(keys=[self.key], args=[self.owner, self.lease_ms]) == 1
+
+
+class AsyncSingletonLock(_Lease):
+    """For a redis.asyncio client."""
+
+    async def held(self) -> bool:
+        return await self._hold(keys=[self.key], args=[self.owner, self.lease_ms]) == 1
