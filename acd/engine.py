@@ -32,6 +32,7 @@ from acd.leases import Leases, Reaped
 from acd.line import Entry, WaitingLine, new_entry_id
 from acd.policy import CallbackSlack, Policy
 from acd.seat_board import SeatBoard
+from acd.seat_mirror import SeatFactsRecord, SeatMirror
 from acd.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -78,13 +79,15 @@ class Acd:
                  fallback_spool: Path | None = None,
                  on_callback_requested: Sequence[CallbackObserver] = (),
                  channel_up: ChannelProbe | None = None,
-                 lease_owner: str | None = None) -> None:
+                 lease_owner: str | None = None,
+                 seat_record: SeatFactsRecord | None = None) -> None:
         self.redis = redis
         self.prefix = prefix
         self.settings = settings
         self.line = WaitingLine(redis, prefix)
         self.board = SeatBoard(redis, prefix, seats)
         self.stats = Stats(redis, prefix)
+        self.seat_mirror = SeatMirror(self.board, seat_record) if seat_record else None
         self.ledger = ledger
         self.record_call = record_call
         self.urgent_lookup = urgent_lookup
@@ -164,8 +167,15 @@ class Acd:
         await self.ledger.update(entry.id, status="pending", seat=None)
 
     async def recover(self) -> int:
-        """Re-add callbacks SQL still owes; the line is a cache of that promise."""
+        """Re-add callbacks SQL still owes (the line is a cache of that promise) and,
+        when Redis lost its state, the seats' login and pause as SQL kept them."""
         restored = 0
+        if self.seat_mirror and not await self.redis.exists(self.epoch_key):
+            try:
+                await self.seat_mirror.restore()
+            except Exception as exc:  # database away: the epoch stays unset, retried
+                log.warning("cannot restore seat facts from SQL yet (%s)", type(exc).__name__)
+                return -1
         try:
             owed = await self.ledger.pending()
         except Exception as exc:  # database away: the epoch stays unset, so the tick retries
@@ -189,6 +199,11 @@ class Acd:
             await self.recover()
             self._resync_after_loss()
         await self._collect_fallback_requests()
+        if self.seat_mirror:
+            try:
+                await self.seat_mirror.sync()
+            except Exception as exc:  # database away: the next tick writes what changed
+                log.debug("seat facts not mirrored yet (%s)", exc)
         if time.time() >= self._publish_due:
             await self.publish_stats()
 

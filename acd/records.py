@@ -55,6 +55,9 @@ class StoreWriter:
             self.store.save_callback(key, **_fields(payload))
         elif kind == "callback.update":
             self.store.update_callback(key, **_fields(payload))
+        elif kind == "seat":
+            self.store.save_seat_fact(key, bool(payload["logged_in"]),
+                                      str(payload.get("paused_reason", "")))
         else:
             raise ValueError(f"unknown spool item kind {kind!r}")
 
@@ -178,6 +181,20 @@ class SqlCallbackLedger:
                       attempts=v.attempts, case_number=v.case_number or "",
                       callback_number=v.callback_number, transcript=v.transcript or "")
                 for v in views]
+
+
+class SqlSeatFacts:
+    """SeatFactsRecord on the case store (through the spool while it is away)."""
+
+    def __init__(self, writer: StoreWriter) -> None:
+        self.writer = writer
+
+    async def save(self, seat: str, logged_in: bool, paused_reason: str) -> None:
+        await self.writer.write("seat", seat, {"logged_in": logged_in,
+                                               "paused_reason": paused_reason})
+
+    async def load(self) -> dict[str, tuple[bool, str]]:
+        return await asyncio.to_thread(self.writer.store.seat_facts)
 
 
 class UrgentCases:

@@ -286,3 +286,14 @@ class Callback(Base):
     done_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_callbacks_status_due", "status", "due_at"),)
+
+
+class SeatFact(Base):
+    """A seat's login and pause as agents left them: what Redis restores from when it
+    lost its state, so a logged-out or paused agent is never assumed available."""
+
+    __tablename__ = "seat_facts"
+    seat: Mapped[str] = mapped_column(String(16), primary_key=True)
+    logged_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused_reason: Mapped[str] = mapped_column(String(40), default="")
+    updated_at: Mapped[datetime]

@@ -37,6 +37,7 @@ from case_store.outbox import ROUTING_STREAM, OutboxRelay, Publish
 from case_store.policy import CasePolicy
 from case_store.reads import CaseReads
 from case_store.router import Router
+from case_store.seat_facts import SeatFactRecords
 from case_store.service_catalog import Catalog, load_catalog
 from case_store.sweep import Sweeper, SweepReport
 from case_store.transitions import Transitions
@@ -95,6 +96,7 @@ class CaseStore:
         self.outbox = OutboxRelay(uow)
         self.call_records = CallRecords(uow)
         self.callback_records = CallbackRecords(uow)
+        self.seat_records = SeatFactRecords(uow)
         self.console = ConsoleQueries(uow)
 
     @property
@@ -302,6 +304,14 @@ class CaseStore:
     def callbacks_for_caller(self, number: str) -> list[CallbackView]:
         """Callbacks where ``number`` is the caller or the number to call back."""
         return self.callback_records.callbacks_for_caller(number)
+
+    def save_seat_fact(self, seat: str, logged_in: bool, paused_reason: str = "") -> None:
+        """Keep a seat's login and pause (the ACD mirrors the board here)."""
+        self.seat_records.save_seat_fact(seat, logged_in, paused_reason)
+
+    def seat_facts(self) -> dict[str, tuple[bool, str]]:
+        """Every recorded seat's (logged in, pause reason)."""
+        return self.seat_records.seat_facts()
 
     # -- console reads (case_store.console) ----------------------------------------------
 

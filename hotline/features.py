@@ -51,6 +51,7 @@ async def wire_acd(svc: HotlineService) -> None:
     from acd.records import (
         SqlCallbackLedger,
         SqlCallRecorder,
+        SqlSeatFacts,
         StoreWriter,
         UrgentCases,
         replay_forever,
@@ -66,7 +67,8 @@ async def wire_acd(svc: HotlineService) -> None:
     svc.acd = Acd(svc.redis, cfg.key_prefix, cfg.seats, AcdSettings.from_config(cfg),
                   originate=svc.originate, ledger=SqlCallbackLedger(svc.records),
                   record_call=call_records, urgent_lookup=UrgentCases(svc.store),
-                  fallback_spool=svc.layout.host(svc.layout.callback_spool_dir))
+                  fallback_spool=svc.layout.host(svc.layout.callback_spool_dir),
+                  seat_record=SqlSeatFacts(svc.records))
     svc.ami = AmiLink(cfg.ami_host, cfg.ami_port, cfg.ami_user, cfg.ami_secret, cfg.seats,
                       svc.acd.board)
     svc.on_stop("ami", svc.ami.stop)

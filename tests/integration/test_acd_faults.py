@@ -210,3 +210,36 @@ async def _healthy(cfg) -> bool:
             return (await response.json())["links"]["ami"]
     except (aiohttp.ClientError, ValueError, KeyError):
         return False
+
+
+async def test_after_redis_loses_everything_logged_out_and_paused_seats_stay_so(
+        cfg, sandbox, tmp_path_factory, private_redis):
+    from acd.control import SeatControl
+
+    isolated_cfg = dataclasses.replace(
+        isolated(cfg, tmp_path_factory, "seat-facts"),
+        redis_url=f"redis://127.0.0.1:{PRIVATE_REDIS_PORT}/0")
+    async with running(isolated_cfg) as service:
+        control = SeatControl(service.redis, isolated_cfg.key_prefix, isolated_cfg.seats)
+        await control.logout("8008")
+        await control.pause("8009", "lunch")
+
+        def recorded() -> bool:
+            facts = service.store.seat_facts()
+            return facts.get("8008") == (False, "") and facts.get("8009") == (True, "lunch")
+        await until(lambda: asyncio.to_thread(recorded), timeout=10, what="seat facts in SQL")
+
+        private_redis["proc"].kill()  # Redis dies and comes back with nothing
+        private_redis["proc"].wait()
+        private_redis["proc"] = private_redis["start"]()
+
+        async def restored():
+            try:
+                board = await service.acd.board.all()
+                return await service.redis.exists(service.acd.epoch_key) and board
+            except Exception:
+                return False
+        board = await until(restored, timeout=20, what="Redis state rebuilt")
+        assert board["8008"]["state"] == "logged_out"  # not assumed logged in
+        assert board["8009"]["paused_reason"] == "lunch"
+        assert board["8001"]["state"] != "logged_out"  # a seat nobody changed stays in
