@@ -33,6 +33,7 @@ from acd.line import Entry, WaitingLine, new_entry_id
 from acd.policy import CallbackSlack, Policy
 from acd.seat_board import SeatBoard
 from acd.seat_mirror import SeatFactsRecord, SeatMirror
+from acd.spool import prune
 from acd.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 UrgentLookup = Callable[[str], Awaitable[bool]]
 STATE_LOST_HOOK_S = 30.0  # an AMI resync after Redis came back empty gets this long
 FALLBACK_STALE_S = 120.0  # a spool file claimed this long ago by a process that died
+PRUNE_EVERY_S = 3600.0
 CallbackObserver = Callable[[Entry], Awaitable[None]]  # hears each callback once it is owed
 
 
@@ -61,6 +63,7 @@ class AcdSettings:
     callback_backoff_s: tuple[float, ...] = (30, 60, 120)
     callback_slack: CallbackSlack = CallbackSlack()
     lease_s: float = 15  # a dead process's callers and seats are taken back within this
+    spool_retention_s: float = 30 * 86400  # settled safety-net requests are kept this long
 
     @classmethod
     def from_config(cls, cfg) -> AcdSettings:
@@ -69,7 +72,7 @@ class AcdSettings:
                    cfg.acd_wrapup_s, cfg.acd_pause_after_missed, cfg.acd_callback_deadline_s,
                    cfg.acd_callback_retries, backoff,
                    CallbackSlack(cfg.acd_callback_due_lead_s, cfg.acd_callback_reserve_seats),
-                   cfg.acd_lease_s)
+                   cfg.acd_lease_s, cfg.spool_retention_days * 86400)
 
 
 class Acd:
@@ -111,6 +114,7 @@ class Acd:
         self._settling: set[asyncio.Task] = set()
         self._keeper: asyncio.Task | None = None
         self._resync: asyncio.Task | None = None
+        self._prune_due = 0.0
 
     # ---- lifecycle ----
     async def start(self) -> None:
@@ -160,6 +164,7 @@ class Acd:
             return
         if self.channel_up and await self.channel_up(channel_id_of(entry)):
             self.callbacks.adopt(entry, reaped.seat)
+            self.leases.held.add(entry.id)  # renewed from now on, like its own
             return
         await self.board.release(reaped.seat, entry.id)
         await self.line.requeue(entry)
@@ -383,6 +388,9 @@ class Acd:
         for FALLBACK_STALE_S) never makes a second callback."""
         if self.fallback_spool is None or not self.fallback_spool.is_dir():
             return
+        if time.monotonic() >= self._prune_due:
+            self._prune_due = time.monotonic() + PRUNE_EVERY_S
+            prune(self.fallback_spool, ("*.done", "*.bad"), self.settings.spool_retention_s)
         for stale in self.fallback_spool.glob("*.taken"):
             with contextlib.suppress(OSError):
                 if time.time() - stale.stat().st_mtime > FALLBACK_STALE_S:

@@ -143,10 +143,9 @@ class Leases:
                   f"{self.prefix}:assign-log"],
             args=[time.time(), self.prefix, self.owner, self.lease_s, limit])
         reaped = [Reaped(*str(row).split("|", 4)) for row in rows]
-        self.held.difference_update(r.holder for r in reaped if r.kind != "callback")
-        for r in reaped:
-            if r.kind == "callback" and r.state == "offered":
-                self.held.add(r.holder)  # the reaper owns it until it decides
+        # A callback's lease now names this process for one more lease_s, not renewed:
+        # if deciding its fate fails here, it runs out again and anyone reaps it anew.
+        self.held.difference_update(r.holder for r in reaped)
         return reaped
 
     async def owners(self, holders: Iterable[str]) -> dict[str, str]:

@@ -97,3 +97,20 @@ class DurableSpool:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def prune(folder: Path, patterns: tuple[str, ...], older_than_s: float) -> int:
+    """Retention: delete settled files (e.g. *.done) older than the setting."""
+    if older_than_s <= 0 or not folder.is_dir():
+        return 0
+    cutoff = time.time() - older_than_s
+    removed = 0
+    for pattern in patterns:
+        for path in folder.glob(pattern):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue
+    return removed

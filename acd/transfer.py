@@ -7,6 +7,7 @@ hangs the agent's leg up. A target seat is
 reserved first under the same rules the ACD's claim script applies (logged in, not
 paused, not reserved, phone idle, wrap-up over), so the ACD cannot offer it another
 caller at the same moment; the reservation is dropped once the seat's phone rings.
+It is leased too (`acd.leases`), so a process that dies holding it frees the seat.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from acd.leases import Leases
 from acd.seat_board import SeatBoard
 
 RING_WAIT_S = 5.0  # how long the reservation may wait for the target phone to ring
+HOLD_LEASE_S = 3 * RING_WAIT_S  # never renewed: the hold is shorter than this
 SEAT_CONTEXT = "transfer"  # unanswered: back to the hotline line
 NUMBER_CONTEXT = "callbacks"  # dials out through the trunk as the hotline number
 
@@ -69,6 +72,7 @@ class Transfers:
     def __init__(self, ami: Any, redis: Redis, prefix: str, seats: list[str]) -> None:
         self.ami = ami
         self.board = SeatBoard(redis, prefix, seats)
+        self.leases = Leases(redis, prefix, HOLD_LEASE_S)
         self.seats = seats
 
     async def active_call(self, seat: str) -> ActiveCall:
@@ -93,10 +97,12 @@ class Transfers:
             raise TransferError(f"坐席 {to_seat} {busy_reason(str(verdict))}，无法转接，"
                                 "请选择其他坐席或稍后再试")
         try:
+            await self.leases.take(token, to_seat)
             await self._blind(call, SEAT_CONTEXT, to_seat)
             await self._until_ringing(to_seat)
         finally:
             await self.board.release(to_seat, token)
+            await self.leases.drop(token)
         return call
 
     async def to_number(self, from_seat: str, digits: str) -> ActiveCall:

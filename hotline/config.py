@@ -67,6 +67,7 @@ class Config:
     acd_callback_reserve_seats: int = 1  # seats a callback not yet due leaves to live callers
     acd_lease_s: float = 15  # a dead process's callers and seats come back within this
     spool_limit: int = 10000  # records kept on disk while the database is away
+    spool_retention_days: float = 30  # settled safety-net requests (.done, .bad) are kept
     followup_enabled: str = "yes"  # yes/no (a TOML bool works too)
     followup_interval_s: int = 60  # how often due follow-up visits are looked at
     followup_retries: int = 2  # calls after the first before an agent takes over

@@ -49,8 +49,9 @@ def add_commands(sub: Any) -> None:
                        help="chaos: comma-separated faults (default: all; see FAULTS)")
     bench.add_argument("--rate", type=float, default=1.0,
                        help="chaos: arrivals per second (4 seats take about 0.73)")
-    bench.add_argument("--outage-s", type=float, default=30.0,
-                       help="chaos: how long Redis, PostgreSQL or AMI stays away")
+    bench.add_argument("--outage-s", type=float, default=None,
+                       help="chaos: how long Redis, PostgreSQL or AMI stays away "
+                            "(default 30, 60, 30 s)")
     bench.add_argument("--settle-s", type=float, default=60.0,
                        help="chaos: seconds after the load before the figures are read")
     bench.add_argument("--compress", type=float, default=10.0,

@@ -41,3 +41,19 @@ def test_the_oldest_items_age_is_the_draining_alarm(tmp_path):
     assert spool.oldest_age_s() == 0.0 and spool.depth() == 0
     spool.append("call", "a", {})
     assert 0 <= spool.oldest_age_s() < 5 and spool.depth() == 1
+
+
+def test_retention_removes_only_settled_files_past_their_age(tmp_path):
+    import os
+    import time
+
+    from acd.spool import prune
+
+    old, fresh, waiting = tmp_path / "a.done", tmp_path / "b.done", tmp_path / "c.json"
+    for path in (old, fresh, waiting):
+        path.write_text("{}")
+    long_ago = time.time() - 40 * 86400
+    os.utime(old, (long_ago, long_ago))
+    os.utime(waiting, (long_ago, long_ago))
+    assert prune(tmp_path, ("*.done",), 30 * 86400) == 1
+    assert not old.exists() and fresh.exists() and waiting.exists()  # never what is owed
