@@ -30,7 +30,12 @@ def _bench(args: argparse.Namespace) -> int:
     elif args.what == "acd":
         from testkit.bench.acd import run_acd_bench
 
-        report = run_acd_bench(cfg, calls=args.calls, compress=args.compress)
+        report = run_acd_bench(cfg, calls=args.calls, compress=args.compress or 10.0)
+    elif args.what == "soak":
+        from testkit.bench.soak import run_soak_bench
+
+        report = run_soak_bench(cfg, hours=args.hours, load=args.load,
+                                compress=args.compress or 12.0)
     else:
         from testkit.bench.speech import run_speech_bench
 
@@ -42,7 +47,7 @@ def _bench(args: argparse.Namespace) -> int:
 def add_commands(sub: Any) -> None:
     """Add `bench` to the `hotline` sub-parsers (argparse's _SubParsersAction)."""
     bench = sub.add_parser("bench", help="benchmarks; print JSON")
-    bench.add_argument("what", choices=["store", "speech", "acd", "chaos"])
+    bench.add_argument("what", choices=["store", "speech", "acd", "chaos", "soak"])
     bench.add_argument("--calls", type=int, default=60,
                        help="acd: calls per run (default 60); chaos: calls per fault")
     bench.add_argument("--faults", default="",
@@ -54,7 +59,10 @@ def add_commands(sub: Any) -> None:
                             "(default 30, 60, 30 s)")
     bench.add_argument("--settle-s", type=float, default=60.0,
                        help="chaos: seconds after the load before the figures are read")
-    bench.add_argument("--compress", type=float, default=10.0,
-                       help="acd: time compression factor K (default 10)")
+    bench.add_argument("--compress", type=float, default=None,
+                       help="acd, soak: time compression factor K (default 10, soak 12)")
+    bench.add_argument("--hours", type=float, default=2.0, help="soak: real hours of calls")
+    bench.add_argument("--load", type=float, default=1.2,
+                       help="soak: times the seed's call rate (default 1.2)")
     bench.add_argument("--json", action="store_true", help="one line of JSON")
     bench.set_defaults(handler=_bench)

@@ -74,7 +74,7 @@ def phone_env(cfg: Config) -> dict[str, str]:
             "HOTLINE_SIP_HOST": cfg.sip_host}
 
 
-def _run_cfg(cfg: Config, tag: str) -> Config:
+def run_cfg(cfg: Config, tag: str) -> Config:
     """Fresh Redis keys and database per run: nothing carries over between runs."""
     db = Path(cfg.effective_database_url.removeprefix("sqlite:///")).with_name(f"{tag}.sqlite")
     return dataclasses.replace(cfg, redis_prefix=f"{cfg.redis_prefix}:{tag}",
@@ -98,7 +98,7 @@ async def replay(cfg: Config, number: str, offsets: list[float], numbers: list[s
                                                                    strict=True))))
 
 
-async def _until(check: Callable[[], Awaitable[bool]], timeout: float) -> bool:
+async def until(check: Callable[[], Awaitable[bool]], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if await check():
@@ -116,13 +116,13 @@ class Bench:
         self.factor = factor
         self.sandbox = sandbox_for(cfg, log=lambda m: log.info("%s", m))
 
-    def _phones(self, seed: int) -> SeatPhones:
+    def phones(self, seed: int) -> SeatPhones:
         return SeatPhones(self.cfg.seats, env=phone_env(self.cfg),
                           answer_after=round(self.model.answer_after_s, 3),
                           talk=[round(x, 3) for x in self.model.talk_range_s], seed=seed,
                           register_timeout=20)
 
-    def _hold_s(self) -> float:
+    def hold_s(self) -> float:
         return self.model.talk_range_s[1] + self.model.window_s * 4
 
     async def run(self, engine: str, offsets: list[float], numbers: list[str],
@@ -134,11 +134,11 @@ class Bench:
     async def _queue(self, engine: str, offsets: list[float], numbers: list[str],
                      seed: int) -> dict[str, Any]:
         queue = "bench-" + engine.split("-", 1)[1]
-        async with self._phones(seed) as phones:
-            if not await _until(lambda: self._members_free(queue), 20):
+        async with self.phones(seed) as phones:
+            if not await until(lambda: self._members_free(queue), 20):
                 raise RuntimeError(f"{queue}: members did not all become free")
             results = await replay(self.cfg, QUEUES[engine], offsets, numbers,
-                                   self._hold_s(), PATIENCE_S / self.factor)
+                                   self.hold_s(), PATIENCE_S / self.factor)
             events = phones.events()
         live = live_calls(events, numbers)
         metrics = run_metrics(results, live, self.model.window_s, None, self.model.promise_s)
@@ -152,17 +152,17 @@ class Bench:
                        seed: int) -> dict[str, Any]:
         from hotline.service import HotlineService
 
-        service = HotlineService(_run_cfg(self.cfg, f"run{seed}"))
+        service = HotlineService(run_cfg(self.cfg, f"run{seed}"))
         await service.start()
         try:
             await asyncio.wait_for(service.ami.connected.wait(), 10)
             requested = callers_leave_requests(service, self.model.request_s)
-            async with sipp.citizen_phones(service.cfg), self._phones(seed) as phones:
-                if not await _until(lambda: _seats_available(service), 20):
+            async with sipp.citizen_phones(service.cfg), self.phones(seed) as phones:
+                if not await until(lambda: seats_available(service), 20):
                     raise RuntimeError("hotline seats did not all become available")
                 results = await replay(self.cfg, self.cfg.hotline_number, offsets, numbers,
-                                       self._hold_s(), PATIENCE_S / self.factor)
-                drained = await _until(lambda: _callbacks_drained(service, requested),
+                                       self.hold_s(), PATIENCE_S / self.factor)
+                drained = await until(lambda: _callbacks_drained(service, requested),
                                        self.model.promise_s * 5)
                 events = phones.events()
             pending = await service.acd.ledger.pending()
@@ -215,7 +215,7 @@ def callers_leave_requests(service: Any, request_s: float) -> list[str]:
     return owed
 
 
-async def _seats_available(service: Any) -> bool:
+async def seats_available(service: Any) -> bool:
     seats = await service.acd.board.all()
     return all(view["state"] == "available" for view in seats.values())
 
@@ -275,7 +275,7 @@ def run_acd_bench(cfg: Config, calls: int = 60, compress: float = 10.0) -> dict[
         finally:
             sandbox.down()
             with contextlib.suppress(Exception):
-                _drop_keys(bcfg)
+                drop_keys(bcfg)
     queue_values = {"timeout_s": max(1, round(bcfg.acd_seat_ring_s)), "retry_s": 1,
                     "wrapuptime_s": max(1, round(bcfg.acd_wrapup_s)),
                     "autofill": "yes", "ringinuse": "no"}
@@ -305,7 +305,7 @@ def run_acd_bench(cfg: Config, calls: int = 60, compress: float = 10.0) -> dict[
     }}
 
 
-def _drop_keys(cfg: Config) -> None:
+def drop_keys(cfg: Config) -> None:
     import redis
 
     client = redis.Redis.from_url(cfg.redis_url)
