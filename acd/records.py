@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -107,11 +108,12 @@ class StoreWriter:
                 "set_aside": self.set_aside}
 
 
-async def replay_forever(writer: StoreWriter, every_s: float = 1.0) -> None:
-    """The replayer: a spool that does not drain is logged, never fatal."""
+async def replay_forever(replay: Callable[[], Awaitable[int]], every_s: float = 1.0) -> None:
+    """The replayer (`StoreWriter.replay`, or the phone intake's): a spool that does not
+    drain is logged, never fatal."""
     while True:
         try:
-            await writer.replay()
+            await replay()
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -59,8 +59,9 @@ async def wire_acd(svc: HotlineService) -> None:
     from acd.spool import DurableSpool
 
     cfg = svc.cfg
-    svc.records = StoreWriter(svc.store, DurableSpool(cfg.durable_spool_dir, cfg.spool_limit))
-    replayer = asyncio.get_running_loop().create_task(replay_forever(svc.records))
+    svc.records = StoreWriter(svc.store, DurableSpool(cfg.durable_spool_dir / "records",
+                                                      cfg.spool_limit))
+    replayer = asyncio.get_running_loop().create_task(replay_forever(svc.records.replay))
     svc.on_stop("spool replay", lambda: _cancel(replayer))
     call_records = SqlCallRecorder(svc.records)
     svc.on_stop("call records", call_records.drain)
@@ -94,6 +95,8 @@ async def wire_acd(svc: HotlineService) -> None:
 
 async def wire_ivr(svc: HotlineService) -> None:
     """Speech, phone intake and the FastAGI server with the `incoming` route."""
+    from acd.records import replay_forever
+    from acd.spool import DurableSpool
     from ivr.fastagi import FastAgiServer
     from ivr.incoming import IncomingRoute, RedisArrivals
     from ivr.phone_intake import PhoneIntake
@@ -105,7 +108,12 @@ async def wire_ivr(svc: HotlineService) -> None:
         svc.on_stop("speech", svc.recognizer.close, sync=True)
         warm_up = asyncio.get_running_loop().create_task(svc.recognizer.warm_up())
         svc.on_stop("speech warm-up", lambda: _cancel(warm_up))
-    svc.phone_intake = PhoneIntake(svc.intake, svc.acd, svc.recognizer, svc.layout.host)
+    svc.phone_intake = PhoneIntake(svc.intake, svc.acd, svc.recognizer, svc.layout.host,
+                                   DurableSpool(cfg.durable_spool_dir / "cases",
+                                                cfg.spool_limit))
+    cases_replayer = asyncio.get_running_loop().create_task(
+        replay_forever(svc.phone_intake.replay))
+    svc.on_stop("case spool replay", lambda: _cancel(cases_replayer))
     svc.on_stop("phone intake", svc.phone_intake.drain)
     svc.agi = FastAgiServer()
     svc.incoming = IncomingRoute(svc.acd, [RedisArrivals(svc.redis, cfg.key_prefix)],

@@ -101,6 +101,8 @@ class HotlineService:
             "fastagi": self.agi_server is not None and self.agi_server.is_serving(),
         }
         spool = self.records.status() if self.records else {}
+        if spool and self.phone_intake and self.phone_intake.spool:
+            spool["cases_waiting"] = self.phone_intake.spool.depth()
         return {"ok": all(links.values()), "links": links, "seats": seats, "spool": spool}
 
     async def _store_ok(self) -> bool:

@@ -5,7 +5,8 @@ and lets them correct the kind by DTMF); `file` hands the case to the intake ser
 every channel uses (``case_store.intake_service``) after the call, off the call path.
 Whatever fails (no model, a broken or silent recording) the case is still written,
 with "no transcript" and flagged for the agent, and the owed callback carries the case
-number, transcript and tags to the agent's desk.
+number, transcript and tags to the agent's desk. While the database is away the request
+goes to the durable spool and `replay` files it once the database is back.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 from acd.engine import Acd
 from acd.line import Entry
+from acd.records import DATABASE_AWAY
+from acd.spool import DurableSpool
 from case_store.intake_service import Intake, IntakeService
 from ivr.heard import Heard
 
@@ -29,8 +33,9 @@ ACTOR = "phone-intake"
 
 class PhoneIntake:
     def __init__(self, intake: IntakeService, acd: Acd, recognizer,
-                 host_path: Callable[[str], Path]) -> None:
+                 host_path: Callable[[str], Path], spool: DurableSpool | None = None) -> None:
         self.intake = intake
+        self.spool = spool
         self.acd = acd
         self.recognizer = recognizer
         self.host_path = host_path
@@ -70,17 +75,48 @@ class PhoneIntake:
             text=heard.text or NO_TRANSCRIPT, transcript=heard.text or None, kind=kind,
             topic=heard.topic if kind == heard.kind else None, place=heard.place,
             call_ref=entry.uniqueid or None, elderly=entry.priority == 0)
+        after = {"entry_id": entry.id, "entry_kind": entry.kind, "uniqueid": entry.uniqueid,
+                 "tags": {**heard.tags(), "kind": kind} if heard.kind or kind_chosen else {},
+                 "transcript": heard.text}
         try:
-            case = (await self.intake.take(request, ACTOR)).case
+            return await self._take(request, after)
+        except DATABASE_AWAY as exc:
+            if self.spool is None:
+                log.exception("case for call %s not written", entry.uniqueid)
+                return None
+            log.warning("database away (%s); the case for call %s waits in the spool",
+                        type(exc).__name__, entry.uniqueid)
+            self.spool.append("case.intake", entry.uniqueid or entry.id,
+                              {"request": asdict(request), "after": after})
+            return None
         except Exception:
             log.exception("case for call %s not written", entry.uniqueid)
             return None
+
+    async def _take(self, request: Intake, after: dict) -> str:
+        case = (await self.intake.take(request, ACTOR)).case
         self.cases.append(case.number)
-        log.info("call %s: case %s (%s, transcript %s)", entry.uniqueid, case.number,
-                 case.kind, heard.status)
-        if entry.kind == "callback":
-            tags = {**heard.tags(), "kind": kind} if heard.kind or kind_chosen else {}
-            await self.acd.annotate_callback(entry.id, transcript=heard.text, tags=tags,
-                                             case_number=case.number)
-        await self.acd.record_call(entry.uniqueid, case_number=case.number)
+        log.info("call %s: case %s (%s)", after["uniqueid"], case.number, case.kind)
+        if after["entry_kind"] == "callback":
+            await self.acd.annotate_callback(after["entry_id"], transcript=after["transcript"],
+                                             tags=after["tags"], case_number=case.number)
+        await self.acd.record_call(after["uniqueid"], case_number=case.number)
         return case.number
+
+    async def replay(self) -> int:
+        """File the spooled requests in order; stop while the database is still away."""
+        if self.spool is None:
+            return 0
+        filed = 0
+        for item in self.spool.items():
+            try:
+                await self._take(Intake(**item.payload["request"]), item.payload["after"])
+            except DATABASE_AWAY:
+                break
+            except Exception:
+                log.exception("spooled case %s refused; set aside", item.key)
+                item.path.rename(item.path.with_suffix(".bad"))
+                continue
+            self.spool.remove(item)
+            filed += 1
+        return filed

@@ -14,6 +14,7 @@ import aiohttp
 import psycopg
 import pytest
 
+from ivr.heard import Heard
 from testkit.cut_proxy import CutProxy
 from tests.integration.test_acd import until
 from tests.integration.test_acd_faults import owe_callback
@@ -47,6 +48,9 @@ async def test_a_callback_promised_while_the_database_is_down_lands_once_it_is_b
             assert await service.acd.line.state(callback.id) == "waiting"
             status = service.records.status()
             assert status["depth"] >= 2  # the callback and its call record, on disk
+            heard = Heard("家里水管漏水了", "ok", "life", "plumbing_electric", None, 0.9, False)
+            assert await service.phone_intake.file(callback, heard, None) is None  # spooled
+            assert service.phone_intake.spool.depth() == 1
 
             base = f"http://127.0.0.1:{db_cfg.web_port}"
             async with aiohttp.ClientSession() as http:
@@ -64,12 +68,21 @@ async def test_a_callback_promised_while_the_database_is_down_lands_once_it_is_b
             # the proxy runs in this event loop: SQL from the test goes through a thread
             stored = await asyncio.to_thread(service.store.get_callback, callback.id)
             assert stored.callback_number == "13955550001" and stored.status == "pending"
+            await until(lambda: _cases_filed(service), timeout=20, what="spooled case filed")
+            cases = await asyncio.to_thread(service.store.caller_history, "13955550001")
+            assert [c.text for c in cases] == ["家里水管漏水了"]  # written once
+            stored = await asyncio.to_thread(service.store.get_callback, callback.id)
+            assert stored.case_number == cases[0].number  # the desk sees the case
             again = await service.records.replay()  # nothing left: lands once
             assert again == 0
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                 rows = conn.execute(f'SELECT count(*) FROM "{pg_schema}".callbacks '
                                     "WHERE callback_id = %s", (callback.id,)).fetchone()
             assert rows[0] == 1
+
+
+async def _cases_filed(service) -> bool:
+    return service.phone_intake.spool.depth() == 0
 
 
 async def _drained(service) -> bool:
