@@ -314,7 +314,10 @@ class Acd:
         return False
 
     async def give_up(self, entry: Entry, reason: str) -> None:
-        """The caller leaves the line: window over (IVR takes it) or hung up (abandoned)."""
+        """The caller leaves the line: window over (IVR takes it), hung up (abandoned)
+        or the session failed ("error"). Not renewed from here on, even if Redis is away
+        now: then its lease runs out and the reaper takes the rest back."""
+        self.leases.held.discard(entry.id)
         offered_seat = await self.line.withdraw(entry.id)
         if offered_seat:
             await self.board.release(offered_seat, entry.id)

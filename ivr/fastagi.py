@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 ENV_LIMIT = 64 * 1024
 ENV_TIMEOUT = 10.0
-COMMAND_TIMEOUT = 300.0
+COMMAND_TIMEOUT = 90.0  # the longest command the routes send (RECORD, 60 s) and margin
 
 
 class AgiHangup(Exception):
@@ -65,20 +65,22 @@ def parse_result_line(line: str) -> dict:
 class AgiSession(Request):
     """One call's AGI conversation: `command` sends and parses, `get_variable` decodes."""
 
-    async def _read_line(self) -> str:
-        raw = await asyncio.wait_for(self.reader.readline(), COMMAND_TIMEOUT)
+    async def _read_line(self, timeout: float | None = COMMAND_TIMEOUT) -> str:
+        raw = await asyncio.wait_for(self.reader.readline(), timeout)
         if not raw:
             raise AgiHangup("connection closed")
         return raw.decode(self.encoding, errors="replace").rstrip("\r\n")
 
-    async def command(self, command: str) -> dict:
-        """Send one AGI command; returns the parsed result or raises AgiHangup."""
+    async def command(self, command: str, timeout: float | None = COMMAND_TIMEOUT) -> dict:
+        """Send one AGI command; returns the parsed result or raises AgiHangup. A peer
+        silent past `timeout` (a stalled client) raises TimeoutError; None waits as long
+        as the command takes (a Dial lasts the whole conversation)."""
         if "\n" in command or "\r" in command:
             raise ValueError("AGI command must be one line")
         self.writer.write((command + "\n").encode(self.encoding))
         await self.writer.drain()
         while True:
-            line = await self._read_line()
+            line = await self._read_line(timeout)
             if line.startswith("HANGUP") and line != "HANGUP":
                 continue  # AGISIGHUP notice; the real result follows
             result = parse_result_line(line)
@@ -99,10 +101,11 @@ class AgiSession(Request):
         """Set a channel variable (name is ours; the value is quoted)."""
         return await self.command(f"SET VARIABLE {name} {agi_quote(value)}")
 
-    async def exec(self, application: str, *args: str) -> dict:
+    async def exec(self, application: str, *args: str,
+                   timeout: float | None = COMMAND_TIMEOUT) -> dict:
         """EXEC an application; arguments are quoted as one comma-joined string."""
         joined = ",".join(args)
-        return await self.command(f"EXEC {application} {agi_quote(joined)}")
+        return await self.command(f"EXEC {application} {agi_quote(joined)}", timeout)
 
 
 Route = Callable[[AgiSession], Awaitable[None]]

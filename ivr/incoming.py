@@ -16,6 +16,7 @@ the first entry, so their place in the line and their deadlines stay as they wer
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -130,6 +131,10 @@ class IncomingRoute:
         except AgiHangup:
             await self.acd.give_up(entry, "abandoned")
             raise
+        except BaseException:  # a stalled peer, Redis gone, shutdown: release what it held
+            with contextlib.suppress(Exception):
+                await self.acd.give_up(entry, "error")
+            raise
         await self.acd.give_up(entry, "window")
         await self.take_request(agi, entry)
 
@@ -150,7 +155,8 @@ class IncomingRoute:
             left = int((deadline - time.time()) / unit) + 1  # whole (scaled) seconds
             ring_s = max(2 * unit, min(self.settings.seat_ring_s, left * unit))
             # Asterisk 22's Dial takes fractional seconds ("0.8"); "8" stays "8".
-            await agi.exec("Dial", f"PJSIP/{seat}", f"{round(ring_s, 2):g}", "r")
+            # no timeout: an answered Dial returns when the conversation ends
+            await agi.exec("Dial", f"PJSIP/{seat}", f"{round(ring_s, 2):g}", "r", timeout=None)
             ended = time.time()
             status = (await agi.get_variable("DIALSTATUS") or "").upper()
             answered_ms = _int(await agi.get_variable("ANSWEREDTIME_MS"))

@@ -99,6 +99,27 @@ async def test_hangup_ends_the_route_without_error():
     listener.close()
 
 
+async def test_a_peer_that_stalls_mid_command_ends_the_session_not_the_server():
+    outcome = asyncio.get_running_loop().create_future()
+
+    async def route(agi):
+        try:
+            await agi.command("GET VARIABLE HOTLINE_ARRIVAL", timeout=0.3)
+        except TimeoutError:
+            outcome.set_result("timed out")
+            raise
+
+    server, listener, port = await start(route)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(ENV)
+    await reader.readline()  # the command arrives; the peer never answers it
+    assert await asyncio.wait_for(outcome, 5) == "timed out"
+    assert await asyncio.wait_for(reader.read(), 5) == b""  # the session is closed
+    assert server.sessions_failed == 1
+    writer.close()
+    listener.close()
+
+
 async def test_sync_route_is_refused():
     server = FastAgiServer()
     with pytest.raises(TypeError):
