@@ -115,6 +115,10 @@ class CallbackRunner:
             log.warning("callback %s: originate refused (%s)", entry.id, reply.get("Message"))
             await self._not_placed(channel_id)
 
+    def in_flight(self) -> set[str]:
+        """The callbacks this process is placing: the leases its heartbeat renews."""
+        return {flight.entry.id for flight in self.active.values()}
+
     def adopt(self, entry: Entry, seat: str) -> None:
         """Follow a placement whose owner died while its channel is still up."""
         self.active[channel_id_of(entry)] = Flight(entry, seat, answered=True)

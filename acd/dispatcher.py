@@ -113,8 +113,6 @@ class Dispatcher:
             if not await self.line.claim(entry.id, self.board.key(facts.seat), facts.seat,
                                          self.leases):
                 continue
-            if entry.kind == "callback":
-                self.leases.held.add(entry.id)  # leased to this process by the claim
             claimed += 1
             self.claims += 1
             await self.redis.hincrby(f"{self.line.prefix}:claims", self.node, 1)

@@ -43,6 +43,7 @@ STATE_LOST_HOOK_S = 30.0  # an AMI resync after Redis came back empty gets this 
 FALLBACK_STALE_S = 120.0  # a spool file claimed this long ago by a process that died
 PRUNE_EVERY_S = 3600.0
 CallbackObserver = Callable[[Entry], Awaitable[None]]  # hears each callback once it is owed
+FallbackObserver = Callable[[Entry, str], Awaitable[None]]
 
 
 class CallRecorder(Protocol):
@@ -111,6 +112,9 @@ class Acd:
         # Awaited with each callback once it is owed (saved and in line); none by default.
         # E.g. the ACD bench counts the callbacks it must see placed.
         self.on_callback_requested: list[CallbackObserver] = list(on_callback_requested)
+        # Awaited with each request the safety net left, once its callback is owed, and
+        # the recording as Asterisk names it: e.g. the phone intake files its case.
+        self.on_fallback_request: list[FallbackObserver] = []
         self._settling: set[asyncio.Task] = set()
         self._keeper: asyncio.Task | None = None
         self._resync: asyncio.Task | None = None
@@ -137,7 +141,7 @@ class Acd:
         beat = max(0.2, self.settings.lease_s / 3)
         while True:
             try:
-                await self.leases.renew()
+                await self.leases.renew(self.callbacks.in_flight())
                 for reaped in await self.leases.reap():
                     await self._take_back(reaped)
                 await self.callbacks.supervise(self.channel_up)
@@ -163,8 +167,7 @@ class Acd:
             await self.leases.drop(reaped.holder)
             return
         if self.channel_up and await self.channel_up(channel_id_of(entry)):
-            self.callbacks.adopt(entry, reaped.seat)
-            self.leases.held.add(entry.id)  # renewed from now on, like its own
+            self.callbacks.adopt(entry, reaped.seat)  # in flight here: renewed from now on
             return
         await self.board.release(reaped.seat, entry.id)
         await self.line.requeue(entry)
@@ -417,12 +420,15 @@ class Acd:
                 log.error("fallback request %s unreadable: %s", path.name, exc)
                 claimed.rename(claimed.with_suffix(".bad"))
                 continue
+            recording = str(data.get("recording", ""))
             try:
                 if number:
                     await self.stats.count(offered=1)
-                    await self.request_callback(entry, number,
-                                                recording=str(data.get("recording", "")),
-                                                callback_id=f"callback-fb-{_safe_id(path.stem)}")
+                    owed = await self.request_callback(
+                        entry, number, recording=recording,
+                        callback_id=f"callback-fb-{_safe_id(path.stem)}")
+                    for observer in self.on_fallback_request:
+                        await observer(owed, recording)
             except Exception as exc:  # Redis or SQL away: the file waits for the next tick
                 log.warning("fallback request %s not taken yet (%s)", path.name, exc)
                 claimed.rename(path)

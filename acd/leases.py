@@ -103,7 +103,7 @@ class Leases:
         self.key = f"{prefix}:leases"
         self.owner_key = f"{prefix}:lease-owner"
         self.seat_key = f"{prefix}:lease-seat"
-        self.held: set[str] = set()  # what this process renews on its heartbeat
+        self.held: set[str] = set()  # live callers' entries this process's sessions hold
         self._reap = redis.register_script(_REAP)
         self._renew = redis.register_script(_RENEW)
 
@@ -128,13 +128,15 @@ class Leases:
             pipe.hdel(self.seat_key, holder)
             await pipe.execute()
 
-    async def renew(self) -> int:
-        """Push out the expiry of everything this process still holds."""
-        if not self.held:
+    async def renew(self, also: Iterable[str] = ()) -> int:
+        """Push out the expiry of what this process holds: `held` plus `also` (what is
+        in progress right now, e.g. the callbacks being placed: a placement that failed
+        half-way is no longer in progress, so its lease runs out and it is reaped)."""
+        ids = sorted(self.held.union(also))
+        if not ids:
             return 0
         return int(await self._renew(keys=[self.key, self.owner_key],
-                                     args=[self.owner, time.time() + self.lease_s,
-                                           *sorted(self.held)]))
+                                     args=[self.owner, time.time() + self.lease_s, *ids]))
 
     async def reap(self, limit: int = 100) -> list[Reaped]:
         """Take back every lease that ran out (each goes to exactly one reaper)."""
@@ -143,8 +145,8 @@ class Leases:
                   f"{self.prefix}:assign-log"],
             args=[time.time(), self.prefix, self.owner, self.lease_s, limit])
         reaped = [Reaped(*str(row).split("|", 4)) for row in rows]
-        # A callback's lease now names this process for one more lease_s, not renewed:
-        # if deciding its fate fails here, it runs out again and anyone reaps it anew.
+        # A callback's lease now names this process for one more lease_s, not renewed
+        # unless adopted: if deciding its fate fails here, anyone reaps it anew.
         self.held.difference_update(r.holder for r in reaped)
         return reaped
 

@@ -111,6 +111,7 @@ async def wire_ivr(svc: HotlineService) -> None:
     svc.phone_intake = PhoneIntake(svc.intake, svc.acd, svc.recognizer, svc.layout.host,
                                    DurableSpool(cfg.durable_spool_dir / "cases",
                                                 cfg.spool_limit))
+    svc.acd.on_fallback_request.append(svc.phone_intake.file_recording)
     cases_replayer = asyncio.get_running_loop().create_task(
         replay_forever(svc.phone_intake.replay))
     svc.on_stop("case spool replay", lambda: _cancel(cases_replayer))

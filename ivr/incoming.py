@@ -120,9 +120,18 @@ class IncomingRoute:
         log.info("call %s from %r (%s)", arrival.uniqueid, caller.number, origin)
         entry = await self.acd.arrive(arrival.uniqueid, caller.number, caller.name, origin,
                                       arrived_at)
-        for sink in self.sinks:
-            await sink(arrival)
         try:
+            await self._through(agi, arrival, entry, arrived_at)
+        finally:  # whatever happened, this session no longer renews the caller's lease
+            self.acd.leases.held.discard(entry.id)
+
+    async def _through(self, agi: AgiSession, arrival: Arrival, entry: Entry,
+                       arrived_at: float) -> None:
+        """Ring seats within the window, else take the request; the caller's entry and
+        any seat offered to it are given back however this ends."""
+        try:
+            for sink in self.sinks:
+                await sink(arrival)
             unit = self.settings.ring_window_s / WINDOW_S
             deadline = arrived_at + self.settings.ring_window_s - IVR_MARGIN_S * unit
             if await self.ring_seats(agi, entry, deadline):

@@ -64,6 +64,11 @@ class PhoneIntake:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def file_recording(self, entry: Entry, recording: str) -> None:
+        """A request the dialplan's safety net recorded: understood and filed like any."""
+        heard = await self.understand(recording) if recording else Heard("", "not_recorded")
+        await self(entry, heard, None)
+
     async def drain(self) -> None:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 

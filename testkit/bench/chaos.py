@@ -98,7 +98,9 @@ class Stack:
                 "HOTLINE_VOSK_MODEL": str(self.tmp / "no-speech-model")}
 
     def run(self, name: str) -> None:
-        with open(self.tmp / f"hotline-{name}.log", "ab") as log_file:  # the child keeps it
+        logs = self.cfg.instance_dir / "chaos-logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        with open(logs / f"{self.schema}-{name}.log", "ab") as log_file:  # the child keeps it
             self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", "hotline.cli", "run"], env=self.env(name),
                 stdout=log_file, stderr=subprocess.STDOUT)
@@ -251,8 +253,9 @@ def _figures(stack: Stack, numbers: list[str], results, events, fault_at: float,
     stuck = [s for s in stack.cfg.seats[:SEATS]
              if client.hget(f"{prefix}:seat:{s}", "reserved_for")]
     client.close()
-    after = sorted(c.answered_t for c in live.values()
-                   if c.answered_t and c.answered_t > fault_over)
+    # recovered: a seat answers a call again (a live caller's or a callback's)
+    after = sorted(e["t"] for e in events
+                   if e.get("event") == "answered" and e["t"] > fault_over)
     promised = ivr  # a caller the IVR took is owed a callback (silence = yes) and a case
     return {
         "calls": {"offered": len(numbers), "answered_by_person": len(person),

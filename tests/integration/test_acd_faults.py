@@ -138,6 +138,11 @@ async def test_with_redis_down_a_caller_is_recorded_by_the_safety_net_and_called
                 return any(v.caller == "13966660002" for v in service.store.pending_callbacks())
             await until(lambda: asyncio.to_thread(owed), timeout=40,
                         what="the safety net's request owed as a callback once Redis is back")
+
+            def filed() -> int:
+                return len(service.store.caller_history("13966660002"))
+            await until(lambda: asyncio.to_thread(filed), timeout=20, what="its case filed")
+            assert await asyncio.to_thread(filed) == 1  # one case, not one per entry
     finally:  # what this test spooled must not ring a later test's seats
         for path in _spooled_since(sandbox, started):
             path.unlink(missing_ok=True)
