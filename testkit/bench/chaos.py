@@ -303,6 +303,7 @@ def run_chaos_bench(cfg: Config, faults: list[str] | None = None, calls: int = 4
         # a caller whose session on A ends early enters the route again on B
         bcfg = dataclasses.replace(cfg, instance="chaos", **PORTS,
                                    agi_alt_port=PORTS["agi_port"] + 1)
+        shutil.rmtree(bcfg.instance_dir / "chaos-logs", ignore_errors=True)  # last run's
         box = sandbox_for(bcfg, log=lambda m: log.info("%s", m))
         box.up()
         try:
