@@ -42,6 +42,7 @@ UrgentLookup = Callable[[str], Awaitable[bool]]
 STATE_LOST_HOOK_S = 30.0  # an AMI resync after Redis came back empty gets this long
 FALLBACK_STALE_S = 120.0  # a spool file claimed this long ago by a process that died
 PRUNE_EVERY_S = 3600.0
+SPOOL_ALARM_S = 60.0  # records waiting longer than this: the spool is not draining
 CallbackObserver = Callable[[Entry], Awaitable[None]]  # hears each callback once it is owed
 FallbackObserver = Callable[[Entry, str], Awaitable[None]]
 
@@ -115,6 +116,7 @@ class Acd:
         # Awaited with each request the safety net left, once its callback is owed, and
         # the recording as Asterisk names it: e.g. the phone intake files its case.
         self.on_fallback_request: list[FallbackObserver] = []
+        self.spool_status: Callable[[], dict] | None = None  # e.g. StoreWriter.status
         self._settling: set[asyncio.Task] = set()
         self._keeper: asyncio.Task | None = None
         self._resync: asyncio.Task | None = None
@@ -232,6 +234,9 @@ class Acd:
     async def publish_stats(self) -> dict:
         self._publish_due = time.time() + 1.0
         snapshot = await self.stats.snapshot(await self.board.all(), await self.line.waiting())
+        if self.spool_status is not None:  # the wallboard's and /metrics' spool alarm
+            spool = self.spool_status()
+            snapshot["spool"] = {**spool, "alarm": spool.get("oldest_s", 0) > SPOOL_ALARM_S}
         await self.stats.publish(snapshot)
         return snapshot
 

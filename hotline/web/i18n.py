@@ -33,6 +33,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cb_pending": ("待回拨", "pending"),
     "cb_due": ("一分钟内到期", "due in 1 min"),
     "cb_overdue": ("已超时", "overdue"),
+    "spool": ("待写入案件库", "Waiting for the database"),
+    "spool_stuck": ("未写入，请检查数据库", "not draining: check the database"),
     "elderly": ("老人来电通话中", "Elderly calls in progress"),
     "seats": ("座席", "Seats"),
     "seat": ("座席", "Seat"),

@@ -68,6 +68,14 @@ def render(snapshot: dict, cases: dict | None, counters: dict[str, int]) -> str:
     if isinstance(snapshot.get("callbacks"), dict):
         metric("hotline_callbacks", "gauge", "Callbacks by state",
                [({"state": str(k)}, v) for k, v in sorted(snapshot["callbacks"].items())])
+    spool = snapshot.get("spool")
+    if isinstance(spool, dict):
+        metric("hotline_spool_depth", "gauge", "Records waiting for the database",
+               [({}, spool.get("depth", 0))])
+        metric("hotline_spool_oldest_seconds", "gauge", "Age of the oldest waiting record",
+               [({}, spool.get("oldest_s", 0))])
+        metric("hotline_spool_not_draining", "gauge", "1 while the spool is not draining",
+               [({}, int(bool(spool.get("alarm"))))])
     if cases:
         metric("hotline_cases_open", "gauge", "Open cases", [({}, cases.get("open", 0))])
         metric("hotline_cases_overdue", "gauge", "Cases past their deadline",

@@ -128,6 +128,14 @@ def test_metrics_text_has_types_and_escaped_labels():
     assert 'hotline_web_responses_total{class="2xx"} 5' in text
 
 
+def test_metrics_raise_the_alarm_when_the_spool_is_not_draining():
+    stuck = render({"spool": {"depth": 7, "oldest_s": 95.0, "alarm": True}}, None, {})
+    assert "hotline_spool_depth 7" in stuck and "hotline_spool_oldest_seconds 95" in stuck
+    assert "hotline_spool_not_draining 1" in stuck
+    assert "hotline_spool_not_draining 0" in render(
+        {"spool": {"depth": 0, "oldest_s": 0.0, "alarm": False}}, None, {})
+
+
 def test_password_hashes_are_salted_and_verify():
     one, two = hash_password("correct-horse-1"), hash_password("correct-horse-1")
     assert one != two

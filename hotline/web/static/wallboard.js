@@ -17,7 +17,8 @@
       tile("offered", W.offered), tile("abandoned", W.abandoned),
       tile("callbacks", `${W.callbacks} ${W.cb_pending} / ${W.cb_due} / ${W.cb_overdue}`),
       tile("elderly", W.elderly), tile("cases_today", W.cases_today),
-      tile("cases_open", `${W.cases_open} / ${W.cases_overdue}`)),
+      tile("cases_open", `${W.cases_open} / ${W.cases_overdue}`),
+      tile("spool", W.spool)),
     HL.el("div", {class: "wall-grid"},
       HL.el("div", {}, HL.el("h2", {}, W.seats), HL.el("table", {id: "seats"}),
             HL.el("h2", {}, W.waiting), HL.el("table", {id: "queue"})),
@@ -116,6 +117,9 @@
     set("elderly", s.elderly_in_progress ?? 0);
     set("cases_today", (view.cases || {}).today ?? 0);
     set("cases_open", `${(view.cases || {}).open ?? 0} / ${(view.cases || {}).overdue ?? 0}`);
+    const spool = s.spool || {};  // records waiting for the database; alarm: not draining
+    set("spool", `${spool.depth ?? 0}` + (spool.alarm ? ` · ${W.spool_stuck}` : ""),
+        spool.alarm ? "alert" : "");
     seatsTable(view); queueTable(view); erlangTable(view); chart(view.series || []);
   }
 
