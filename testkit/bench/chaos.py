@@ -178,22 +178,24 @@ async def _stall_fastagi(host: str, port: int, stall_s: float) -> None:
 
 def _sql(schema: str, query: str) -> list[tuple]:
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'SET search_path TO "{schema}"')
-        return list(conn.execute(query).fetchall())
+        if schema:
+            conn.execute(f'SET search_path TO "{schema}"')
+        cursor = conn.execute(query)
+        return list(cursor.fetchall()) if cursor.description else []
 
 
 async def _one_fault(stack: Stack, fault: str, index: int, calls: int, rate_per_s: float,
                      outage_s: float, settle_s: float) -> dict[str, Any]:
     stack.schema = f"chaos_{index}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{stack.schema}"')
+    # SQL from the bench goes through a thread: the proxies run in this event loop, and
+    # a DROP waiting for a connection they still hold open would wait for ever
+    await asyncio.to_thread(_sql, "", f'CREATE SCHEMA "{stack.schema}"')
     try:
         return await _under_load(stack, fault, index, calls, rate_per_s, outage_s, settle_s)
     finally:
         stack.stop_all()
         stack.stop_redis()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{stack.schema}" CASCADE')
+        await asyncio.to_thread(_sql, "", f'DROP SCHEMA "{stack.schema}" CASCADE')
 
 
 async def _under_load(stack: Stack, fault: str, index: int, calls: int, rate_per_s: float,
@@ -225,7 +227,8 @@ async def _under_load(stack: Stack, fault: str, index: int, calls: int, rate_per
         results = await load
         await asyncio.sleep(settle_s)  # callbacks owed are placed; leases run out
         events = phones.events()
-    figures = _figures(stack, numbers, results, events, fault_at, fault_over)
+    figures = await asyncio.to_thread(_figures, stack, numbers, results, events, fault_at,
+                                      fault_over)
     if stack.flood is not None:
         figures["flood"], stack.flood = stack.flood, None
     return {"fault": fault, "outage_s": round(fault_over - fault_at, 1), **figures}

@@ -248,3 +248,41 @@ async def test_after_redis_loses_everything_logged_out_and_paused_seats_stay_so(
         assert board["8008"]["state"] == "logged_out"  # not assumed logged in
         assert board["8009"]["paused_reason"] == "lunch"
         assert board["8001"]["state"] != "logged_out"  # a seat nobody changed stays in
+
+
+async def test_with_ami_cut_a_caller_is_still_answered_and_the_callback_rings_once_back(
+        cfg, sandbox, test_env, tmp_path_factory):
+    """AMI gone (cut by a proxy; Asterisk itself stays up): callers still reach a seat or
+    the IVR over FastAGI; a callback owed meanwhile waits and is placed once AMI is back."""
+    from testkit.cut_proxy import CutProxy
+
+    async with CutProxy(cfg.ami_host, cfg.ami_port) as proxy:
+        ami_cfg = dataclasses.replace(isolated(cfg, tmp_path_factory, "ami-cut"),
+                                      ami_port=proxy.port)
+        async with running(ami_cfg) as service, \
+                SeatPhones(["8006"], env=test_env, answer_after=0.3, talk=1) as phones:
+            await until(lambda: _seat_is(service, "8006", "available"), timeout=15,
+                        what="seat registered")
+            proxy.cut()
+            await until(lambda: _ami_down(service), timeout=10, what="AMI link down")
+            callback = await owe_callback(service, "13944440001")
+            result = await sipp.call(ami_cfg, cfg.hotline_number, "13944440002", hold_s=3,
+                                     timeout_s=60)
+            assert result.returncode == 0, result.stderr[-1500:]  # answered, not silence
+            assert max(result.answer_times_ms) < 15000
+            assert callback_status(service, callback.id) == "pending"  # waits, not lost
+
+            async with sipp.citizen_phones(ami_cfg):
+                proxy.restore()
+                await until(lambda: asyncio.to_thread(
+                    lambda: callback_status(service, callback.id) == "done"),
+                    timeout=60, what="callback placed once AMI is back")
+            assert phones.events("answered", seat="8006")
+
+
+async def _seat_is(service, seat: str, state: str) -> bool:
+    return (await service.acd.board.get(seat))["state"] == state
+
+
+async def _ami_down(service) -> bool:
+    return not service.ami.connected.is_set()
