@@ -251,14 +251,18 @@ class Acd:
         entry = Entry(id=new_entry_id("live"), kind="live", caller=caller,
                       caller_name=caller_name, arrived_at=arrived_at, priority=priority,
                       origin=origin, uniqueid=uniqueid, preferred_seat=preferred or "")
-        await self.leases.take(entry.id)  # first: no entry is ever in line unowned
-        await self.line.add(entry)
-        self.dispatcher.kick()
-        await self.stats.count(offered=1)
-        if priority == 0:
-            await self.stats.elderly(uniqueid, True)
-        await self.record_call(uniqueid, caller=caller, caller_name=caller_name,
-                               origin=origin, arrived_at=arrived_at)
+        try:
+            await self.leases.take(entry.id)  # first: no entry is ever in line unowned
+            await self.line.add(entry)
+            self.dispatcher.kick()
+            await self.stats.count(offered=1)
+            if priority == 0:
+                await self.stats.elderly(uniqueid, True)
+            await self.record_call(uniqueid, caller=caller, caller_name=caller_name,
+                                   origin=origin, arrived_at=arrived_at)
+        except BaseException:  # the route never gets the entry: let its lease run out
+            self.leases.held.discard(entry.id)
+            raise
         task = asyncio.create_task(self._settle_arrival(entry))  # off the ringing path
         self._settling.add(task)
         task.add_done_callback(self._settling.discard)
