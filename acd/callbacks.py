@@ -180,8 +180,13 @@ class CallbackRunner:
         flight = self.active.pop(channel_id, None)
         if flight is None:
             return
-        await self.board.release(flight.seat, flight.entry.id)
-        await self._back_in_line(flight.entry, not_before=time.time() + RETRY_SYSTEM_S)
+        await self.put_back(flight.entry, flight.seat, not_before=time.time() + RETRY_SYSTEM_S)
+
+    async def put_back(self, entry: Entry, seat: str, not_before: float = 0.0) -> None:
+        """Free the seat and put the callback back in line with its arrival (also what
+        the reaper does with one whose placing process died)."""
+        await self.board.release(seat, entry.id)
+        await self._back_in_line(entry, not_before)
 
     async def _back_in_line(self, entry: Entry, not_before: float = 0.0) -> None:
         await self.line.requeue(entry, not_before=not_before)

@@ -171,10 +171,7 @@ class Acd:
         if self.channel_up and await self.channel_up(channel_id_of(entry)):
             self.callbacks.adopt(entry, reaped.seat)  # in flight here: renewed from now on
             return
-        await self.board.release(reaped.seat, entry.id)
-        await self.line.requeue(entry)
-        await self.leases.drop(entry.id)
-        await self.ledger.update(entry.id, status="pending", seat=None)
+        await self.callbacks.put_back(entry, reaped.seat)
 
     async def recover(self) -> int:
         """Re-add callbacks SQL still owes (the line is a cache of that promise) and,
