@@ -12,21 +12,13 @@ puts it back in line with its original arrival.
 
 from __future__ import annotations
 
-import os
-import socket
 import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-BOOT_ID = uuid.uuid4().hex[:8]
-
-
-def process_owner() -> str:
-    """This process, as lease owner: a pid reused after a restart is a different owner."""
-    return f"{socket.gethostname()}:{os.getpid()}:{BOOT_ID}"
+from case_store.singleton import process_owner
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-
 from acd.line import Entry
 from acd.spool import DurableSpool
+from case_store.db import DATABASE_UNREACHABLE
 from case_store.lifecycle import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
@@ -37,7 +35,7 @@ def _fields(fields: dict) -> dict:
     return {k: _moment(v) if k in _TIME_FIELDS else v for k, v in fields.items()}
 
 
-DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout, OSError)
+DATABASE_AWAY = (*DATABASE_UNREACHABLE, OSError)
 
 
 class StoreWriter:
@@ -81,19 +79,10 @@ class StoreWriter:
         being away. An item it refuses for its content is set aside (.bad), not retried."""
         if self.spool is None:
             return 0
-        landed = 0
-        for item in self.spool.items():
-            try:
-                await asyncio.to_thread(self._apply, item.kind, item.key, item.payload)
-            except DATABASE_AWAY:
-                break
-            except Exception:
-                log.exception("spool item %s refused; set aside", item.path.name)
-                item.path.rename(item.path.with_suffix(".bad"))
-                self.set_aside += 1
-                continue
-            self.spool.remove(item)
-            landed += 1
+        landed, set_aside = await self.spool.replay(
+            lambda item: asyncio.to_thread(self._apply, item.kind, item.key, item.payload),
+            DATABASE_AWAY)
+        self.set_aside += set_aside
         self.replayed += landed
         if landed:
             log.info("replayed %d spooled records into the database", landed)

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +78,26 @@ class DurableSpool:
                 log.error("spool item %s unreadable (%s); set aside as .bad", path.name, exc)
                 path.rename(path.with_suffix(".bad"))
         return found
+
+    async def replay(self, apply: Callable[[SpoolItem], Awaitable[object]],
+                     away: tuple[type[BaseException], ...]) -> tuple[int, int]:
+        """Apply the items in order, removing each that landed; stop at the first that
+        fails with one of `away` (the target is still unreachable); set aside (.bad) an
+        item refused for its content, never retried blindly. Returns (landed, set aside)."""
+        landed = set_aside = 0
+        for item in self.items():
+            try:
+                await apply(item)
+            except away:
+                break
+            except Exception:
+                log.exception("spool item %s (%s) refused; set aside", item.path.name, item.kind)
+                item.path.rename(item.path.with_suffix(".bad"))
+                set_aside += 1
+                continue
+            self.remove(item)
+            landed += 1
+        return landed, set_aside
 
     def remove(self, item: SpoolItem) -> None:
         item.path.unlink(missing_ok=True)

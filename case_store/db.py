@@ -14,6 +14,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -63,6 +65,10 @@ def migrate(url: str | Engine, revision: str = "head") -> None:
     if isinstance(url, str):
         engine.dispose()
 
+
+# The database cannot be reached right now (down, restarting, pool exhausted), as
+# opposed to refusing what was asked: callers degrade (spool, 503) instead of failing.
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 def upsert_insert(session: Session, model: Any) -> Any:
     """An INSERT that can say ON CONFLICT, so "insert or update" is one atomic statement.

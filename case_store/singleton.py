@@ -29,14 +29,18 @@ return 0
 """
 
 
-def _me() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+BOOT_ID = uuid.uuid4().hex[:8]
+
+
+def process_owner() -> str:
+    """This process, as a lease owner: a pid reused after a restart is a different owner."""
+    return f"{socket.gethostname()}:{os.getpid()}:{BOOT_ID}"
 
 
 class _Lease:
     def __init__(self, client, prefix: str, job: str, lease_s: float = 10.0) -> None:
         self.key = f"{prefix}:singleton:{job}"
-        self.owner = _me()
+        self.owner = f"{process_owner()}:{uuid.uuid4().hex[:6]}"  # one lock, one holder
         self.lease_ms = int(lease_s * 1000)
         self._hold = client.register_script(_HOLD)
 

@@ -112,16 +112,7 @@ class PhoneIntake:
         """File the spooled requests in order; stop while the database is still away."""
         if self.spool is None:
             return 0
-        filed = 0
-        for item in self.spool.items():
-            try:
-                await self._take(Intake(**item.payload["request"]), item.payload["after"])
-            except DATABASE_AWAY:
-                break
-            except Exception:
-                log.exception("spooled case %s refused; set aside", item.key)
-                item.path.rename(item.path.with_suffix(".bad"))
-                continue
-            self.spool.remove(item)
-            filed += 1
+        filed, _set_aside = await self.spool.replay(
+            lambda item: self._take(Intake(**item.payload["request"]), item.payload["after"]),
+            DATABASE_AWAY)
         return filed

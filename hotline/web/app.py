@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from case_store.changes import CaseChanges
+from case_store.db import DATABASE_UNREACHABLE
 from case_store.intake_service import IntakeService
 from hotline.web import auth, csrf, status
 from hotline.web.context import CTX, WEBSOCKETS, WS_USERS, HealthSource, WebContext
@@ -60,7 +59,7 @@ async def errors_and_headers(request: web.Request, handler) -> web.StreamRespons
         if message.startswith(f"{exc.status}: "):
             message = message.split(": ", 1)[1]
         response = _error_response(request, exc.status, message)
-    except (OperationalError, InterfaceError, PoolTimeout) as exc:
+    except DATABASE_UNREACHABLE as exc:
         log.warning("database away on %s %s: %s", request.method, request.path,
                     type(exc).__name__)
         response = _error_response(request, 503, Words(lang_of(request)).database_away)
