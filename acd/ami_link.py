@@ -20,6 +20,7 @@ from acd.seat_state import seat_from_device
 log = logging.getLogger(__name__)
 
 RESYNC_RETRY_S = 1.0
+ANSWERED_FAMILY = "hotline_cb"  # AstDB family the [callback-answered] dialplan writes
 EventListener = Callable[[dict], Awaitable[None] | None]
 
 
@@ -143,6 +144,32 @@ class AmiLink:
             return None
         return any(r.get("Event") == "CoreShowChannel" and r.get("Uniqueid") == channel_id
                    for r in rows if isinstance(r, dict))
+
+    async def callback_answered(self, channel_id: str) -> bool | None:
+        """Did this callback leg reach the citizen (the dialplan's AstDB mark)? None
+        while AMI cannot say."""
+        if not self.connected.is_set():
+            return None
+        try:
+            # a list when found; one "Database entry not found" error when not
+            replies = await self.action({"Action": "DBGet", "Family": ANSWERED_FAMILY,
+                                         "Key": channel_id})
+        except Exception as exc:
+            log.warning("AMI DBGet failed (%r)", exc)
+            return None
+        if isinstance(replies, dict):
+            return replies.get("Response") == "Success" and bool(replies.get("Val"))
+        return any(r.get("Event") == "DBGetResponse" and r.get("Val") for r in replies)
+
+    async def forget_callback_answer(self, channel_id: str) -> None:
+        """Delete the mark once the callback is closed for good (bounded AstDB)."""
+        if not self.connected.is_set():
+            return
+        try:
+            await self.action({"Action": "DBDel", "Family": ANSWERED_FAMILY,
+                               "Key": channel_id}, as_list=False)
+        except Exception as exc:
+            log.warning("AMI DBDel failed (%s)", exc)
 
     async def _record_device(self, device: str, device_state: str) -> str | None:
         seat = seat_from_device(device, self.seats)

@@ -10,6 +10,12 @@ Every placement is supervised: the claim leased it to this process (see `acd.lea
 no OriginateResponse within the seat's ring time plus a grace, or the agent's channel
 gone without its HotlineCallback event, puts the callback back in line with its
 original arrival and frees the seat; so does an exception in any step.
+
+Never dialled twice: the moment the citizen answers, the dialplan marks the leg in
+Asterisk's own database and sends `HotlineCallbackAnswered`, and the callback is closed in
+SQL, where a closed callback never opens again. A placement first asks Asterisk whether
+this attempt already reached the citizen (its owner may have died before hearing so);
+if it did, the callback is closed without dialling.
 """
 
 from __future__ import annotations
@@ -42,6 +48,13 @@ class CallbackLedger(Protocol):
     async def pending(self) -> list[Entry]: ...
 
 
+class AnswerMarks(Protocol):
+    """Asterisk's durable mark that a callback leg reached the citizen (AstDB)."""
+
+    async def callback_answered(self, channel_id: str) -> bool | None: ...
+    async def forget_callback_answer(self, channel_id: str) -> None: ...
+
+
 Originate = Callable[[dict], Awaitable[dict]]
 ChannelProbe = Callable[[str], Awaitable[bool | None]]  # channel id -> up? (None: unknown)
 
@@ -67,7 +80,8 @@ class Flight:
     entry: Entry
     seat: str
     started: float = field(default_factory=time.monotonic)
-    answered: bool = False
+    answered: bool = False  # the agent's leg
+    connected: bool = False  # the citizen's leg: the callback is done
     gone_checks: int = 0
 
 
@@ -90,12 +104,18 @@ class CallbackRunner:
         self.policy = policy
         self.leases = leases
         self.active: dict[str, Flight] = {}  # channel id -> the placement in flight
+        self.marks: AnswerMarks | None = None  # e.g. the AMI link; None: never asked
         self.placed: list[dict] = []  # for benchmarks: when each citizen leg was dialled
 
     async def place(self, entry: Entry, seat: str) -> None:
         channel_id = channel_id_of(entry)
         self.active[channel_id] = Flight(entry, seat)
         try:
+            if self.marks and await self.marks.callback_answered(channel_id):
+                log.warning("callback %s: attempt %d already reached the citizen; closed "
+                            "without dialling again", entry.id, entry.attempts + 1)
+                await self._reached_earlier(channel_id)
+                return
             await self.ledger.update(entry.id, status="dialing", seat=seat)
             reply = await self.originate({
                 "Channel": f"PJSIP/{seat}",
@@ -133,6 +153,10 @@ class CallbackRunner:
                 await self._agent_answered(channel_id)
             else:
                 await self._agent_missed(channel_id)
+        elif name == "UserEvent" and event.get("UserEvent") == "HotlineCallbackAnswered":
+            channel_id = event.get("CallbackId", "")
+            if channel_id in self.active:
+                await self._citizen_connected(channel_id)
         elif name == "UserEvent" and event.get("UserEvent") == "HotlineCallback":
             channel_id = event.get("CallbackId", "")
             if channel_id in self.active:
@@ -193,16 +217,36 @@ class CallbackRunner:
         await self.leases.drop(entry.id)
         await self.ledger.update(entry.id, status="pending", seat=None)
 
+    async def _citizen_connected(self, channel_id: str) -> None:
+        """The citizen answered: the promise is kept, and recorded before the talk ends."""
+        await self._record_done(self.active[channel_id])
+
+    async def _record_done(self, flight: Flight) -> None:
+        """Close the callback in SQL as answered, once per placement."""
+        if flight.connected:
+            return
+        flight.connected = True
+        await self.ledger.update(flight.entry.id, status="done", outcome="answered",
+                                 attempts=flight.entry.attempts + 1, seat=flight.seat,
+                                 done_at=time.time())
+        await self.stats.count(callbacks_done=1)
+
+    async def _reached_earlier(self, channel_id: str) -> None:
+        """A placement found its attempt already answered: close it, dial nobody."""
+        flight = self.active.pop(channel_id)
+        await self.board.release(flight.seat, flight.entry.id)
+        await self._record_done(flight)
+        await self._finish(flight.entry, "done", channel_id)
+
     async def _citizen_result(self, channel_id: str, dial_status: str) -> None:
         flight = self.active.pop(channel_id)
         entry, seat = flight.entry, flight.seat
         outcome = OUTCOMES.get(dial_status.upper(), "no_answer")
-        answered = outcome == "answered"
         await self.board.release(seat, entry.id, answered=True, wrapup_s=self.policy.wrapup_s)
         attempt = entry.attempts + 1
-        if answered:
-            await self._close(entry, "done", outcome, attempt, seat)
-            await self.stats.count(callbacks_done=1)
+        if flight.connected or outcome == "answered":  # the answer event may have been lost
+            await self._record_done(flight)
+            await self._finish(entry, "done", channel_id)
         elif attempt < self.policy.retries:
             retry_at = time.time() + self.policy.backoff(attempt)
             await self.line.requeue(with_attempt(entry, retry_at), not_before=retry_at,
@@ -211,13 +255,15 @@ class CallbackRunner:
             await self.ledger.update(entry.id, status="pending", attempts=attempt,
                                      outcome=outcome, next_attempt_at=retry_at)
         else:
-            await self._close(entry, "failed", outcome, attempt, seat)
+            await self.ledger.update(entry.id, status="failed", outcome=outcome,
+                                     attempts=attempt, seat=seat, done_at=time.time())
             await self.stats.count(callbacks_failed=1)
+            await self._finish(entry, "failed", channel_id)
 
-    async def _close(self, entry: Entry, status: str, outcome: str, attempts: int,
-                     seat: str) -> None:
+    async def _finish(self, entry: Entry, status: str, channel_id: str) -> None:
+        """Take a closed callback off the line, its lease and Asterisk's answer mark."""
         await self.line.finish(entry.id, status)
         await self.leases.drop(entry.id)
         await self.stats.callback_closed(entry.id)
-        await self.ledger.update(entry.id, status=status, outcome=outcome, attempts=attempts,
-                                 seat=seat, done_at=time.time())
+        if self.marks:
+            await self.marks.forget_callback_answer(channel_id)

@@ -22,6 +22,14 @@ CALL_OUTCOMES = ("answered_in_window", "answered_late", "abandoned_waiting", "ab
                  "callback_requested", "ivr_handled", "failed")
 CALLBACK_STATUSES = ("pending", "dialing", "done", "failed", "cancelled")
 OPEN_CALLBACK_STATUSES = ("pending", "dialing")  # what the ACD reloads after a Redis restart
+# The callback state machine: a closed callback (the citizen reached, given up, or
+# cancelled) never opens again, so a replayed or late "back in line" cannot dial twice.
+CALLBACK_MOVES = MappingProxyType({
+    "pending": frozenset(CALLBACK_STATUSES),
+    "dialing": frozenset(CALLBACK_STATUSES),
+    "done": frozenset({"done"}), "failed": frozenset({"failed"}),
+    "cancelled": frozenset({"cancelled"}),
+})
 CALLBACK_OUTCOMES = ("answered", "no_answer", "busy", "wrong_number", "cancelled_called_again",
                      "agent_missed")
 

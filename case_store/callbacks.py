@@ -8,6 +8,7 @@ reloads ``pending_callbacks()`` (deadline first, then original arrival) into Red
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from case_store.call_fields import (
     CALLBACK_FIELDS,
     CALLBACK_ID_LIMIT,
+    CALLBACK_MOVES,
     CALLBACK_REQUIRED,
     OPEN_CALLBACK_STATUSES,
     check_key,
@@ -27,6 +29,8 @@ from case_store.errors import CallbackNotFoundError, InvalidCallError
 from case_store.models import Callback
 from case_store.unit import UnitOfWork
 from case_store.views import CallbackView
+
+log = logging.getLogger(__name__)
 
 
 class CallbackRecords:
@@ -53,11 +57,17 @@ class CallbackRecords:
 
     def update_callback(self, callback_id: str, **fields: Any) -> CallbackView:
         """Change the given fields. Closing it (done/failed/cancelled) stamps ``done_at``
-        unless given; reopening it clears ``done_at``."""
+        unless given. A closed callback stays closed: a status change out of it is
+        ignored whole (a replayed or late update is harmless), and the stored row is
+        returned."""
         given = clean(fields, CALLBACK_FIELDS, "callback")
         with self.uow.tx() as s:
             row = self._callback(s, callback_id, lock=True)
             if not given:
+                return CallbackView.of(row)
+            if given.get("status", row.status) not in CALLBACK_MOVES[row.status]:
+                log.info("callback %s is %s; ignoring the move to %s", callback_id,
+                         row.status, given["status"])
                 return CallbackView.of(row)
             now = self.uow.clock()
             for name, value in given.items():

@@ -87,6 +87,7 @@ async def wire_acd(svc: HotlineService) -> None:
 
     svc.ami.listeners += [svc.acd.callbacks.on_event, seat_feature]
     svc.acd.channel_up = svc.ami.channel_up
+    svc.acd.callbacks.marks = svc.ami
     svc.acd.spool_status = svc.records.status
     svc.acd.on_state_lost.append(svc.ami.resync)
     await svc.ami.start()

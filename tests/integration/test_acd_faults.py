@@ -32,8 +32,12 @@ async def owe_callback(service, number: str) -> Entry:
     return await service.acd.request_callback(entry, number)
 
 
+def callback_status_in(store, callback_id: str) -> str:
+    return store.get_callback(callback_id).status
+
+
 def callback_status(service, callback_id: str) -> str:
-    return service.store.get_callback(callback_id).status
+    return callback_status_in(service.store, callback_id)
 
 
 @pytest_asyncio.fixture
@@ -204,6 +208,79 @@ async def test_kill_9_while_a_seat_rings_loses_no_caller_and_leaves_no_seat_stuc
             store.close()
         for path in _spooled_since(sandbox, started):
             path.unlink(missing_ok=True)
+
+
+async def test_kill_9_while_a_callback_is_connected_never_dials_the_citizen_twice(
+        cfg, sandbox, test_env, tmp_path_factory):
+    """`hotline run` dies while the agent talks to the citizen it called back, and the
+    call ends before anyone hears how. The process that takes the callback back finds
+    in Asterisk that this attempt reached the citizen: it closes the callback, rings no
+    seat and dials the citizen no second time."""
+    from redis.asyncio import Redis
+
+    from acd.engine import Acd, AcdSettings
+    from acd.records import SqlCallbackLedger, StoreWriter
+    from case_store import CaseStore
+
+    db = tmp_path_factory.mktemp("kill9-cb") / "cases.sqlite"
+    prefix = f"{cfg.key_prefix}:kill9cb"
+    env = {**test_env, "HOTLINE_REDIS_PREFIX": prefix, "HOTLINE_DATABASE_URL": f"sqlite:///{db}",
+           "HOTLINE_ACD_LEASE_S": "3", "HOTLINE_ACD_CALLBACK_RESERVE_SEATS": "0"}
+    seat = "8005"
+
+    def hotline_run() -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "hotline.cli", "run"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    first, second = hotline_run(), None
+    store = CaseStore(f"sqlite:///{db}")
+    redis = Redis.from_url(cfg.redis_url, decode_responses=True)
+    try:
+        await until(lambda: _healthy(cfg), timeout=40, what="first hotline process up")
+        owner = Acd(redis, prefix, cfg.seats, AcdSettings(), _no_originate,
+                    SqlCallbackLedger(StoreWriter(store)), _no_record)
+        async with SeatPhones([seat], env=test_env, answer_after=0.3, talk=4) as phones, \
+                sipp.citizen_phones(cfg):
+            await asyncio.sleep(2)  # the ACD sees the seat registered
+            caller = Entry(id=new_entry_id("live"), kind="live", caller="13955550001",
+                           arrived_at=time.time(), origin="trunk", uniqueid="kill9-cb")
+            callback = await owner.request_callback(caller, "13955550001")
+            await phones.wait_for("answered", seat=seat, timeout=20)
+            await asyncio.sleep(1.5)  # the citizen has answered; the two are talking
+            first.kill()
+            first.wait()
+            await phones.wait_for("hangup", seat=seat, timeout=15)  # ends while nobody hears
+            second = hotline_run()
+            await until(lambda: _healthy(cfg), timeout=40, what="second hotline process up")
+            await until(lambda: _line_state_is(owner, callback.id, "done"), timeout=30,
+                        what="the callback taken back and closed")
+            assert len(phones.events("ringing", seat=seat)) == 1  # no second placement
+            assert callback_status_in(store, callback.id) == "done"
+            assert (await owner.board.facts(seat)).reserved_for == ""
+            marks = await asyncio.to_thread(
+                subprocess.run, [sys.executable, "-m", "hotline.cli", "asterisk", "cli",
+                                 "database show hotline_cb"], env=test_env,
+                capture_output=True, text=True, check=True)
+            assert callback.id not in marks.stdout  # Asterisk's mark is cleared too
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=20)
+        await redis.aclose()
+        store.close()
+
+
+async def _no_originate(_action: dict) -> dict:
+    return {"Response": "Error", "Message": "test: this Acd only owes callbacks"}
+
+
+async def _no_record(*_args, **_fields) -> None:
+    return None
+
+
+async def _line_state_is(acd, entry_id: str, state: str) -> bool:
+    return await acd.line.state(entry_id) == state
 
 
 async def _healthy(cfg) -> bool:

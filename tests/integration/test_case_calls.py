@@ -186,6 +186,23 @@ def test_a_callback_is_dialled_then_done(cases, case_clock):
     assert cases.pending_callbacks() == []
 
 
+@pytest.mark.parametrize("closed", ["done", "failed", "cancelled"])
+def test_a_closed_callback_is_never_owed_again(cases, case_clock, closed):
+    """A late or replayed "back in line" (a reaper, a spool replay) after the citizen
+    was reached must not make SQL owe the callback again: it would be dialled twice."""
+    promise(cases, "cb-12", arrived=0, due=300)
+    cases.update_callback("cb-12", status="dialing", seat="1001")
+    final = cases.update_callback("cb-12", status=closed, attempts=1)
+    case_clock.advance(seconds=30)
+    for late in ({"status": "pending", "seat": None}, {"status": "dialing", "attempts": 2}):
+        assert cases.update_callback("cb-12", **late) == final
+    assert cases.pending_callbacks() == []
+    replayed = cases.update_callback("cb-12", status=closed, attempts=1)
+    assert (replayed.status, replayed.done_at) == (closed, final.done_at)
+    noted = cases.update_callback("cb-12", case_number="J2025-1")  # notes still land
+    assert (noted.status, noted.case_number) == (closed, "J2025-1")
+
+
 def test_a_missed_attempt_is_retried_later(cases, case_clock):
     promise(cases, "cb-3", arrived=0, due=300)
     retry = cases.update_callback("cb-3", status="pending", attempts=1, outcome="no_answer",
