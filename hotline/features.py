@@ -152,21 +152,28 @@ async def wire_followup(svc: HotlineService) -> None:
 
 
 async def wire_web(svc: HotlineService) -> None:
-    """The web console on its own address."""
+    """The web console on its own address; an `acd` process serves only its health."""
     from hotline.web import create_app
 
     cfg = svc.cfg
+    if svc.role == "acd":
+        await _serve_web(svc, create_app(svc.health))
+        return
     # The console's own pool: browsers (a websocket holds a connection) can exhaust it,
     # never the telephony pool the call path uses.
     web_redis = Redis.from_url(cfg.redis_url, decode_responses=True, health_check_interval=10,
                                max_connections=WEB_REDIS_CONNECTIONS)
     svc.on_stop("web redis", web_redis.aclose)
-    runner = web.AppRunner(create_app(
+    await _serve_web(svc, create_app(
         svc.health, store=svc.store, redis=web_redis, cfg=cfg, ami=svc.ami, tagger=svc.tagger,
         intake=svc.intake, wechat_token=cfg.wechat_token))
+
+
+async def _serve_web(svc: HotlineService, app: web.Application) -> None:
+    runner = web.AppRunner(app)
     await runner.setup()
     svc.on_stop("web", runner.cleanup)
-    await web.TCPSite(runner, cfg.web_host, cfg.web_port).start()
+    await web.TCPSite(runner, svc.cfg.web_host, svc.cfg.web_port).start()
 
 
 async def warn_without_persistence(redis: Redis) -> str:

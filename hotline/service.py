@@ -17,13 +17,17 @@ from hotline.features import FEATURES
 log = logging.getLogger(__name__)
 
 STOP_STEP_S = 5.0
+ROLES = ("all", "acd")  # acd: no console, so several may run beside one "all"
 
 
 class HotlineService:
     """Everything `hotline run` starts; the features fill in the parts they own."""
 
-    def __init__(self, cfg: Config) -> None:
+    def __init__(self, cfg: Config, role: str = "all") -> None:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
         self.cfg = cfg
+        self.role = role
         self.layout = layout_for(cfg)
         self.store: Any = None  # case_store.CaseStore
         self.redis: Any = None  # redis.asyncio.Redis, the telephony pool
@@ -48,8 +52,8 @@ class HotlineService:
         for wire in FEATURES:
             await wire(self)
         cfg = self.cfg
-        log.info("hotline up: FastAGI %s:%d, web http://%s:%d/, AMI %s:%d",
-                 cfg.agi_host, cfg.agi_port, cfg.web_host, cfg.web_port,
+        log.info("hotline up (role %s): FastAGI %s:%d, web http://%s:%d/, AMI %s:%d",
+                 self.role, cfg.agi_host, cfg.agi_port, cfg.web_host, cfg.web_port,
                  cfg.ami_host, cfg.ami_port)
 
     async def stop(self) -> None:
@@ -115,8 +119,8 @@ class HotlineService:
         return True
 
 
-async def _serve(cfg: Config) -> None:
-    service = HotlineService(cfg)
+async def _serve(cfg: Config, role: str) -> None:
+    service = HotlineService(cfg, role)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -129,11 +133,11 @@ async def _serve(cfg: Config) -> None:
         await service.stop()
 
 
-def run_service(cfg: Config) -> int:
+def run_service(cfg: Config, role: str = "all") -> int:
     logging.basicConfig(stream=sys.stdout, level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(_serve(cfg))
+        asyncio.run(_serve(cfg, role))
     except OSError as exc:
         log.error("cannot start: %s", exc)
         return 1

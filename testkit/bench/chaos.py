@@ -102,7 +102,8 @@ class Stack:
         logs.mkdir(parents=True, exist_ok=True)
         with open(logs / f"{self.schema}-{name}.log", "ab") as log_file:  # the child keeps it
             self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "hotline.cli", "run"], env=self.env(name),
+                [sys.executable, "-m", "hotline.cli", "run",
+                 *(["--role", "acd"] if name == "B" else [])], env=self.env(name),
                 stdout=log_file, stderr=subprocess.STDOUT)
 
     def stop_all(self) -> None:
@@ -320,7 +321,8 @@ def run_chaos_bench(cfg: Config, faults: list[str] | None = None, calls: int = 4
             "context": {"seats": SEATS, "calls_per_fault": calls,
                         "arrivals_per_s": rate, "capacity_per_s": round(SEATS / 5.5, 2),
                         "outage_s": outage_s or OUTAGE_S, "settle_s": settle_s, "lease_s": 5,
-                        "processes": "two hotline run (A serves FastAGI, both dispatch)",
+                        "processes": "hotline run (A) and hotline run --role acd (B); "
+                                     "A serves FastAGI, both dispatch",
                         "fastagi_stall": f"{STALLED_SESSIONS} silent sessions on A",
                         "invite_flood": f"{FLOOD[0]} INVITEs at {FLOOD[1]:g}/s on top",
                         "goal": goal}}

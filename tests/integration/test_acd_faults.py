@@ -271,6 +271,35 @@ async def test_kill_9_while_a_callback_is_connected_never_dials_the_citizen_twic
         store.close()
 
 
+async def test_a_process_in_the_acd_role_serves_callers_and_no_console(
+        cfg, sandbox, test_env, tmp_path_factory):
+    """`hotline run --role acd` is the second process of a pair: the dialplan's FastAGI
+    and the line work through it, while its web port answers only /healthz."""
+    import aiohttp
+
+    db = tmp_path_factory.mktemp("role-acd") / "cases.sqlite"
+    env = {**test_env, "HOTLINE_REDIS_PREFIX": f"{cfg.key_prefix}:role-acd",
+           "HOTLINE_DATABASE_URL": f"sqlite:///{db}"}
+    proc = subprocess.Popen([sys.executable, "-m", "hotline.cli", "run", "--role", "acd"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        await until(lambda: _healthy(cfg), timeout=40, what="the acd process up")
+        base = f"http://127.0.0.1:{cfg.web_port}"
+        async with aiohttp.ClientSession() as http:
+            for path in ("/login", "/wallboard", "/metrics"):
+                async with http.get(base + path, allow_redirects=False) as reply:
+                    assert reply.status == 404, path
+        async with SeatPhones(["8004"], env=test_env, answer_after=0.3, talk=1) as phones:
+            await asyncio.sleep(2)  # the ACD sees the seat registered
+            result = await sipp.call(cfg, cfg.hotline_number, "13933330001", hold_s=2,
+                                     timeout_s=40)
+            assert result.returncode == 0, result.stderr[-1500:]
+            assert phones.events("answered", seat="8004")  # a person, through this process
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
 async def _no_originate(_action: dict) -> dict:
     return {"Response": "Error", "Message": "test: this Acd only owes callbacks"}
 
