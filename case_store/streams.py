@@ -3,6 +3,8 @@
 Workers read through a consumer group and acknowledge only after ``CaseStore.route`` has
 committed. A worker that dies mid-routing leaves its message pending; any other worker
 reclaims it with XAUTOCLAIM once it has been idle ``min_idle_ms``, so no case is lost.
+Each process joins the group under a name of its own; the names of processes long gone
+(idle, nothing pending) are removed, so restarts do not pile up consumers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from case_store.outbox import ROUTING_STREAM
 from case_store.store import CaseStore
 
 GROUP = "routers"
+GONE_CONSUMER_IDLE_MS = 600_000  # a consumer silent this long, owning nothing, is gone
 
 
 STREAM_MAXLEN = 100_000  # bounded: the outbox in SQL is the record, a stream only the feed
@@ -85,6 +88,19 @@ class RoutingWorker:
             self.client.xack(self.key, GROUP, msg_id)
             done.append(number)
         return done
+
+
+    def forget_gone_consumers(self, idle_ms: int = GONE_CONSUMER_IDLE_MS) -> list[str]:
+        """Remove the group's consumers idle over ``idle_ms`` with nothing pending (their
+        pending messages were reclaimed already); returns their names."""
+        self.ensure_group()
+        gone = []
+        for info in self.client.xinfo_consumers(self.key, GROUP):
+            name = _text(info["name"])
+            if name != self.consumer and not info["pending"] and info["idle"] >= idle_ms:
+                self.client.xgroup_delconsumer(self.key, GROUP, name)
+                gone.append(name)
+        return gone
 
 
 def _text(value: Any) -> str:

@@ -11,13 +11,12 @@ sweep run in one process at a time, the holder of the "case-workers" singleton l
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 
 import redis
 
-from case_store.singleton import SingletonLock
+from case_store.singleton import SingletonLock, process_owner
 from case_store.streams import RoutingWorker, relay_outbox
 
 log = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ class CaseWorkers:
         self.client = redis.Redis.from_url(redis_url)
         self.prefix = prefix
         self.worker = RoutingWorker(store, self.client, prefix,
-                                    consumer=f"{socket.gethostname()}-{id(self):x}")
+                                    consumer=f"{process_owner()}-{id(self):x}")
         self.lock = SingletonLock(self.client, prefix, "case-workers")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="case-workers", daemon=True)
@@ -56,6 +55,7 @@ class CaseWorkers:
                 if leader and time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + SWEEP_EVERY_S
                     self.store.sweep()
+                    self.worker.forget_gone_consumers()
             except Exception:  # Redis or the database restarting: try again shortly
                 log.exception("case workers: pass failed; retrying")
                 self._stop.wait(1.0)

@@ -59,3 +59,28 @@ def test_worker_killed_mid_routing_does_not_lose_the_case(cases, case_db, redis_
     assert rescuer.poll(block_ms=100) == [case.number]
     assert cases.get_case(case.number).status == "assigned"
     assert client.xpending(stream_key(prefix, "routing"), GROUP)["pending"] == 0
+
+
+def test_consumers_of_gone_processes_leave_the_group_once_they_own_nothing(cases,
+                                                                            redis_prefix):
+    """Every restart joins the group under a new name; the dead names are removed, but
+    only after what they held was reclaimed."""
+    client, prefix = redis_prefix
+    key = stream_key(prefix, "routing")
+    for n in (1, 2):
+        cases.create_case(channel="web", caller=f"1380000003{n}", text="路灯坏了",
+                          kind="affairs", topic="street_light")
+    relay_outbox(cases, client, prefix)
+    idle = RoutingWorker(cases, client, prefix, consumer="restarted-long-ago")
+    idle.ensure_group()
+    client.xreadgroup(GROUP, "died-mid-routing", {key: ">"}, count=1)  # holds one
+    client.xgroup_createconsumer(key, GROUP, "restarted-long-ago")
+    live = RoutingWorker(cases, client, prefix, consumer="live")
+    assert live.forget_gone_consumers(idle_ms=0) == ["restarted-long-ago"]
+    names = {info["name"].decode() for info in client.xinfo_consumers(key, GROUP)}
+    assert "died-mid-routing" in names  # it still owns a message: kept
+
+    live.min_idle_ms = 0
+    assert len(live.poll(block_ms=100)) == 1  # reclaimed
+    assert live.forget_gone_consumers(idle_ms=0) == ["died-mid-routing"]
+    assert live.forget_gone_consumers(idle_ms=600_000) == []  # the live one stays
