@@ -13,6 +13,7 @@ was promised (the dialplan's safety net then takes the call).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -135,3 +136,17 @@ def prune(folder: Path, patterns: tuple[str, ...], older_than_s: float) -> int:
             except OSError:
                 continue
     return removed
+
+
+async def prune_forever(folder: Path, patterns: tuple[str, ...], older_than_s: float,
+                        every_s: float = 3600.0) -> None:
+    """A retention job (e.g. recordings): a failed round is logged and tried again."""
+    while True:
+        try:
+            removed = await asyncio.to_thread(prune, folder, patterns, older_than_s)
+            if removed:
+                log.info("retention: removed %d files older than %.0f days from %s", removed,
+                         older_than_s / 86400, folder)
+        except OSError as exc:
+            log.warning("retention round in %s failed (%s)", folder, exc)
+        await asyncio.sleep(every_s)

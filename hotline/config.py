@@ -68,6 +68,7 @@ class Config:
     acd_lease_s: float = 15  # a dead process's callers and seats come back within this
     spool_limit: int = 10000  # records kept on disk while the database is away
     spool_retention_days: float = 30  # settled safety-net requests (.done, .bad) are kept
+    recording_retention_days: float = 180  # callers' recorded requests; 0 keeps them for ever
     followup_enabled: str = "yes"  # yes/no (a TOML bool works too)
     followup_interval_s: int = 60  # how often due follow-up visits are looked at
     followup_retries: int = 2  # calls after the first before an agent takes over

@@ -98,7 +98,7 @@ async def wire_acd(svc: HotlineService) -> None:
 async def wire_ivr(svc: HotlineService) -> None:
     """Speech, phone intake and the FastAGI server with the `incoming` route."""
     from acd.records import replay_forever
-    from acd.spool import DurableSpool
+    from acd.spool import DurableSpool, prune_forever
     from ivr.fastagi import FastAgiServer
     from ivr.incoming import IncomingRoute, RedisArrivals
     from ivr.phone_intake import PhoneIntake
@@ -118,6 +118,10 @@ async def wire_ivr(svc: HotlineService) -> None:
         replay_forever(svc.phone_intake.replay))
     svc.on_stop("case spool replay", lambda: _cancel(cases_replayer))
     svc.on_stop("phone intake", svc.phone_intake.drain)
+    retention = asyncio.get_running_loop().create_task(prune_forever(
+        svc.layout.host(svc.layout.recordings_dir), ("*.*",),
+        cfg.recording_retention_days * 86400))
+    svc.on_stop("recordings retention", lambda: _cancel(retention))
     svc.agi = FastAgiServer()
     svc.incoming = IncomingRoute(svc.acd, [RedisArrivals(svc.redis, cfg.key_prefix)],
                                  recordings_dir=svc.layout.recordings_dir,

@@ -57,3 +57,26 @@ def test_retention_removes_only_settled_files_past_their_age(tmp_path):
     os.utime(waiting, (long_ago, long_ago))
     assert prune(tmp_path, ("*.done",), 30 * 86400) == 1
     assert not old.exists() and fresh.exists() and waiting.exists()  # never what is owed
+
+
+async def test_recordings_past_their_retention_are_deleted_by_the_running_job(tmp_path):
+    import asyncio
+    import os
+    import time
+
+    from acd.spool import prune_forever
+
+    old, fresh = tmp_path / "1764.1.wav", tmp_path / "1765.2.wav"
+    for path in (old, fresh):
+        path.write_bytes(b"RIFF")
+    long_ago = time.time() - 200 * 86400
+    os.utime(old, (long_ago, long_ago))
+    job = asyncio.create_task(prune_forever(tmp_path, ("*.*",), 180 * 86400, every_s=0.05))
+    try:
+        for _ in range(100):
+            if not old.exists():
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        job.cancel()
+    assert not old.exists() and fresh.exists()
