@@ -66,6 +66,7 @@ class AcdSettings:
     callback_slack: CallbackSlack = CallbackSlack()
     lease_s: float = 15  # a dead process's callers and seats are taken back within this
     spool_retention_s: float = 30 * 86400  # settled safety-net requests are kept this long
+    settled_ttl_s: float = 900  # a settled line entry stays readable this long, then goes
 
     @classmethod
     def from_config(cls, cfg) -> AcdSettings:
@@ -74,7 +75,8 @@ class AcdSettings:
                    cfg.acd_wrapup_s, cfg.acd_pause_after_missed, cfg.acd_callback_deadline_s,
                    cfg.acd_callback_retries, backoff,
                    CallbackSlack(cfg.acd_callback_due_lead_s, cfg.acd_callback_reserve_seats),
-                   cfg.acd_lease_s, cfg.spool_retention_days * 86400)
+                   cfg.acd_lease_s, cfg.spool_retention_days * 86400,
+                   cfg.acd_settled_ttl_s)
 
 
 class Acd:
@@ -89,7 +91,7 @@ class Acd:
         self.redis = redis
         self.prefix = prefix
         self.settings = settings
-        self.line = WaitingLine(redis, prefix)
+        self.line = WaitingLine(redis, prefix, settings.settled_ttl_s)
         self.board = SeatBoard(redis, prefix, seats)
         self.stats = Stats(redis, prefix)
         self.seat_mirror = SeatMirror(self.board, seat_record) if seat_record else None

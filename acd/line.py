@@ -108,8 +108,10 @@ end
 return 1
 """
 
-# KEYS: entry hash, line zset. ARGV: entry id. Returns "" (withdrawn) or the seat offered.
+# KEYS: entry hash, line zset. ARGV: entry id, settled TTL.
+# Returns "" (withdrawn) or the seat offered.
 _WITHDRAW = """
+redis.call('EXPIRE', KEYS[1], ARGV[2])
 if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
   redis.call('HSET', KEYS[1], 'state', 'withdrawn')
   return ''
@@ -134,9 +136,10 @@ return 1
 class WaitingLine:
     """Entries in rank order, with atomic claim, requeue and withdraw."""
 
-    def __init__(self, redis: Redis, prefix: str) -> None:
+    def __init__(self, redis: Redis, prefix: str, settled_ttl_s: float = 900) -> None:
         self.redis = redis
         self.prefix = prefix
+        self.settled_ttl_s = max(1, int(settled_ttl_s))  # EXPIRE takes whole seconds
         self.line_key = f"{prefix}:line"
         self.assign_log_key = f"{prefix}:assign-log"  # audit: every claim and release, in order
         self.wake_channel = f"{prefix}:acd-wake"
@@ -217,7 +220,7 @@ class WaitingLine:
     async def withdraw(self, entry_id: str) -> str:
         """Take an entry out; returns the seat it was offered to meanwhile, or ''."""
         return await self._withdraw(keys=[self.entry_key(entry_id), self.line_key],
-                                    args=[entry_id]) or ""
+                                    args=[entry_id, self.settled_ttl_s]) or ""
 
     async def rerank(self, entry: Entry) -> bool:
         """New arrival time or priority for an entry still waiting (ZADD XX: never re-adds
@@ -231,7 +234,11 @@ class WaitingLine:
         return bool(changed)
 
     async def finish(self, entry_id: str, state: str = "done") -> None:
-        await self.redis.hset(self.entry_key(entry_id), "state", state)
+        """Settled: readable for a while (late events, the reaper), then gone."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.entry_key(entry_id), "state", state)
+            pipe.expire(self.entry_key(entry_id), self.settled_ttl_s)
+            await pipe.execute()
 
     async def move_up(self, entry_id: str) -> bool:
         """Supervisor action: put an entry at the head of its priority class."""

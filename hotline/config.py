@@ -66,6 +66,7 @@ class Config:
     acd_callback_due_lead_s: float = 120  # a callback is due this long before its deadline
     acd_callback_reserve_seats: int = 1  # seats a callback not yet due leaves to live callers
     acd_lease_s: float = 15  # a dead process's callers and seats come back within this
+    acd_settled_ttl_s: float = 900  # a finished caller's line entry is kept this long in Redis
     spool_limit: int = 10000  # records kept on disk while the database is away
     spool_retention_days: float = 30  # settled safety-net requests (.done, .bad) are kept
     recording_retention_days: float = 180  # callers' recorded requests; 0 keeps them for ever

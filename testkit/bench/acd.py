@@ -65,7 +65,8 @@ def bench_config(cfg: Config, model: LoadModel, factor: float, db_dir: Path) -> 
         acd_ring_window_s=model.window_s, acd_seat_ring_s=cfg.acd_seat_ring_s / factor,
         acd_wrapup_s=float(max(1, round(model.wrapup_s))), acd_callback_deadline_s=model.promise_s,
         acd_callback_backoff_s=backoff,
-        acd_callback_due_lead_s=cfg.acd_callback_due_lead_s / factor)
+        acd_callback_due_lead_s=cfg.acd_callback_due_lead_s / factor,
+        acd_settled_ttl_s=cfg.acd_settled_ttl_s / factor)
 
 
 def phone_env(cfg: Config) -> dict[str, str]:

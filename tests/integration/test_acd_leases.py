@@ -147,3 +147,21 @@ async def test_a_singleton_job_has_one_runner_and_another_takes_over_when_it_die
     assert await first.held() and not await second.held()  # renewed by its holder
     await asyncio.sleep(0.7)  # the holder died: nothing renews
     assert await second.held() and not await first.held()
+
+
+async def test_settled_callers_leave_redis_after_their_ttl(redis, prefix):
+    """Per-call keys are bounded: an entry answered or given up stays readable for
+    `settled_ttl_s`, then is gone (a waiting one keeps its day-long TTL)."""
+    acd = Acd(redis, prefix, [SEAT], AcdSettings(settled_ttl_s=1), _refuse, _Ledger(), _nothing)
+    await free_seat(acd)
+    answered = await acd.arrive("6.1", "13800000007", "", "trunk", time.time())
+    gave_up = await acd.arrive("6.2", "13800000008", "", "trunk", time.time())
+    waiting = await acd.arrive("6.3", "13800000009", "", "trunk", time.time())
+    assert await acd.dispatcher.run_once() == 1
+    now = time.time()
+    assert await acd.seat_result(answered, SEAT, "ANSWER", 300, now, now)
+    await acd.give_up(gave_up, "window")
+    await asyncio.sleep(1.3)
+    assert not await redis.exists(acd.line.entry_key(answered.id))
+    assert not await redis.exists(acd.line.entry_key(gave_up.id))
+    assert await redis.ttl(acd.line.entry_key(waiting.id)) > 80000
