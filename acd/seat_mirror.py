@@ -1,9 +1,10 @@
 """The board's login and pause facts, mirrored to SQL and restored from there.
 
 Redis is the live board; a Redis that restarted without its data would otherwise take
-every seat for logged in. Each tick writes the seats whose login or pause changed; when
-Redis has lost its state the recorded facts go back on the board before anyone
-dispatches (device states come back from AMI), so "logged in" is never assumed.
+every seat for logged in. Each tick writes the seats whose login or pause changed, and
+every seat SQL has no record of yet; when Redis has lost its state the recorded facts go
+back on the board before anyone dispatches (device states come back from AMI), so
+"logged in" is never assumed. Only a seat new to the configuration starts logged in.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from acd.seat_board import SeatBoard
 log = logging.getLogger(__name__)
 
 Facts = tuple[bool, str]  # logged in, pause reason
-DEFAULT: Facts = (True, "")  # a seat nobody ever changed
 
 
 class SeatFactsRecord(Protocol):
@@ -37,7 +37,7 @@ class SeatMirror:
         written = 0
         for facts in await self.board.snapshot():
             now = (facts.logged_in, facts.paused_reason)
-            if self.last.get(facts.seat, DEFAULT) != now:
+            if self.last.get(facts.seat) != now:
                 await self.record.save(facts.seat, *now)
                 self.last[facts.seat] = now
                 written += 1

@@ -337,7 +337,8 @@ async def test_after_redis_loses_everything_logged_out_and_paused_seats_stay_so(
 
         def recorded() -> bool:
             facts = service.store.seat_facts()
-            return facts.get("8008") == (False, "") and facts.get("8009") == (True, "lunch")
+            return (facts.get("8008") == (False, "") and facts.get("8009") == (True, "lunch")
+                    and facts.get("8001") == (True, ""))  # unchanged seats are recorded too
         await until(lambda: asyncio.to_thread(recorded), timeout=10, what="seat facts in SQL")
 
         private_redis["proc"].kill()  # Redis dies and comes back with nothing
