@@ -14,12 +14,14 @@ was promised (the dialplan's safety net then takes the call).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import itertools
 import json
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +86,33 @@ class DurableSpool:
                      away: tuple[type[BaseException], ...]) -> tuple[int, int]:
         """Apply the items in order, removing each that landed; stop at the first that
         fails with one of `away` (the target is still unreachable); set aside (.bad) an
-        item refused for its content, never retried blindly. Returns (landed, set aside)."""
+        item refused for its content, never retried blindly. Returns (landed, set aside).
+
+        One replayer at a time per folder (two processes of an instance share it): the
+        others skip the round while it holds the folder's lock, which dies with it."""
+        with self._replay_lock() as mine:
+            if not mine:
+                return 0, 0
+            return await self._replay(apply, away)
+
+    @contextlib.contextmanager
+    def _replay_lock(self) -> Iterator[bool]:
+        if not self.folder.is_dir():
+            yield False
+            return
+        fd = os.open(self.folder / ".replay.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)  # releases the lock
+
+    async def _replay(self, apply: Callable[[SpoolItem], Awaitable[object]],
+                      away: tuple[type[BaseException], ...]) -> tuple[int, int]:
         landed = set_aside = 0
         for item in self.items():
             try:

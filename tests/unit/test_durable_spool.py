@@ -80,3 +80,27 @@ async def test_recordings_past_their_retention_are_deleted_by_the_running_job(tm
     finally:
         job.cancel()
     assert not old.exists() and fresh.exists()
+
+
+async def test_two_processes_sharing_a_spool_apply_each_item_once(tmp_path):
+    """Two `hotline run` of one instance share the folder: while one replays, the other
+    skips the round instead of writing the same items a second time."""
+    import asyncio
+
+    first, second = DurableSpool(tmp_path), DurableSpool(tmp_path)
+    for key in ("a", "b", "c"):
+        first.append("call", key, {})
+    applied: list[str] = []
+    inside = asyncio.Event()
+
+    async def slow_apply(item) -> None:
+        inside.set()
+        await asyncio.sleep(0.05)
+        applied.append(item.key)
+
+    busy = asyncio.create_task(first.replay(slow_apply, (ConnectionError,)))
+    await inside.wait()
+    assert await second.replay(slow_apply, (ConnectionError,)) == (0, 0)  # skipped
+    assert await busy == (3, 0)
+    assert applied == ["a", "b", "c"]
+    assert await second.replay(slow_apply, (ConnectionError,)) == (0, 0)  # nothing left
