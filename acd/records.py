@@ -62,7 +62,7 @@ class StoreWriter:
 
     async def write(self, kind: str, key: str, payload: dict) -> None:
         """Land it in SQL now, or durably in the spool (SpoolFull if that is full)."""
-        if self.spool is not None and self.spool.depth():
+        if self.spool is not None and self.spool.holds_any():
             self.spool.append(kind, key, payload)  # behind what already waits: in order
             return
         try:

@@ -132,7 +132,20 @@ class DurableSpool:
         item.path.unlink(missing_ok=True)
 
     def depth(self) -> int:
-        return sum(1 for _ in self.folder.glob("*.json")) if self.folder.is_dir() else 0
+        return sum(1 for _ in self._waiting())
+
+    def holds_any(self) -> bool:
+        """Anything waiting? Stops at the first item (asked on every write)."""
+        return next(self._waiting(), None) is not None
+
+    def _waiting(self) -> Iterator[str]:
+        try:
+            with os.scandir(self.folder) as entries:
+                for entry in entries:
+                    if entry.name.endswith(".json") and not entry.name.startswith("."):
+                        yield entry.name
+        except FileNotFoundError:
+            return
 
     def oldest_age_s(self) -> float:
         """How long the oldest item has waited (0 when empty): the not-draining alarm."""
