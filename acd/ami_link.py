@@ -20,6 +20,7 @@ from acd.seat_state import seat_from_device
 log = logging.getLogger(__name__)
 
 RESYNC_RETRY_S = 1.0
+CHANNELS_FRESH_S = 1.0  # a channel list this recent answers channel_up for every flight
 ANSWERED_FAMILY = "hotline_cb"  # AstDB family the [callback-answered] dialplan writes
 EventListener = Callable[[dict], Awaitable[None] | None]
 
@@ -65,6 +66,8 @@ class AmiLink:
         self.last_resync: float | None = None
         self.connected = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
+        self._channels: tuple[float, set[str]] = (float("-inf"), set())  # listed at, ids
+        self._channels_lock = asyncio.Lock()
         self.manager = ClosableManager(
             host=host, port=port, username=username, secret=secret,
             loop=asyncio.get_running_loop(), reconnect_timeout=1, ping_delay=5,
@@ -134,16 +137,22 @@ class AmiLink:
                                  as_list=False)
 
     async def channel_up(self, channel_id: str) -> bool | None:
-        """Is a channel with this unique id up in Asterisk? None while AMI cannot say."""
+        """Is a channel with this unique id up in Asterisk? None while AMI cannot say.
+        One channel list serves every question asked within CHANNELS_FRESH_S."""
         if not self.connected.is_set():
             return None
-        try:
-            rows = await self.action({"Action": "CoreShowChannels"}, as_list=True)
-        except Exception as exc:
-            log.warning("AMI CoreShowChannels failed (%s)", exc)
-            return None
-        return any(r.get("Event") == "CoreShowChannel" and r.get("Uniqueid") == channel_id
-                   for r in rows if isinstance(r, dict))
+        async with self._channels_lock:
+            listed_at, channels = self._channels
+            if time.monotonic() - listed_at > CHANNELS_FRESH_S:
+                try:
+                    rows = await self.action({"Action": "CoreShowChannels"}, as_list=True)
+                except Exception as exc:
+                    log.warning("AMI CoreShowChannels failed (%s)", exc)
+                    return None
+                channels = {r.get("Uniqueid", "") for r in rows
+                            if isinstance(r, dict) and r.get("Event") == "CoreShowChannel"}
+                self._channels = (time.monotonic(), channels)
+        return channel_id in channels
 
     async def callback_answered(self, channel_id: str) -> bool | None:
         """Did this callback leg reach the citizen (the dialplan's AstDB mark)? None
