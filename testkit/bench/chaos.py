@@ -39,6 +39,7 @@ from testkit.bench.acd import replay
 from testkit.call_load import double_assignments, live_calls
 from testkit.cut_proxy import CutProxy
 from testkit.phones import SeatPhones
+from testkit.stalled_agi import stalled_sessions
 
 log = logging.getLogger(__name__)
 
@@ -164,17 +165,8 @@ async def _inject(stack: Stack, fault: str, outage_s: float) -> None:
 
 
 async def _stall_fastagi(host: str, port: int, stall_s: float) -> None:
-    """Clients that open a FastAGI session for a call, then never answer a command."""
-    env = ("agi_network: yes\nagi_network_script: incoming\nagi_channel: PJSIP/stall\n"
-           "agi_uniqueid: stall.{n}\nagi_callerid: 1379900{n:04d}\n\n")
-    writers = []
-    for n in range(STALLED_SESSIONS):
-        _reader, writer = await asyncio.open_connection(host, port)
-        writer.write(env.format(n=n).encode())
-        writers.append(writer)
-    await asyncio.sleep(stall_s)
-    for writer in writers:
-        writer.close()
+    async with stalled_sessions(host, port, STALLED_SESSIONS):
+        await asyncio.sleep(stall_s)
 
 
 def _sql(schema: str, query: str) -> list[tuple]:

@@ -387,6 +387,26 @@ async def test_with_ami_cut_a_caller_is_still_answered_and_the_callback_rings_on
             assert phones.events("answered", seat="8006")
 
 
+async def test_fastagi_clients_stalled_mid_command_keep_no_caller_from_a_seat(
+        cfg, sandbox, test_env, tmp_path_factory):
+    """Sessions that go silent after their first line (a hung peer) wait out their own
+    command timeout; a real caller meanwhile reaches a person within three rings."""
+    from testkit.stalled_agi import stalled_sessions
+
+    async with running(isolated(cfg, tmp_path_factory, "agi-stall")) as service, \
+            SeatPhones(["8003"], env=test_env, answer_after=0.3, talk=1) as phones:
+        await until(lambda: _seat_is(service, "8003", "available"), timeout=15,
+                    what="seat registered")
+        async with stalled_sessions(cfg.agi_host, cfg.agi_port, 10):
+            await asyncio.sleep(1)
+            result = await sipp.call(cfg, cfg.hotline_number, "13922220001", hold_s=2,
+                                     timeout_s=40)
+            assert result.returncode == 0, result.stderr[-1500:]
+            assert max(result.answer_times_ms) < 15000
+            assert phones.events("answered", seat="8003")  # a person, not the IVR
+            assert service.agi.sessions_total >= 11  # the stalled ones reached the IVR too
+
+
 async def _seat_is(service, seat: str, state: str) -> bool:
     return (await service.acd.board.get(seat))["state"] == state
 
