@@ -407,6 +407,28 @@ async def test_fastagi_clients_stalled_mid_command_keep_no_caller_from_a_seat(
             assert service.agi.sessions_total >= 11  # the stalled ones reached the IVR too
 
 
+async def test_during_an_invite_flood_every_caller_is_answered_by_a_person_or_the_ivr(
+        cfg, sandbox, test_env, tmp_path_factory):
+    """200 INVITEs at 40/s on two seats (the CI-sized flood; the bench sends 500 in 5 s),
+    and callers among them: none meets silence or is dropped unanswered."""
+    async with running(isolated(cfg, tmp_path_factory, "flood")) as service, \
+            SeatPhones(["8001", "8002"], env=test_env, answer_after=0.3, talk=3), \
+            sipp.citizen_phones(cfg):
+        await until(lambda: _seat_is(service, "8002", "available"), timeout=15,
+                    what="seats registered")
+        flood = asyncio.create_task(sipp.call(cfg, cfg.hotline_number, "13799", hold_s=2,
+                                              calls=200, rate=40, timeout_s=120))
+        callers = []
+        for n in range(10):
+            callers.append(asyncio.create_task(sipp.call(
+                cfg, cfg.hotline_number, f"1391234{n:04d}", hold_s=3, timeout_s=90)))
+            await asyncio.sleep(0.5)
+        for result in await asyncio.gather(*callers):
+            assert result.returncode == 0, result.stderr[-1500:]
+            assert len(result.answer_times_ms) == 1  # a 200 OK: a seat or the IVR
+        assert (await flood).successful == 200
+
+
 async def _seat_is(service, seat: str, state: str) -> bool:
     return (await service.acd.board.get(seat))["state"] == state
 
