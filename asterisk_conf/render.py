@@ -58,6 +58,7 @@ class AsteriskValues:
     trunk_port: int
     rtp_start: int
     rtp_end: int
+    max_calls: int  # channels, not calls
     hotline_number: str
     phones: tuple[Phone, ...]
     seat_ring_s: float  # app_queue (bench) settings: the ACD's timings
@@ -118,6 +119,7 @@ def render_config(values: AsteriskValues, layout: Layout, mod_dir: str) -> dict[
         "trunk_port": str(values.trunk_port),
         "rtp_start": str(values.rtp_start),
         "rtp_end": str(values.rtp_end),
+        "max_calls": str(values.max_calls),
         "hotline_number": values.hotline_number,
         "phones": _phones_section(values.phones),
         **_queue_values(values),

@@ -20,7 +20,8 @@ def asterisk_values(cfg: Config) -> AsteriskValues:
         ami_secret=cfg.ami_secret, agi_host=cfg.agi_host, agi_port=cfg.agi_port,
         agi_alt_port=cfg.agi_alt_port,
         sip_host=cfg.sip_host, sip_port=cfg.sip_port, trunk_port=cfg.trunk_port,
-        rtp_start=cfg.rtp_start, rtp_end=cfg.rtp_end, hotline_number=cfg.hotline_number,
+        rtp_start=cfg.rtp_start, rtp_end=cfg.rtp_end, max_calls=cfg.effective_max_calls,
+        hotline_number=cfg.hotline_number,
         phones=phones, seat_ring_s=cfg.acd_seat_ring_s, wrapup_s=cfg.acd_wrapup_s)
 
 

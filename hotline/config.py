@@ -42,6 +42,7 @@ class Config:
     sip_secret: str = ""
     rtp_start: int = 10000
     rtp_end: int = 10999
+    asterisk_max_calls: int = 0  # channels Asterisk admits; 0: what the RTP range holds
     trunk_port: int = 5070
     web_host: str = "127.0.0.1"
     web_port: int = 8890
@@ -88,6 +89,13 @@ class Config:
     penalty_terminate_complaints: int = 5
 
     @property
+    def effective_max_calls(self) -> int:
+        """Channels Asterisk admits (`maxcalls`): one beyond gets an immediate refusal
+        instead of a box too loaded to answer anyone. By default what the RTP range holds:
+        an RTP and an RTCP port a channel."""
+        return self.asterisk_max_calls or max(1, (self.rtp_end - self.rtp_start + 1) // 2)
+
+    @property
     def seats(self) -> list[str]:
         """Seat extensions, which are also their PJSIP endpoint names."""
         return [str(self.seat_first + i) for i in range(self.seat_count)]
@@ -128,7 +136,8 @@ class Config:
 
 _SECTIONS = {
     "ami": ("host", "port", "user", "secret"),
-    "agi": ("host", "port"),
+    "agi": ("host", "port", "alt_port"),
+    "asterisk": ("max_calls",),
     "sip": ("host", "port", "secret"),
     "rtp": ("start", "end"),
     "trunk": ("port",),
@@ -141,7 +150,9 @@ _SECTIONS = {
     "vosk": ("model",),
     "acd": ("policy", "ring_window_s", "seat_ring_s", "wrapup_s", "pause_after_missed",
             "callback_deadline_s", "callback_retries", "callback_backoff_s",
-            "callback_due_lead_s", "callback_reserve_seats"),
+            "callback_due_lead_s", "callback_reserve_seats", "lease_s", "settled_ttl_s"),
+    "spool": ("limit", "retention_days"),
+    "recording": ("retention_days",),
     "followup": ("enabled", "interval_s", "retries", "backoff_s", "ring_s", "max_calls"),
     "cases": ("merge_window_h",),
     "penalty": ("window_days", "suspension_days", "min_orders", "yellow_on_time",

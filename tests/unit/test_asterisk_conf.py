@@ -69,3 +69,12 @@ def test_a_session_that_ends_early_is_entered_again_then_the_safety_net_runs(tmp
     assert agi < check < hotline.index("AGI(hotline_fallback.py)")
     assert "GotoIf($[${HOTLINE_TRIES} < 2]?again)" in hotline  # one more entry, not a loop
     assert hotline.index("Set(__HOTLINE_ARRIVAL=${EPOCH})") < agi  # kept on entering again
+
+
+def test_asterisk_admits_only_the_calls_its_rtp_range_can_carry(tmp_path):
+    cfg, conf = rendered(tmp_path)
+    assert (cfg.rtp_start, cfg.rtp_end) == (10000, 10999)
+    assert "maxcalls = 500" in conf["asterisk.conf"]  # a channel takes an RTP+RTCP pair
+    bounded = load_config(env={"HOTLINE_STATE_DIR": str(tmp_path),
+                               "HOTLINE_ASTERISK_MAX_CALLS": "120"})
+    assert bounded.effective_max_calls == 120

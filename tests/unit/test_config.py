@@ -55,3 +55,22 @@ def test_broken_toml_names_the_file(tmp_path):
     path.write_text("[ami\nport=")
     with pytest.raises(ConfigError, match="hotline.toml"):
         load_config(path, env={"HOTLINE_STATE_DIR": str(tmp_path)})
+
+
+def test_every_setting_can_be_given_in_the_file_and_the_environment(tmp_path):
+    """A setting the loader does not know is silently its default: every field of
+    Config must have its [section] key and its HOTLINE_ variable."""
+    from dataclasses import fields
+
+    from hotline.config import Config
+
+    env = {"HOTLINE_STATE_DIR": str(tmp_path), "HOTLINE_ACD_LEASE_S": "3",
+           "HOTLINE_AGI_ALT_PORT": "4574", "HOTLINE_SPOOL_LIMIT": "7",
+           "HOTLINE_RECORDING_RETENTION_DAYS": "30", "HOTLINE_ASTERISK_MAX_CALLS": "99"}
+    cfg = load_config(env=env)
+    assert (cfg.acd_lease_s, cfg.agi_alt_port, cfg.spool_limit,
+            cfg.recording_retention_days, cfg.asterisk_max_calls) == (3, 4574, 7, 30, 99)
+    from hotline.config import _SECTIONS, _TOP_LEVEL
+
+    known = set(_TOP_LEVEL) | {f"{s}_{k}" for s, keys in _SECTIONS.items() for k in keys}
+    assert [f.name for f in fields(Config) if f.name not in known] == []
