@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 
 FAULTS = ("kill9", "redis_restart", "redis_stop", "postgres_stop", "ami_cut",
           "asterisk_restart", "fastagi_stall", "invite_flood")
+# Channels the bench's Asterisk admits: what this two-core box answers promptly with the
+# phones, SIPp and two hotline processes beside it (unbounded, a flood of 500 left it
+# too loaded to answer the callers who came after; see README, Operations).
+MAX_CALLS = 120
 STALLED_SESSIONS = 20  # FastAGI clients that send a call's environment and then go silent
 FLOOD = (500, 100.0)  # INVITEs, per second
 PORTS = {"ami_port": 35038, "agi_port": 34573, "sip_port": 35060, "trunk_port": 35070,
@@ -298,7 +302,8 @@ def run_chaos_bench(cfg: Config, faults: list[str] | None = None, calls: int = 4
     with tempfile.TemporaryDirectory(prefix="hotline-chaos-") as tmp:
         # a caller whose session on A ends early enters the route again on B
         bcfg = dataclasses.replace(cfg, instance="chaos", **PORTS,
-                                   agi_alt_port=PORTS["agi_port"] + 1)
+                                   agi_alt_port=PORTS["agi_port"] + 1,
+                                   asterisk_max_calls=cfg.asterisk_max_calls or MAX_CALLS)
         shutil.rmtree(bcfg.instance_dir / "chaos-logs", ignore_errors=True)  # last run's
         box = sandbox_for(bcfg, log=lambda m: log.info("%s", m))
         box.up()
@@ -317,4 +322,5 @@ def run_chaos_bench(cfg: Config, faults: list[str] | None = None, calls: int = 4
                                      "A serves FastAGI, both dispatch",
                         "fastagi_stall": f"{STALLED_SESSIONS} silent sessions on A",
                         "invite_flood": f"{FLOOD[0]} INVITEs at {FLOOD[1]:g}/s on top",
+                        "asterisk_max_calls": bcfg.asterisk_max_calls,
                         "goal": goal}}
