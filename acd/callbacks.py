@@ -43,7 +43,8 @@ OUTCOMES = {"ANSWER": "answered", "BUSY": "busy", "NOANSWER": "no_answer",
 class CallbackLedger(Protocol):
     """The SQL record of callbacks, so a Redis restart cannot lose one."""
 
-    async def save(self, entry: Entry, recording: str = "") -> None: ...
+    async def save(self, entry: Entry, recording: str = "",
+                   needs_check: bool = False) -> None: ...
     async def update(self, callback_id: str, **fields: object) -> None: ...
     async def pending(self) -> list[Entry]: ...
 
@@ -66,6 +67,7 @@ class CallbackPolicy:
     retries: int
     backoff_s: tuple[float, ...]
     pause_after_missed: int
+    terminals: frozenset[str] = frozenset()  # rung on their own endpoints, not the trunk
 
     def backoff(self, attempt: int) -> float:
         if not self.backoff_s:
@@ -119,7 +121,8 @@ class CallbackRunner:
             await self.ledger.update(entry.id, status="dialing", seat=seat)
             reply = await self.originate({
                 "Channel": f"PJSIP/{seat}",
-                "Context": "callbacks",
+                "Context": ("callbacks-terminal" if entry.callback_number in self.policy.terminals
+                            else "callbacks"),
                 "Exten": entry.callback_number,
                 "Priority": "1",
                 "Timeout": str(int(self.policy.seat_ring_s * 1000)),

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
+from acd.callback_numbers import NumberPlan, Verdict, digits_of
 from acd.callbacks import (
     CallbackLedger,
     CallbackPolicy,
@@ -34,7 +35,7 @@ from acd.policy import CallbackSlack, Policy
 from acd.seat_board import SeatBoard
 from acd.seat_mirror import SeatFactsRecord, SeatMirror
 from acd.spool import prune
-from acd.stats import Stats
+from acd.stats import Stats, day_key
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class AcdSettings:
     lease_s: float = 15  # a dead process's callers and seats are taken back within this
     spool_retention_s: float = 30 * 86400  # settled safety-net requests are kept this long
     settled_ttl_s: float = 900  # a settled line entry stays readable this long, then goes
+    number_plan: NumberPlan = NumberPlan()  # what a callback may dial without an agent
 
     @classmethod
     def from_config(cls, cfg) -> AcdSettings:
@@ -76,7 +78,8 @@ class AcdSettings:
                    cfg.acd_callback_retries, backoff,
                    CallbackSlack(cfg.acd_callback_due_lead_s, cfg.acd_callback_reserve_seats),
                    cfg.acd_lease_s, cfg.spool_retention_days * 86400,
-                   cfg.acd_settled_ttl_s)
+                   cfg.acd_settled_ttl_s,
+                   NumberPlan.from_config(cfg))
 
 
 class Acd:
@@ -104,7 +107,8 @@ class Acd:
         self.callbacks = CallbackRunner(
             originate, self.line, self.board, self.stats, ledger,
             CallbackPolicy(settings.seat_ring_s, settings.wrapup_s, settings.callback_retries,
-                           settings.callback_backoff_s, settings.pause_after_missed),
+                           settings.callback_backoff_s, settings.pause_after_missed,
+                           settings.number_plan.terminals),
             self.leases)
         self.dispatcher = Dispatcher(redis, self.line, self.board, settings.policy,
                                      self.callbacks.place, self.leases, settings.callback_slack)
@@ -347,23 +351,47 @@ class Acd:
                                transcript: str = "", tags: dict | None = None,
                                case_number: str = "", callback_id: str = "") -> Entry:
         """Owe the caller a callback, deadline counted from their original arrival.
-        A `callback_id` given makes it idempotent: asking again owes it once."""
+        A `callback_id` given makes it idempotent: asking again owes it once.
+
+        A number outside the callback dial plan, or past its daily limit, is never dialled
+        on its own: the callback waits for an agent to check the number (`needs_check`)."""
+        verdict = self.settings.number_plan.check(number)
+        check = verdict.reason or await self._past_daily_limit(verdict)
         callback = replace(entry, id=callback_id or new_entry_id("callback"), kind="callback",
-                           callback_number=number, uniqueid=entry.uniqueid,
+                           callback_number=verdict.number or digits_of(number) or number,
+                           uniqueid=entry.uniqueid,
                            due_at=entry.arrived_at + self.settings.callback_deadline_s,
                            attempts=0, not_before=0.0, transcript=transcript,
                            tags=tags or {}, case_number=case_number)
-        await self.ledger.save(callback, recording)
+        await self.ledger.save(callback, recording, needs_check=bool(check))
         await self.stats.callback_open(callback.id, callback.due_at)
         await self.stats.count(callbacks_requested=1)
         await self._end_elderly(entry)
         await self.record_call(entry.uniqueid, outcome="callback_requested",
                                callback_id=callback.id, ended_at=time.time())
+        if check:
+            log.warning("callback %s: %s; an agent checks the number before anyone dials it",
+                        callback.id, check)
+            await self.stats.count(callbacks_to_check=1)
+            return callback
         await self.line.add(callback)
         self.dispatcher.kick()
         for observer in self.on_callback_requested:
             await observer(callback)
         return callback
+
+    async def _past_daily_limit(self, verdict: Verdict) -> str:
+        """Counts automatic callbacks to a number today; "" while under the limit."""
+        if verdict.kind == "terminal" or self.settings.number_plan.daily_limit <= 0:
+            return ""
+        key = f"{self.prefix}:callbacks-to:{day_key(time.time())}:{verdict.number}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 2 * 86400)
+            count, _ = await pipe.execute()
+        if count > self.settings.number_plan.daily_limit:
+            return f"{count} callbacks to this number today"
+        return ""
 
     async def annotate_callback(self, callback_id: str, **fields: object) -> None:
         """Transcript, tags or case number arrive after the caller hung up."""

@@ -152,8 +152,11 @@ class SqlCallbackLedger:
     def __init__(self, writer: StoreWriter) -> None:
         self.writer = writer
 
-    async def save(self, entry: Entry, recording: str = "") -> None:
-        await self.writer.write("callback.save", entry.id, {
+    async def save(self, entry: Entry, recording: str = "", needs_check: bool = False) -> None:
+        """Durable before the caller hears of it; `needs_check`: an agent checks the
+        number before anyone dials it."""
+        checked = {"status": "needs_check", "outcome": "number_to_check"} if needs_check else {}
+        await self.writer.write("callback.save", entry.id, {**checked,
             "caller": entry.caller, "callback_number": entry.callback_number,
             "origin": entry.origin, "priority": entry.priority,
             "arrived_at": entry.arrived_at, "due_at": entry.due_at,
@@ -165,13 +168,17 @@ class SqlCallbackLedger:
 
     async def pending(self) -> list[Entry]:
         views = await asyncio.to_thread(self.writer.store.pending_callbacks)
-        return [Entry(id=v.callback_id, kind="callback", caller=v.caller,
-                      arrived_at=v.arrived_at.timestamp(), priority=v.priority,
-                      origin=v.origin, due_at=v.due_at.timestamp(),
-                      not_before=v.next_attempt_at.timestamp() if v.next_attempt_at else 0.0,
-                      attempts=v.attempts, case_number=v.case_number or "",
-                      callback_number=v.callback_number, transcript=v.transcript or "")
-                for v in views]
+        return [entry_of(v) for v in views]
+
+
+def entry_of(view) -> Entry:
+    """A callback's line entry from its SQL record (case_store.views.CallbackView)."""
+    return Entry(id=view.callback_id, kind="callback", caller=view.caller,
+                 arrived_at=view.arrived_at.timestamp(), priority=view.priority,
+                 origin=view.origin, due_at=view.due_at.timestamp(),
+                 not_before=view.next_attempt_at.timestamp() if view.next_attempt_at else 0.0,
+                 attempts=view.attempts, case_number=view.case_number or "",
+                 callback_number=view.callback_number, transcript=view.transcript or "")
 
 
 class SqlSeatFacts:

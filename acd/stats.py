@@ -24,6 +24,7 @@ SERIES_QUARTERS = 32  # eight hours of 15-minute buckets
 COUNTERS = (
     "offered", "answered_in_window", "answered_late", "abandoned_waiting", "abandoned_ivr",
     "callbacks_requested", "callbacks_done", "callbacks_failed", "callbacks_in_time",
+    "callbacks_to_check",
     "wait_ms_total", "answered_total", "handle_ms_total", "handled",
 )
 

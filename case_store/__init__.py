@@ -69,6 +69,7 @@ Public API (everything else is internal; exports load lazily so importing
         # Redis after a Redis restart
     store.get_callback(callback_id) -> CallbackView
     store.callbacks_for_caller(number) -> list[CallbackView]  # caller or callback_number
+    store.callbacks_to_check(limit=50) -> list[CallbackView]  # outside the dial plan
     # Bad names or values -> errors.InvalidCallError; unknown id ->
     # errors.CallbackNotFoundError. Text is stored verbatim (bound parameters only).
 

@@ -20,8 +20,9 @@ from case_store.errors import InvalidCallError
 ORIGINS = ("trunk", "terminal", "callback", "followup")
 CALL_OUTCOMES = ("answered_in_window", "answered_late", "abandoned_waiting", "abandoned_ivr",
                  "callback_requested", "ivr_handled", "failed")
-CALLBACK_STATUSES = ("pending", "dialing", "done", "failed", "cancelled")
+CALLBACK_STATUSES = ("pending", "dialing", "done", "failed", "cancelled", "needs_check")
 OPEN_CALLBACK_STATUSES = ("pending", "dialing")  # what the ACD reloads after a Redis restart
+CLOSED_CALLBACK_STATUSES = ("done", "failed", "cancelled")  # these stamp done_at
 # The callback state machine: a closed callback (the citizen reached, given up, or
 # cancelled) never opens again, so a replayed or late "back in line" cannot dial twice.
 CALLBACK_MOVES = MappingProxyType({
@@ -29,9 +30,11 @@ CALLBACK_MOVES = MappingProxyType({
     "dialing": frozenset(CALLBACK_STATUSES),
     "done": frozenset({"done"}), "failed": frozenset({"failed"}),
     "cancelled": frozenset({"cancelled"}),
+    # outside the dial plan: an agent confirms the number (pending) or closes it
+    "needs_check": frozenset({"needs_check", "pending", "failed", "cancelled"}),
 })
 CALLBACK_OUTCOMES = ("answered", "no_answer", "busy", "wrong_number", "cancelled_called_again",
-                     "agent_missed")
+                     "agent_missed", "number_to_check", "number_confirmed")
 
 UNIQUEID_LIMIT = 150  # Asterisk's AST_MAX_UNIQUEID
 CALLBACK_ID_LIMIT = 160  # room for a prefix on a uniqueid

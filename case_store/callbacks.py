@@ -19,6 +19,7 @@ from case_store.call_fields import (
     CALLBACK_ID_LIMIT,
     CALLBACK_MOVES,
     CALLBACK_REQUIRED,
+    CLOSED_CALLBACK_STATUSES,
     OPEN_CALLBACK_STATUSES,
     check_key,
     clean,
@@ -48,7 +49,7 @@ class CallbackRecords:
         now = self.uow.clock()
         row = {"priority": 0, "status": "pending", "attempts": 0, **given,
                "callback_id": key, "created_at": now, "updated_at": now}
-        if row["status"] not in OPEN_CALLBACK_STATUSES:
+        if row["status"] in CLOSED_CALLBACK_STATUSES:
             row.setdefault("done_at", now)
         with self.uow.tx() as s:
             s.execute(upsert_insert(s, Callback).values(row)
@@ -73,7 +74,7 @@ class CallbackRecords:
             for name, value in given.items():
                 setattr(row, name, value)
             if "status" in given and "done_at" not in given:
-                closed = given["status"] not in OPEN_CALLBACK_STATUSES
+                closed = given["status"] in CLOSED_CALLBACK_STATUSES
                 row.done_at = (row.done_at or now) if closed else None
             row.updated_at = now
             return CallbackView.of(row)
@@ -92,6 +93,14 @@ class CallbackRecords:
         query = (select(Callback).where(Callback.status.in_(OPEN_CALLBACK_STATUSES))
                  .order_by(Callback.due_at, Callback.arrived_at, Callback.callback_id)
                  .limit(limit))
+        with self.uow.tx() as s:
+            return [CallbackView.of(r) for r in s.scalars(query)]
+
+    def callbacks_to_check(self, limit: int = 50) -> list[CallbackView]:
+        """Callbacks whose number an agent must check before anyone dials it, oldest
+        deadline first."""
+        query = (select(Callback).where(Callback.status == "needs_check")
+                 .order_by(Callback.due_at, Callback.callback_id).limit(limit))
         with self.uow.tx() as s:
             return [CallbackView.of(r) for r in s.scalars(query)]
 

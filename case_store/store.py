@@ -301,6 +301,10 @@ class CaseStore:
         """Callbacks still owed, earliest deadline first (the ACD's reload order)."""
         return self.callback_records.pending_callbacks(limit)
 
+    def callbacks_to_check(self, limit: int = 50) -> list[CallbackView]:
+        """Callbacks outside the dial plan, waiting for an agent to check the number."""
+        return self.callback_records.callbacks_to_check(limit)
+
     def callbacks_for_caller(self, number: str) -> list[CallbackView]:
         """Callbacks where ``number`` is the caller or the number to call back."""
         return self.callback_records.callbacks_for_caller(number)

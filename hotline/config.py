@@ -67,6 +67,9 @@ class Config:
     acd_callback_due_lead_s: float = 120  # a callback is due this long before its deadline
     acd_callback_reserve_seats: int = 1  # seats a callback not yet due leaves to live callers
     acd_lease_s: float = 15  # a dead process's callers and seats come back within this
+    callback_area_code: str = "0579"  # local fixed lines are dialled with it
+    callback_other_areas: str = "no"  # yes: call back other mainland area codes too
+    callback_daily_limit: int = 3  # automatic callbacks to one number a day; more: an agent
     acd_settled_ttl_s: float = 900  # a finished caller's line entry is kept this long in Redis
     spool_limit: int = 10000  # records kept on disk while the database is away
     spool_retention_days: float = 30  # settled safety-net requests (.done, .bad) are kept
@@ -152,6 +155,7 @@ _SECTIONS = {
             "callback_deadline_s", "callback_retries", "callback_backoff_s",
             "callback_due_lead_s", "callback_reserve_seats", "lease_s", "settled_ttl_s"),
     "spool": ("limit", "retention_days"),
+    "callback": ("area_code", "other_areas", "daily_limit"),
     "recording": ("retention_days",),
     "followup": ("enabled", "interval_s", "retries", "backoff_s", "ring_s", "max_calls"),
     "cases": ("merge_window_h",),

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from acd.callback_numbers import NumberPlan
 from case_store.changes import CaseChanges
 from case_store.db import DATABASE_UNREACHABLE
 from case_store.intake_service import IntakeService
@@ -91,6 +92,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
     if cfg is not None:
         context.prefix = cfg.key_prefix
         context.seats = list(cfg.seats)
+        context.number_plan = NumberPlan.from_config(cfg)
     context.changes = CaseChanges(redis, context.prefix)
     context.intake = intake or IntakeService(store, tagger, context.changes)
     if store is not None and accounts is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from acd.callback_numbers import NumberPlan
 from acd.control import SeatControl
 
 HealthSource = Callable[[], Awaitable[dict]]
@@ -28,6 +29,7 @@ class WebContext:
     prefix: str = "hotline:main"
     ami: Any = None  # acd.ami_link.AmiLink, for ChanSpy
     seats: list[str] = field(default_factory=list)
+    number_plan: NumberPlan = field(default_factory=NumberPlan)  # what callbacks dial alone
     tagger: Any = None  # case_store.tagging.learning.LearningTagger; None: the packaged tagger
     intake: Any = None  # case_store.intake_service.IntakeService
     changes: Any = None  # case_store.changes.CaseChanges

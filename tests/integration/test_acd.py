@@ -283,7 +283,7 @@ class _Ledger:
     def __init__(self) -> None:
         self.saved: list[str] = []
 
-    async def save(self, entry, recording: str = "") -> None:
+    async def save(self, entry, recording: str = "", needs_check: bool = False) -> None:
         self.saved.append(entry.id)
 
     async def update(self, callback_id: str, **fields) -> None:

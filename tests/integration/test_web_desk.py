@@ -113,3 +113,34 @@ async def test_transfer_refuses_unknown_targets_and_explains_without_a_call(web)
     status, html = await agent.page("/desk")
     assert 'value="seat:8002"' in html and 'value="seat:8001"' not in html
     assert "0579-88900026" in html  # partner companies with a phone are offered
+
+
+async def test_an_agent_checks_a_number_outside_the_plan_then_it_goes_in_line(web):  # noqa: F811
+    """The ACD never dials +1 202... on its own; the desk shows it with what the caller
+    said, and once an agent confirms the number the callback is owed like any other."""
+    from datetime import UTC, datetime, timedelta
+
+    from acd.line import WaitingLine
+
+    now = datetime.now(UTC)
+    web.store.save_callback("cb-check-1", caller="13800000001", callback_number="+12025550123",
+                            origin="trunk", arrived_at=now, due_at=now + timedelta(minutes=5),
+                            status="needs_check", outcome="number_to_check",
+                            transcript="请打我美国的号码")
+    agent = await web.login("agent1")
+    status, page = await agent.page("/desk")
+    assert status == 200 and "+12025550123" in page and "请打我美国的号码" in page
+    status, body = await agent.post_json("/desk/callbacks/cb-check-1/confirm",
+                                         {"number": "+86 139 1234 5678"})  # the right one
+    assert status == 200, body
+    assert body["number"] == "13912345678"
+    assert web.store.get_callback("cb-check-1").status == "pending"
+    line = WaitingLine(web.redis, web.prefix)
+    assert (await line.get("cb-check-1")).callback_number == "13912345678"
+    status, _ = await agent.post_json("/desk/callbacks/cb-check-1/confirm",
+                                      {"number": "13912345678"})
+    assert status == 409  # checked once
+    department = await web.login("dept_cm")
+    status, _ = await department.post_json("/desk/callbacks/cb-check-1/confirm",
+                                           {"number": "13912345678"})
+    assert status == 403

@@ -127,6 +127,8 @@ async def build_stack(url: str, cfg=None) -> WebStack:
     class _Cfg:
         key_prefix = prefix
         seats = [str(8001 + i) for i in range(10)]
+        terminals = ["9001"]
+        callback_area_code, callback_other_areas, callback_daily_limit = "0579", "no", 3
 
     tmp = tempfile.TemporaryDirectory(prefix="hotline-webtest-")
     tagger = LearningTagger(f"{tmp.name}/tagger-additions.json")
