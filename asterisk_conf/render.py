@@ -14,6 +14,7 @@ CONF_FILES = (
     "manager.conf",
     "pjsip.conf",
     "extensions.conf",
+    "extensions_bench.conf",
     "indications.conf",
     "rtp.conf",
     "features.conf",
@@ -63,6 +64,7 @@ class AsteriskValues:
     phones: tuple[Phone, ...]
     seat_ring_s: float  # app_queue (bench) settings: the ACD's timings
     wrapup_s: float
+    bench_queues: bool = False  # `hotline bench acd`: app_queue numbers on the trunk
 
 
 def _phones_section(phones: tuple[Phone, ...]) -> str:
@@ -122,6 +124,7 @@ def render_config(values: AsteriskValues, layout: Layout, mod_dir: str) -> dict[
         "max_calls": str(values.max_calls),
         "hotline_number": values.hotline_number,
         "phones": _phones_section(values.phones),
+        "bench_include": '#include "extensions_bench.conf"' if values.bench_queues else "",
         **_queue_values(values),
     }
     rendered = {}

@@ -12,7 +12,7 @@ from asterisk_conf.sandbox import Sandbox
 from hotline.config import Config
 
 
-def asterisk_values(cfg: Config) -> AsteriskValues:
+def asterisk_values(cfg: Config, bench_queues: bool = False) -> AsteriskValues:
     phones = tuple(Phone(ext, cfg.seat_password(ext)) for ext in cfg.seats) + tuple(
         Phone(ext, cfg.seat_password(ext), terminal=True) for ext in cfg.terminals)
     return AsteriskValues(
@@ -22,15 +22,18 @@ def asterisk_values(cfg: Config) -> AsteriskValues:
         sip_host=cfg.sip_host, sip_port=cfg.sip_port, trunk_port=cfg.trunk_port,
         rtp_start=cfg.rtp_start, rtp_end=cfg.rtp_end, max_calls=cfg.effective_max_calls,
         hotline_number=cfg.hotline_number,
-        phones=phones, seat_ring_s=cfg.acd_seat_ring_s, wrapup_s=cfg.acd_wrapup_s)
+        phones=phones, seat_ring_s=cfg.acd_seat_ring_s, wrapup_s=cfg.acd_wrapup_s,
+        bench_queues=bench_queues)
 
 
 def layout_for(cfg: Config) -> Layout:
     return _layout_for(cfg.state_dir, cfg.instance)
 
 
-def sandbox_for(cfg: Config, log: Callable[[str], None] = print) -> Sandbox:
-    """The Asterisk of this config's instance, which installs the Mandarin prompts."""
+def sandbox_for(cfg: Config, log: Callable[[str], None] = print,
+                bench_queues: bool = False) -> Sandbox:
+    """The Asterisk of this config's instance, which installs the Mandarin prompts
+    (`bench_queues`: the ACD bench's app_queue numbers too)."""
 
     def install_prompts(layout: Layout) -> None:
         from ivr.prompts import PromptError, ensure_prompts
@@ -40,5 +43,6 @@ def sandbox_for(cfg: Config, log: Callable[[str], None] = print) -> Sandbox:
         except PromptError as exc:
             log(f"prompts not generated ({exc}); calls will hear beeps only")
 
-    return Sandbox(asterisk_values(cfg), layout_for(cfg), installers=(install_prompts,),
+    return Sandbox(asterisk_values(cfg, bench_queues), layout_for(cfg),
+                   installers=(install_prompts,),
                    log=log)

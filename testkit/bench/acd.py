@@ -115,7 +115,7 @@ class Bench:
         self.cfg = cfg
         self.model = model  # compressed
         self.factor = factor
-        self.sandbox = sandbox_for(cfg, log=lambda m: log.info("%s", m))
+        self.sandbox = sandbox_for(cfg, log=lambda m: log.info("%s", m), bench_queues=True)
 
     def phones(self, seed: int) -> SeatPhones:
         return SeatPhones(self.cfg.seats, env=phone_env(self.cfg),
@@ -269,7 +269,7 @@ def run_acd_bench(cfg: Config, calls: int = 60, compress: float = 10.0) -> dict[
     scaled = real.scaled(compress)
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
         bcfg = bench_config(cfg, scaled, compress, Path(tmp))
-        sandbox = sandbox_for(bcfg, log=lambda m: log.info("%s", m))
+        sandbox = sandbox_for(bcfg, log=lambda m: log.info("%s", m), bench_queues=True)
         sandbox.up()
         try:
             report = asyncio.run(_bench(bcfg, real, calls, compress))

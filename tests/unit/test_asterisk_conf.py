@@ -78,3 +78,33 @@ def test_asterisk_admits_only_the_calls_its_rtp_range_can_carry(tmp_path):
     bounded = load_config(env={"HOTLINE_STATE_DIR": str(tmp_path),
                                "HOTLINE_ASTERISK_MAX_CALLS": "120"})
     assert bounded.effective_max_calls == 120
+
+
+def _context(conf_text: str, name: str) -> list[str]:
+    """The lines of one dialplan context (all its sections, appended ones included)."""
+    lines, inside = [], False
+    for line in conf_text.splitlines():
+        if line.startswith("["):
+            inside = line.split("]")[0] == f"[{name}"
+            continue
+        if inside and line.strip() and not line.startswith(";"):
+            lines.append(line.strip())
+    return lines
+
+
+def test_a_trunk_caller_reaches_only_the_hotline(tmp_path):
+    """The bench's app_queue numbers (88900001/2) would let a trunk caller ring the real
+    seats around the ACD: they exist only in the bench instance's own file."""
+    cfg, conf = rendered(tmp_path)
+    trunk = _context(conf["extensions.conf"], "from-trunk")
+    assert trunk == [f"exten => {cfg.hotline_number},1,Goto(hotline,{cfg.hotline_number},1)",
+                     "exten => _X.,1,Hangup(1)"]
+    assert "#include" not in conf["extensions.conf"]
+    assert "Queue(" not in conf["extensions.conf"]
+
+    values = asterisk_values(cfg, bench_queues=True)
+    bench = render_config(values, Layout(root=Path("/"), chrooted=False, instance="bench"),
+                          "/usr/lib/asterisk/modules")
+    assert '#include "extensions_bench.conf"' in bench["extensions.conf"]
+    assert "exten => 88900001,1,Queue(bench-ringall,r)" in _context(
+        bench["extensions_bench.conf"], "from-trunk")
