@@ -106,6 +106,11 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got.hex(), digest)
 
 
+def password_stamp(password_hash: str) -> str:
+    """A short fingerprint of the stored hash: changes with every new password."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
 def _key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -178,6 +183,13 @@ class AccountStore:
             if row is None:
                 raise AccountError(f"no user {name!r}")
             row.disabled = True
+
+    def session_stamp(self, user_id: int) -> str | None:
+        """What a live session must still match: None once the user is disabled or gone,
+        a new value once the password changed (so both end every open session)."""
+        with self._tx() as s:
+            row = s.get(WebUser, user_id)
+        return None if row is None or row.disabled else password_stamp(row.password_hash)
 
     def list_users(self) -> list[UserView]:
         with self._tx() as s:

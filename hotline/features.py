@@ -174,7 +174,9 @@ async def wire_web(svc: HotlineService) -> None:
 
 
 async def _serve_web(svc: HotlineService, app: web.Application) -> None:
-    runner = web.AppRunner(app)
+    from hotline.web.access_log import RedactingAccessLogger
+
+    runner = web.AppRunner(app, access_log_class=RedactingAccessLogger)
     await runner.setup()
     svc.on_stop("web", runner.cleanup)
     await web.TCPSite(runner, svc.cfg.web_host, svc.cfg.web_port).start()

@@ -1,7 +1,10 @@
 """Who is asking: browser sessions (in Redis, shared by every web node) and API keys.
 
 A session is a random token in an HttpOnly cookie; Redis holds only its SHA-256, the
-user's role and ties, and the CSRF token, and forgets it after a day without use.
+user's role and ties, and the CSRF token. It ends after SESSION_IDLE_S without use, at
+SESSION_MAX_S whatever the use, and at once when the user is disabled or their password
+changes (the account's stamp no longer matches). Failed logins are counted atomically
+per user name and per address; a supervisor or admin can clear a user's lockout.
 ``require(*roles)`` guards a handler: anonymous browsers are sent to the login page,
 scripts get 401, the wrong role gets 403, and every unsafe request must carry the CSRF
 token.
@@ -14,8 +17,9 @@ import functools
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
@@ -23,11 +27,14 @@ from hotline.web import csrf
 from hotline.web.context import SESSION, ctx
 from hotline.web.html import h
 from hotline.web.i18n import Words, lang_of
+from hotline.web.payload import form_fields, form_or_json
 from hotline.web.templates import page
 
 COOKIE = "hl_session"
-SESSION_TTL = 24 * 3600
+SESSION_IDLE_S = 4 * 3600
+SESSION_MAX_S = 12 * 3600  # a shift: a stolen cookie is not good for ever
 MAX_FAILURES = 10  # per user name per FAILURE_WINDOW
+MAX_ADDRESS_FAILURES = 30  # per client address (password spraying across names)
 FAILURE_WINDOW = 900
 HOME = {"agent": "/desk", "supervisor": "/wallboard", "department": "/dept",
         "company": "/company", "admin": "/wallboard"}
@@ -43,9 +50,9 @@ async def open_session(request: web.Request, user: dict) -> str:
     """Store a new session for ``user`` and return the cookie token."""
     c = ctx(request)
     token = secrets.token_urlsafe(32)
-    session = {**user, "csrf": secrets.token_urlsafe(24)}
+    session = {**user, "csrf": secrets.token_urlsafe(24), "born": time.time()}
     await c.redis.set(c.key("web", "session", _digest(token)), json.dumps(session),
-                      ex=SESSION_TTL)
+                      ex=SESSION_IDLE_S)
     return token
 
 
@@ -57,10 +64,24 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     if token and c.redis is not None and len(token) < 100:
         key = c.key("web", "session", _digest(token))
         raw = await c.redis.get(key)
-        if raw:
-            request[SESSION] = json.loads(raw)
-            await c.redis.expire(key, SESSION_TTL)
+        session = json.loads(raw) if raw else None
+        if session is not None and await _still_valid(c, session):
+            request[SESSION] = session
+            left = SESSION_MAX_S - (time.time() - float(session.get("born", 0)))
+            await c.redis.expire(key, max(1, int(min(SESSION_IDLE_S, left))))
+        elif session is not None:
+            await c.redis.delete(key)
     return await handler(request)
+
+
+async def _still_valid(c, session: dict) -> bool:
+    """Within its absolute lifetime, and the account unchanged since the login."""
+    if time.time() - float(session.get("born", 0)) > SESSION_MAX_S:
+        return False
+    if c.accounts is None:
+        return True
+    stamp = await asyncio.to_thread(c.accounts.session_stamp, int(session.get("id", 0)))
+    return stamp is not None and stamp == session.get("stamp")
 
 
 def user_of(request: web.Request) -> dict | None:
@@ -93,25 +114,39 @@ def require(*roles: str) -> Callable[[Handler], Handler]:
     return wrap
 
 
-async def require_key(request: web.Request, scope: str) -> None:
-    """Refuse (401) a machine request without a valid API key of ``scope``."""
+async def require_key(request: web.Request, scope: str, form_field: bool = False) -> None:
+    """Refuse (401) a machine request without a valid API key of ``scope``.
+
+    Keys travel in a header (``X-Api-Key`` or ``Authorization: Bearer``), never in the
+    URL, where proxies and access logs keep them; ``form_field``: also the ``api_key``
+    field of a POSTed form (Open311's GeoReport convention)."""
     key = request.headers.get("X-Api-Key", "")
     auth = request.headers.get("Authorization", "")
     if not key and auth.startswith("Bearer "):
         key = auth[7:].strip()
-    if not key:
-        key = request.query.get("api_key", "")
-        if not key and request.content_type == "application/x-www-form-urlencoded":
-            key = str((await request.post()).get("api_key", ""))
+    if not key and form_field and request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        key = (await form_fields(request)).get("api_key", "")
     found = await asyncio.to_thread(ctx(request).accounts.check_api_key, key, scope)
     if found is None:
         raise web.HTTPUnauthorized(text=f"a valid API key with scope {scope!r} is required")
 
 
 def _safe_next(target: str | None, role: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """A same-origin path only. Browsers drop tabs and newlines and read a backslash as a
+    slash, so "/\t/evil.com" or "/\\evil.com" would leave the site: refused."""
+    if target and _same_origin_path(target):
         return target
     return HOME.get(role, "/")
+
+
+def _same_origin_path(target: str) -> bool:
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 async def login_page(request: web.Request, error: str = "") -> web.Response:
@@ -137,25 +172,48 @@ async def login(request: web.Request) -> web.StreamResponse:
     await csrf.check(request)
     c = ctx(request)
     w = Words(lang_of(request))
-    form = await request.post()
+    form = await form_fields(request)
     name = str(form.get("username", ""))[:64]
     password = str(form.get("password", ""))[:200]
-    fails_key = c.key("web", "login-fail", hashlib.sha256(name.encode()).hexdigest()[:32])
-    if int(await c.redis.get(fails_key) or 0) >= MAX_FAILURES:
+    user_key, address_key = _failure_keys(c, name, request.remote or "")
+    # Counted before the password is checked: parallel guesses cannot pass the limit.
+    async with c.redis.pipeline(transaction=True) as pipe:
+        for key in (user_key, address_key):
+            pipe.incr(key)
+            pipe.expire(key, FAILURE_WINDOW, nx=True)
+        user_count, _, address_count, _ = await pipe.execute()
+    if user_count > MAX_FAILURES or address_count > MAX_ADDRESS_FAILURES:
         return await login_page(request, w.login_throttled)
     user = await asyncio.to_thread(c.accounts.authenticate, name, password)
-    if user is None:
-        await c.redis.incr(fails_key)
-        await c.redis.expire(fails_key, FAILURE_WINDOW)
+    stamp = await asyncio.to_thread(c.accounts.session_stamp, user.id) if user else None
+    if user is None or stamp is None:
         return await login_page(request, w.login_failed)
-    await c.redis.delete(fails_key)
+    await c.redis.delete(user_key)
+    await c.redis.decr(address_key)  # a good login does not count against the address
     token = await open_session(request, {"id": user.id, "name": user.name, "role": user.role,
                                          "seat": user.seat, "dept": user.dept,
-                                         "company": user.company})
+                                         "company": user.company, "stamp": stamp})
     response = web.HTTPFound(_safe_next(str(form.get("next", "")), user.role))
     response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/",
-                        secure=c.secure_cookies, max_age=SESSION_TTL)
+                        secure=c.secure_cookies, max_age=SESSION_MAX_S)
     raise response
+
+
+def _failure_keys(c, name: str, address: str) -> tuple[str, str]:
+    return (c.key("web", "login-fail", hashlib.sha256(name.encode()).hexdigest()[:32]),
+            c.key("web", "login-fail-from", hashlib.sha256(address.encode()).hexdigest()[:32]))
+
+
+@require("supervisor", "admin")
+async def clear_lockout(request: web.Request) -> web.Response:
+    """A supervisor lets a locked-out agent try again (the address limit stays)."""
+    c = ctx(request)
+    name = str((await form_or_json(request)).get("username", ""))[:64]
+    if not name:
+        raise web.HTTPBadRequest(text="give the username whose lockout to clear")
+    user_key, _ = _failure_keys(c, name, "")
+    cleared = bool(await c.redis.delete(user_key))
+    return web.json_response({"username": name, "cleared": cleared})
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
@@ -189,4 +247,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
+    app.router.add_post("/login/unlock", clear_lockout)
     app.router.add_get("/lang/{lang}", set_language)

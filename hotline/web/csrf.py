@@ -14,6 +14,7 @@ from aiohttp import web
 
 from hotline.web.context import NEW_CSRF, SESSION
 from hotline.web.html import Safe, h
+from hotline.web.payload import form_fields
 
 COOKIE = "hl_csrf"
 FIELD = "csrf_token"
@@ -47,8 +48,7 @@ async def check(request: web.Request) -> None:
     sent = request.headers.get(HEADER, "")
     if not sent and request.content_type in ("application/x-www-form-urlencoded",
                                              "multipart/form-data"):
-        form = await request.post()
-        sent = str(form.get(FIELD, ""))
+        sent = (await form_fields(request)).get(FIELD, "")
     if not sent or not hmac.compare_digest(sent, expected):
         raise web.HTTPForbidden(text="CSRF token missing or wrong; reload the page and retry")
 

@@ -25,7 +25,7 @@ from hotline.web.case_intake import take
 from hotline.web.context import WebContext, ctx
 from hotline.web.html import h
 from hotline.web.i18n import Words, lang_of
-from hotline.web.payload import json_object
+from hotline.web.payload import form_fields, json_object
 from hotline.web.templates import page
 
 FORM_LIMIT = 10  # submissions per address per hour
@@ -68,7 +68,7 @@ async def _rate_limited(c: WebContext, who: str) -> bool:
 async def report_submit(request: web.Request) -> web.Response:
     await csrf.check(request)
     c, w = ctx(request), Words(lang_of(request))
-    form = await request.post()
+    form = await form_fields(request)
     values = {k: str(form.get(k, "")).strip() for k in ("phone", "name", "text", "place")}
     phone = values["phone"].replace(" ", "")
     error = ""
@@ -137,15 +137,20 @@ def _wechat_reply(to_user: str, from_user: str, text: str) -> web.Response:
 
 
 async def _wechat_signed(request: web.Request) -> None:
-    """API key first (401), then WeChat's signature over the query (403)."""
-    await require_key(request, "wechat")
-    token = ctx(request).wechat_token
-    if not token:
+    """WeChat's signature over the query (WeChat cannot send our headers), within five
+    minutes of its timestamp, each nonce once: else 403."""
+    c = ctx(request)
+    if not c.wechat_token:
         raise web.HTTPServiceUnavailable(text="the WeChat token is not configured")
     q = request.query
-    if not wechat_sign.valid(token, q.get("timestamp", ""), q.get("nonce", ""),
-                             q.get("signature", "")):
+    timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")[:64]
+    if not wechat_sign.valid(c.wechat_token, timestamp, nonce, q.get("signature", "")):
         raise web.HTTPForbidden(text="WeChat signature missing or wrong")
+    if not wechat_sign.fresh(timestamp, time.time()):
+        raise web.HTTPForbidden(text="WeChat request outside its five-minute window")
+    if not await c.redis.set(c.key("wechat", "nonce", nonce), "1", nx=True,
+                             ex=2 * wechat_sign.WINDOW_S):
+        raise web.HTTPForbidden(text="WeChat request replayed (nonce seen before)")
 
 
 async def wechat_handshake(request: web.Request) -> web.Response:

@@ -27,6 +27,7 @@ from hotline.web.open311_map import (
     to_xml,
 )
 from hotline.web.openapi import OPENAPI
+from hotline.web.payload import form_fields
 
 BASE = "/open311/v2"
 
@@ -47,7 +48,7 @@ def _errors(request: web.Request, errors: list[dict[str, Any]], status: int) -> 
 async def _keyed(request: web.Request) -> web.Response | None:
     """None when the request carries a writer key, else the 401 GeoReport error."""
     try:
-        await require_key(request, "open311")
+        await require_key(request, "open311", form_field=True)
     except web.HTTPUnauthorized as exc:
         return _errors(request, [{"code": 401, "description": exc.text}], 401)
     return None
@@ -133,8 +134,10 @@ async def _form(request: web.Request) -> dict[str, str]:
             raise Open311Error([{"code": 400, "description": "body must be a JSON object"}])
         return {str(k): "" if v is None else str(v) for k, v in body.items()}
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()
-        return {k: str(v) for k, v in form.items()}
+        try:
+            return await form_fields(request)
+        except web.HTTPBadRequest as exc:
+            raise Open311Error([{"code": 400, "description": exc.text}]) from exc
     raise Open311Error([{"code": 415, "description":
                          "send application/x-www-form-urlencoded or application/json"}], 415)
 

@@ -21,6 +21,7 @@ from hotline.web.case_intake import announce_change
 from hotline.web.context import SESSION, ctx
 from hotline.web.html import Safe, h, join, mask_phone, table
 from hotline.web.i18n import Words, lang_of
+from hotline.web.payload import form_fields
 from hotline.web.templates import page
 
 ALL_ROLES = ("agent", "supervisor", "department", "company", "admin")
@@ -185,7 +186,7 @@ async def case_action(request: web.Request) -> web.StreamResponse:
     action = request.match_info["action"]
     if action not in access.actions(session, case):
         raise web.HTTPForbidden(text=f"you cannot {action} this case now")
-    form = await request.post()
+    form = await form_fields(request)
     actor = f"{session['role']}:{session['name']}"
     store = c.store
     reply = str(form.get("reply", "")).strip()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+WINDOW_S = 300  # a signed request older or newer than this is refused
+
 
 def signature(token: str, timestamp: str, nonce: str) -> str:
     return hashlib.sha1("".join(sorted((token, timestamp, nonce))).encode()).hexdigest()  # noqa: S324 - WeChat's scheme
@@ -20,3 +22,11 @@ def valid(token: str, timestamp: str, nonce: str, given: str) -> bool:
     if not token or not timestamp or not nonce or not given:
         return False
     return hmac.compare_digest(signature(token, timestamp, nonce), given.lower())
+
+
+def fresh(timestamp: str, now: float, window_s: float = WINDOW_S) -> bool:
+    """Within `window_s` of now: a captured request cannot be replayed later."""
+    try:
+        return abs(now - int(timestamp)) <= window_s
+    except ValueError:
+        return False

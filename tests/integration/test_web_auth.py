@@ -165,3 +165,118 @@ async def test_language_switch_to_english(web):  # noqa: F811
         assert r.headers["Location"] == "/login"
     _, page = await browser.page("/login")
     assert "Log in" in page and 'lang="en"' in page
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example", "/\t/evil.example", "/%09/evil.example", "/\\evil.example",
+    "\\\\evil.example", "https://evil.example/", "/\r\n/evil.example", "javascript:alert(1)",
+    " /desk", "/%5Cevil.example",
+])
+async def test_the_login_redirect_stays_on_site(web, target):  # noqa: F811
+    """Known open-redirect bypasses (tabs and newlines browsers drop, backslashes they
+    read as slashes) land on the user's own home page instead."""
+    from urllib.parse import quote
+
+    browser = Browser(web.client())
+    await browser.page("/login?next=" + quote(target, safe=""))
+    async with browser.http.post("/login", data={
+            "username": "agent1", "password": PASSWORD, "csrf_token": browser.csrf,
+            "next": target.replace("%09", "\t")}, allow_redirects=False) as r:
+        location = r.headers["Location"]
+    if target == "/%5Cevil.example":
+        assert location == target  # an encoded backslash is a path on this site
+    else:
+        assert location == "/desk"
+
+
+async def test_disabling_a_user_or_changing_the_password_ends_their_sessions(web):  # noqa: F811
+    web.accounts.add_user("agent_gone", "agent", PASSWORD, seat="8002")
+    web.accounts.add_user("agent_new_pw", "agent", PASSWORD, seat="8003")
+    gone, changed = await web.login("agent_gone"), await web.login("agent_new_pw")
+    for browser in (gone, changed):
+        async with browser.http.get("/desk/callbacks") as r:
+            assert r.status == 200
+    web.accounts.disable("agent_gone")
+    web.accounts.set_password("agent_new_pw", "another-long-password")
+    for browser in (gone, changed):
+        async with browser.http.get("/desk/callbacks") as r:
+            assert r.status == 401  # the old session is gone at once
+    again = Browser(web.client())
+    assert await again.login("agent_new_pw", "another-long-password") == 302
+
+
+async def test_a_session_ends_after_its_absolute_lifetime_however_busy(web):  # noqa: F811
+    import json
+    import time
+
+    from hotline.web.auth import SESSION_MAX_S
+
+    agent = await web.login("agent1")
+    [key] = [k async for k in web.redis.scan_iter(match=f"{web.prefix}:web:session:*")]
+    session = json.loads(await web.redis.get(key))
+    session["born"] = time.time() - SESSION_MAX_S - 60  # logged in 12 h ago, used all along
+    await web.redis.set(key, json.dumps(session), ex=600)
+    async with agent.http.get("/desk/callbacks") as r:
+        assert r.status == 401
+    assert not await web.redis.exists(key)
+
+
+async def test_parallel_guesses_cannot_pass_the_lockout(web):  # noqa: F811
+    """Failures are counted before the password is checked: of 15 guesses sent at once
+    only 10 reach the password check."""
+    import asyncio
+
+    browser = Browser(web.client())
+    await browser.page("/login")
+
+    async def guess() -> str:
+        async with browser.http.post("/login", data={
+                "username": "dept_env", "password": "guess-guess-guess",
+                "csrf_token": browser.csrf}, allow_redirects=False) as r:
+            return await r.text()
+    pages = await asyncio.gather(*(guess() for _ in range(15)))
+    assert sum("登录失败次数过多" in p for p in pages) == 5
+
+
+async def test_password_spraying_from_one_address_is_throttled(web):  # noqa: F811
+    from hotline.web.auth import MAX_ADDRESS_FAILURES
+
+    browser = Browser(web.client())
+    for n in range(MAX_ADDRESS_FAILURES):
+        assert await browser.login(f"user{n}", "Winter2026!") == 401  # one try a name
+    assert await browser.login("agent1", PASSWORD) == 401  # this address is throttled now
+    status, page = await browser.page("/login")
+    assert status == 200
+
+
+async def test_a_supervisor_clears_an_agents_lockout(web):  # noqa: F811
+    attacker = Browser(web.client())
+    for _ in range(10):
+        await attacker.login("agent1", "guess-guess-guess")
+    assert await Browser(web.client()).login("agent1", PASSWORD) == 401  # locked out
+    agent = await web.login("agent1")
+    status, _ = await agent.post_json("/login/unlock", {"username": "agent1"})
+    assert status == 401  # not logged in: the lockout held
+    sup = await web.login("sup1")
+    status, body = await sup.post_json("/login/unlock", {"username": "agent1"})
+    assert (status, body["cleared"]) == (200, True)
+    assert await Browser(web.client()).login("agent1", PASSWORD) == 302
+
+
+async def test_api_keys_in_the_url_are_refused(web):  # noqa: F811
+    http = web.client()
+    async with http.get("/metrics", params={"api_key": web.keys["metrics"]}) as r:
+        assert r.status == 401  # proxies and logs keep URLs: keys go in a header
+    async with http.get("/metrics", headers={"X-Api-Key": web.keys["metrics"]}) as r:
+        assert r.status == 200
+
+
+@pytest.mark.parametrize("path", ["/login", "/report", "/open311/v2/requests.json"])
+async def test_a_form_body_that_is_not_utf8_gets_400(web, path):  # noqa: F811
+    http = web.client()
+    async with http.post(path, data=b"username=\xff\xfe&text=\xc3(",
+                         headers={"Content-Type": "application/x-www-form-urlencoded",
+                                  "X-Api-Key": web.keys["open311"]}) as r:
+        body = await r.text()
+        assert r.status == 400, body
+    assert "UTF-8" in body

@@ -84,17 +84,33 @@ async def test_wechat_webhook_replies_in_wechat_xml(web):  # noqa: F811
     number = text.split("工单号")[1].split("，")[0]
     case = web.store.get_case(number)
     assert case.channel == "wechat" and case.caller == "13812349999"
-    async with http.post(url, data=_wechat("井盖丢了")) as r:
+    async with http.post(web.wechat_url(), data=_wechat("井盖丢了")) as r:
         assert "联系电话" in fromstring(await r.read()).find("Content").text
-    async with http.post(url, data=b"<xml><unclosed>") as r:
+    async with http.post(web.wechat_url(), data=b"<xml><unclosed>") as r:
         assert r.status == 400
     bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><xml>&a;</xml>'
-    async with http.post(url, data=bomb) as r:
+    async with http.post(web.wechat_url(), data=bomb) as r:
         assert r.status == 400 and "DTD" in (await r.json())["error"]
-    async with http.post(url, data=b"<xml>" + b"a" * 20000 + b"</xml>") as r:
+    async with http.post(web.wechat_url(), data=b"<xml>" + b"a" * 20000 + b"</xml>") as r:
         assert r.status == 413
     async with http.post("/hooks/wechat", data=_wechat("x")) as r:
-        assert r.status == 401
+        assert r.status == 403  # unsigned
+
+
+async def test_a_replayed_or_stale_wechat_request_gets_403(web):  # noqa: F811
+    """A captured signed request is good once, and only within five minutes."""
+    import time
+
+    http = web.client()
+    url = web.wechat_url()
+    async with http.post(url, data=_wechat("路灯坏了，电话13812348888")) as r:
+        assert r.status == 200
+    async with http.post(url, data=_wechat("路灯坏了，电话13812348888")) as r:
+        assert r.status == 403 and "replayed" in (await r.json())["error"]
+    stale = web.wechat_url(timestamp=str(int(time.time()) - 600))
+    async with http.post(stale, data=_wechat("路灯坏了，电话13812348888")) as r:
+        assert r.status == 403 and "window" in (await r.json())["error"]
+    assert len(web.store.caller_history("13812348888")) == 1
 
 
 async def test_wechat_answers_its_signed_handshake_and_refuses_bad_signatures(web):  # noqa: F811

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -62,10 +63,11 @@ class WebStack:
         await browser.login(name, PASSWORD)
         return browser
 
-    def wechat_url(self, token: str = WECHAT_TOKEN, **extra: str) -> str:
-        """The webhook URL as WeChat calls it: our API key plus WeChat's signature."""
-        timestamp, nonce = "1700000000", uuid.uuid4().hex[:10]
-        query = {"api_key": self.keys["wechat"], "timestamp": timestamp, "nonce": nonce,
+    def wechat_url(self, token: str = WECHAT_TOKEN, timestamp: str = "", **extra: str) -> str:
+        """The webhook URL as WeChat calls it: signed, now (or at `timestamp`), with a
+        fresh nonce."""
+        timestamp, nonce = timestamp or str(int(time.time())), uuid.uuid4().hex[:10]
+        query = {"timestamp": timestamp, "nonce": nonce,
                  "signature": signature(token, timestamp, nonce), **extra}
         return "/hooks/wechat?" + "&".join(f"{k}={v}" for k, v in query.items())
 
