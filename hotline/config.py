@@ -46,6 +46,7 @@ class Config:
     trunk_port: int = 5070
     web_host: str = "127.0.0.1"
     web_port: int = 8890
+    web_secure_cookies: str = "no"  # yes behind a TLS reverse proxy: cookies only over HTTPS
     wechat_token: str = ""  # the token typed into the WeChat console (signs its webhooks)
     database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -144,7 +145,7 @@ _SECTIONS = {
     "sip": ("host", "port", "secret"),
     "rtp": ("start", "end"),
     "trunk": ("port",),
-    "web": ("host", "port"),
+    "web": ("host", "port", "secure_cookies"),
     "wechat": ("token",),
     "redis": ("url", "prefix"),
     "database": ("url",),

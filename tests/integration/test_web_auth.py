@@ -280,3 +280,19 @@ async def test_a_form_body_that_is_not_utf8_gets_400(web, path):  # noqa: F811
         body = await r.text()
         assert r.status == 400, body
     assert "UTF-8" in body
+
+
+async def test_behind_tls_the_session_cookie_is_secure(tmp_path):
+    from tests.integration.web_support import build_stack, close_stack
+
+    stack = await build_stack(f"sqlite:///{tmp_path / 'cases.sqlite'}", secure_cookies=True)
+    try:
+        browser = Browser(stack.client())
+        await browser.page("/login")
+        async with browser.http.post("/login", data={
+                "username": "agent1", "password": PASSWORD, "csrf_token": browser.csrf},
+                allow_redirects=False) as r:
+            cookies = [c for c in r.headers.getall("Set-Cookie") if "hl_session=" in c]
+        assert cookies and all("Secure" in c and "HttpOnly" in c for c in cookies)
+    finally:
+        await close_stack(stack)

@@ -115,7 +115,7 @@ async def _health() -> dict:
     return {"ok": True, "links": {"case_store": True}, "seats": {}}
 
 
-async def build_stack(url: str, cfg=None) -> WebStack:
+async def build_stack(url: str, cfg=None, secure_cookies: bool = False) -> WebStack:
     store = CaseStore(url)
     store.setup()
     accounts = AccountStore(store.engine)
@@ -131,6 +131,7 @@ async def build_stack(url: str, cfg=None) -> WebStack:
         seats = [str(8001 + i) for i in range(10)]
         terminals = ["9001"]
         callback_area_code, callback_other_areas, callback_daily_limit = "0579", "no", 3
+        web_secure_cookies = "yes" if secure_cookies else "no"
 
     tmp = tempfile.TemporaryDirectory(prefix="hotline-webtest-")
     tagger = LearningTagger(f"{tmp.name}/tagger-additions.json")
