@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from case_store.redaction import redact_personal
 from case_store.service_catalog import Catalog
 from case_store.views import CaseView
 
@@ -67,7 +68,9 @@ def _iso(moment: datetime | None) -> str | None:
 
 def request_record(case: CaseView, catalog: Catalog, extras: dict[str, Any],
                    owners: dict[str, str]) -> dict[str, Any]:
-    """One service request as GeoReport shows it (the caller's phone is never included)."""
+    """One service request as GeoReport shows it: public, so the description has the
+    citizen's phone numbers, ID-card numbers and names hidden (the console shows the full
+    text to the roles that handle the case)."""
     topic = catalog.topics.get(case.topic or "")
     notes = STATUS_NOTES.get(case.status, case.status)
     return {
@@ -76,7 +79,7 @@ def request_record(case: CaseView, catalog: Catalog, extras: dict[str, Any],
         "status_notes": notes,
         "service_name": topic.name if topic else case.kind,
         "service_code": case.topic,
-        "description": case.text,
+        "description": redact_personal(case.text),
         "agency_responsible": owners.get(case.owner or "", case.owner),
         "service_notice": None,
         "requested_datetime": _iso(case.received_at),

@@ -118,7 +118,7 @@ async def spy_action(request: web.Request) -> web.Response:
     own = request[SESSION].get("seat") or str(body.get("from", ""))
     if mode not in SPY_MODES:
         raise web.HTTPBadRequest(text=f"mode must be one of {', '.join(SPY_MODES)}")
-    if not own.isdigit() or not target.isdigit():
+    if own not in c.seats or target not in c.seats:  # a seat's call, never any endpoint
         raise web.HTTPBadRequest(text="give the seat to listen to and your own phone's seat")
     if c.ami is None:
         raise web.HTTPServiceUnavailable(text="the AMI link is not connected")

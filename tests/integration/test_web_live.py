@@ -100,6 +100,11 @@ async def test_supervisor_can_pause_and_resume_a_seat(web):  # noqa: F811
     assert status == 404
     status, body = await sup.post_json("/wallboard/spy", {"target": "8001", "mode": "shout"})
     assert status == 400 and "mode" in body["error"]
+    for target, own in (("9001", "8010"), ("100", "8010")):
+        # an elderly terminal, a trunk extension: not a seat, never listened to
+        status, body = await sup.post_json("/wallboard/spy", {"target": target,
+                                                              "from": own, "mode": "listen"})
+        assert status == 400 and "seat" in body["error"], target
 
 
 async def test_cross_origin_websocket_is_refused(web):  # noqa: F811

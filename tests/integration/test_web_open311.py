@@ -164,3 +164,18 @@ async def test_openapi_document_is_served(web):  # noqa: F811
         doc = await r.json()
     assert set(doc["paths"]) == {"/services.json", "/requests.json",
                                  "/requests/{service_request_id}.json"}
+
+
+async def test_public_requests_hide_the_citizens_phone_and_name(web):  # noqa: F811
+    """A WeChat or phone case often holds the citizen's number and name; Open311 is
+    public, so its description does not."""
+    web.store.create_case(channel="wechat", caller="13812347777",
+                          text="我叫王小明，电话13812347777，八一南街路灯坏了",
+                          kind="affairs", topic="street_light")
+    async with web.client().get("/open311/v2/requests.json",
+                                headers={"X-Api-Key": web.keys["open311"]}) as r:
+        text = await r.text()
+        records = await r.json()
+    assert r.status == 200
+    assert "13812347777" not in text and "王小明" not in text
+    assert any("路灯坏了" in rec["description"] for rec in records)
