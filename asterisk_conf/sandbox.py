@@ -24,6 +24,8 @@ from pathlib import Path
 from asterisk_conf.layout import Layout
 from asterisk_conf.render import SECRET_FILES, AsteriskValues, RenderError, render_config
 
+ASTERISK_UMASK = 0o027  # what Asterisk writes (callers' recordings) is not world-readable
+
 DEBIAN_MIRROR = os.environ.get("HOTLINE_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 ROOT_PACKAGES = "asterisk,python3"
 
@@ -198,7 +200,9 @@ class Sandbox:
                 os.kill(stale, signal.SIGKILL)
             for leftover in ("asterisk.ctl", "asterisk.pid"):
                 self.layout.host(f"{self.layout.run_dir}/{leftover}").unlink(missing_ok=True)
-            result = subprocess.run(self._command(), capture_output=True, text=True)
+            # recordings and safety-net files: owner and group only (ASTERISK_UMASK)
+            result = subprocess.run(self._command(), capture_output=True, text=True,
+                                    umask=ASTERISK_UMASK)
             if result.returncode != 0:
                 raise SandboxError(f"asterisk did not start: {result.stderr.strip()}")
         self._wait_booted(deadline=time.monotonic() + 60)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 import time
@@ -133,9 +134,13 @@ async def _serve(cfg: Config, role: str) -> None:
         await service.stop()
 
 
+PRIVATE_UMASK = 0o077  # the database, spools and secrets hold personal data: owner only
+
+
 def run_service(cfg: Config, role: str = "all") -> int:
     logging.basicConfig(stream=sys.stdout, level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.umask(PRIVATE_UMASK)
     try:
         asyncio.run(_serve(cfg, role))
     except OSError as exc:

@@ -295,6 +295,7 @@ async def test_a_process_in_the_acd_role_serves_callers_and_no_console(
                                      timeout_s=40)
             assert result.returncode == 0, result.stderr[-1500:]
             assert phones.events("answered", seat="8004")  # a person, through this process
+        assert db.stat().st_mode & 0o777 == 0o600  # personal data: owner only
     finally:
         proc.terminate()
         proc.wait(timeout=20)

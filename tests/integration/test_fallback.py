@@ -23,7 +23,10 @@ async def test_caller_is_recorded_and_left_a_callback_when_fastagi_is_down(cfg, 
         assert request["caller"] == "13811112222"
         assert request["source"] == "fallback"
         assert request["arrived_at"] >= int(started) - 1
-        assert sandbox.layout.host(request["recording"]).exists()
+        recording = sandbox.layout.host(request["recording"])
+        assert recording.exists()
+        for private in (recording, new[0]):  # the caller's voice and number
+            assert private.stat().st_mode & 0o007 == 0, private  # nothing for others
     finally:  # no later test's ACD may take this request and ring its seats with it
         for path in new:
             path.unlink(missing_ok=True)
