@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, Engine, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -27,7 +29,6 @@ from case_store.models import Base, Company, Department
 ROLES = ("agent", "supervisor", "department", "company", "admin")
 SCOPES = ("open311", "sms", "wechat", "metrics")
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MIN_PASSWORD = 10
 _KEY_PREFIX = "hk_"
 
@@ -87,14 +88,27 @@ class KeyView:
 
 
 def hash_password(password: str) -> str:
-    """scrypt with a fresh salt, in a self-describing string so parameters can grow later."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+    """argon2id (argon2-cffi's current parameters), self-describing, so they can grow."""
+    return _ARGON2.hash(password)
+
+
+def needs_rehash(stored: str) -> bool:
+    """An older scheme (scrypt) or weaker argon2 parameters: upgrade at the next login."""
+    return not stored.startswith("$argon2id$") or _ARGON2.check_needs_rehash(stored)
 
 
 def check_password(password: str, stored: str) -> bool:
-    """Constant-time comparison against a stored scrypt string; malformed strings fail."""
+    """argon2id, or the scrypt strings of earlier versions; malformed strings fail."""
+    if stored.startswith("$argon2"):
+        try:
+            return _ARGON2.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+    return _check_scrypt(password, stored)
+
+
+def _check_scrypt(password: str, stored: str) -> bool:
+    """Constant-time comparison against a stored scrypt string."""
     try:
         algo, n, r, p, salt, digest = stored.split("$")
         if algo != "scrypt":
@@ -115,6 +129,7 @@ def _key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+_ARGON2 = PasswordHasher()
 _DUMMY_HASH = hash_password(secrets.token_hex(8))
 
 
@@ -166,7 +181,17 @@ class AccountStore:
         if row is None or row.disabled:
             check_password(password, _DUMMY_HASH)  # no timing hint about which names exist
             return None
-        return UserView.of(row) if check_password(password, row.password_hash) else None
+        if not check_password(password, row.password_hash):
+            return None
+        if needs_rehash(row.password_hash):
+            self._rehash(row.id, password)
+        return UserView.of(row)
+
+    def _rehash(self, user_id: int, password: str) -> None:
+        with self._tx() as s:
+            row = s.get(WebUser, user_id)
+            if row is not None:
+                row.password_hash = hash_password(password)
 
     def set_password(self, name: str, password: str) -> None:
         if len(password) < MIN_PASSWORD:

@@ -139,7 +139,7 @@ async def test_passwords_and_keys_are_not_stored_in_clear(web):  # noqa: F811
         hashes = [row[0] for row in conn.execute(text("SELECT password_hash FROM web_users"))]
         digests = [row[0] for row in conn.execute(text("SELECT digest FROM api_keys"))]
     assert len(hashes) == len(USERS)
-    assert all(h.startswith("scrypt$") and PASSWORD not in h for h in hashes)
+    assert all(h.startswith("$argon2id$") and PASSWORD not in h for h in hashes)
     assert all(key not in digests for key in web.keys.values())
 
 
@@ -296,3 +296,25 @@ async def test_behind_tls_the_session_cookie_is_secure(tmp_path):
         assert cookies and all("Secure" in c and "HttpOnly" in c for c in cookies)
     finally:
         await close_stack(stack)
+
+
+async def test_passwords_are_argon2id_and_old_scrypt_hashes_are_upgraded_at_login(web):  # noqa: F811
+    import hashlib
+    import secrets
+
+    from sqlalchemy import text as sql
+
+    web.accounts.add_user("agent_old", "agent", PASSWORD, seat="8004")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(PASSWORD.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    old = f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"  # as earlier versions stored it
+    with web.store.engine.begin() as conn:
+        conn.execute(sql("UPDATE web_users SET password_hash = :h WHERE name = 'agent_old'"),
+                     {"h": old})
+    assert await Browser(web.client()).login("agent_old", PASSWORD) == 302  # still works
+    with web.store.engine.begin() as conn:
+        stored = conn.execute(sql("SELECT password_hash FROM web_users "
+                                  "WHERE name = 'agent_old'")).scalar_one()
+    assert stored.startswith("$argon2id$")
+    assert await Browser(web.client()).login("agent_old", PASSWORD) == 302
+    assert await Browser(web.client()).login("agent_old", "wrong-password-here") == 401
