@@ -36,6 +36,7 @@ from acd.seat_board import SeatBoard
 from acd.seat_mirror import SeatFactsRecord, SeatMirror
 from acd.spool import prune
 from acd.stats import Stats, day_key
+from agi_scripts import spool_signature
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,8 @@ class Acd:
                  on_callback_requested: Sequence[CallbackObserver] = (),
                  channel_up: ChannelProbe | None = None,
                  lease_owner: str | None = None,
-                 seat_record: SeatFactsRecord | None = None) -> None:
+                 seat_record: SeatFactsRecord | None = None,
+                 fallback_key: str = "") -> None:
         self.redis = redis
         self.prefix = prefix
         self.settings = settings
@@ -102,6 +104,7 @@ class Acd:
         self.record_call = record_call
         self.urgent_lookup = urgent_lookup
         self.fallback_spool = fallback_spool
+        self.fallback_key = fallback_key  # the safety net signs its files with it
         self.channel_up = channel_up  # None: a reaped callback's channel counts as gone
         self.leases = Leases(redis, prefix, settings.lease_s, lease_owner)
         self.callbacks = CallbackRunner(
@@ -446,6 +449,9 @@ class Acd:
                 continue
             try:
                 data = json.loads(claimed.read_text(encoding="utf-8"))
+                if not isinstance(data, dict) or not spool_signature.valid(
+                        data, self.fallback_key):
+                    raise ValueError("not signed with this hotline's spool key")
                 number = "".join(ch for ch in str(data.get("caller", "")) if ch.isdigit())[:32]
                 entry = Entry(id=new_entry_id("live"), kind="live", caller=number,
                               arrived_at=float(data.get("arrived_at") or time.time()),
@@ -453,7 +459,8 @@ class Acd:
                               origin=str(data.get("origin", "trunk")),
                               uniqueid=str(data.get("uniqueid", "")))
             except (ValueError, OSError, TypeError, AttributeError) as exc:
-                log.error("fallback request %s unreadable: %s", path.name, exc)
+                log.error("fallback request %s refused (%s); quarantined as .bad", path.name,
+                          exc)
                 claimed.rename(claimed.with_suffix(".bad"))
                 continue
             recording = str(data.get("recording", ""))

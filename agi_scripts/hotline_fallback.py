@@ -19,6 +19,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from asterisk.agi import AGI, AGIException, AGIHangup
+from spool_signature import sign
+
+KEY_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hotline-spool.key")
 
 RECORD_MS = 60000
 SILENCE_S = 2
@@ -34,6 +37,16 @@ def decode_number(b64: str) -> str:
 
 def safe_id(uniqueid: str) -> str:
     return "".join(ch for ch in uniqueid if ch.isalnum() or ch in ".-") or str(time.time())
+
+
+def read_key() -> str:
+    """The spool key Asterisk was given; without one the ACD quarantines the request
+    (it is still on disk with its recording, for an operator)."""
+    try:
+        with open(KEY_FILE, encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
 
 
 def main() -> int:
@@ -70,7 +83,7 @@ def main() -> int:
     os.makedirs(folder, exist_ok=True)
     tmp = f"{folder}/.{uniqueid}.json"
     with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(request, handle)
+        json.dump(sign(request, read_key()), handle)
     os.replace(tmp, f"{folder}/{uniqueid}.json")
     return 0
 

@@ -28,6 +28,7 @@ CONF_FILES = (
     "pjproject.conf",
 )
 SECRET_FILES = {"manager.conf", "pjsip.conf"}
+SPOOL_KEY_FILE = "hotline-spool.key"  # beside the safety-net script, which signs with it
 
 
 class RenderError(ValueError):
@@ -65,6 +66,7 @@ class AsteriskValues:
     seat_ring_s: float  # app_queue (bench) settings: the ACD's timings
     wrapup_s: float
     bench_queues: bool = False  # `hotline bench acd`: app_queue numbers on the trunk
+    spool_secret: str = ""  # signs the safety net's callback requests
 
 
 def _phones_section(phones: tuple[Phone, ...]) -> str:

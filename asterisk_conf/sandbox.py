@@ -22,7 +22,13 @@ from importlib import resources
 from pathlib import Path
 
 from asterisk_conf.layout import Layout
-from asterisk_conf.render import SECRET_FILES, AsteriskValues, RenderError, render_config
+from asterisk_conf.render import (
+    SECRET_FILES,
+    SPOOL_KEY_FILE,
+    AsteriskValues,
+    RenderError,
+    render_config,
+)
 
 ASTERISK_UMASK = 0o027  # what Asterisk writes (callers' recordings) is not world-readable
 
@@ -120,6 +126,7 @@ class Sandbox:
             tmp.replace(target)
         self._install_hosts()
         self._install_agi_scripts()
+        self._install_spool_key()
         for install in self.installers:
             install(layout)
 
@@ -138,6 +145,14 @@ class Sandbox:
         tmp = hosts.with_name(f"hosts.{os.getpid()}.tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(hosts)
+
+    def _install_spool_key(self) -> None:
+        """The safety net signs its requests with this key (owner-only, beside it)."""
+        target = self.layout.host(f"{self.layout.agi_dir}/{SPOOL_KEY_FILE}")
+        fd = os.open(target.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(self.values.spool_secret)
+        target.with_suffix(".tmp").replace(target)
 
     def _install_agi_scripts(self) -> None:
         """Copy the pyst2 safety-net script and pyst2 itself where Asterisk can run them."""

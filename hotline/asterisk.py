@@ -23,7 +23,7 @@ def asterisk_values(cfg: Config, bench_queues: bool = False) -> AsteriskValues:
         rtp_start=cfg.rtp_start, rtp_end=cfg.rtp_end, max_calls=cfg.effective_max_calls,
         hotline_number=cfg.hotline_number,
         phones=phones, seat_ring_s=cfg.acd_seat_ring_s, wrapup_s=cfg.acd_wrapup_s,
-        bench_queues=bench_queues)
+        bench_queues=bench_queues, spool_secret=cfg.spool_secret)
 
 
 def layout_for(cfg: Config) -> Layout:

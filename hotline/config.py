@@ -47,6 +47,7 @@ class Config:
     web_host: str = "127.0.0.1"
     web_port: int = 8890
     web_secure_cookies: str = "no"  # yes behind a TLS reverse proxy: cookies only over HTTPS
+    spool_secret: str = ""  # signs the safety net's spool files (generated into secrets.toml)
     wechat_token: str = ""  # the token typed into the WeChat console (signs its webhooks)
     database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -147,6 +148,7 @@ _SECTIONS = {
     "trunk": ("port",),
     "web": ("host", "port", "secure_cookies"),
     "wechat": ("token",),
+    "spool": ("limit", "retention_days", "secret"),
     "redis": ("url", "prefix"),
     "database": ("url",),
     "seat": ("first", "count"),
@@ -155,7 +157,6 @@ _SECTIONS = {
     "acd": ("policy", "ring_window_s", "seat_ring_s", "wrapup_s", "pause_after_missed",
             "callback_deadline_s", "callback_retries", "callback_backoff_s",
             "callback_due_lead_s", "callback_reserve_seats", "lease_s", "settled_ttl_s"),
-    "spool": ("limit", "retention_days"),
     "callback": ("area_code", "other_areas", "daily_limit"),
     "recording": ("retention_days",),
     "followup": ("enabled", "interval_s", "retries", "backoff_s", "ring_s", "max_calls"),
@@ -210,7 +211,7 @@ def _from_environment(env: dict[str, str]) -> dict[str, Any]:
     return values
 
 
-SECRETS = ("ami_secret", "sip_secret", "wechat_token")
+SECRETS = ("ami_secret", "sip_secret", "wechat_token", "spool_secret")
 
 
 def _ensure_secrets(cfg: Config) -> Config:

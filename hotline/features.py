@@ -69,7 +69,7 @@ async def wire_acd(svc: HotlineService) -> None:
                   originate=svc.originate, ledger=SqlCallbackLedger(svc.records),
                   record_call=call_records, urgent_lookup=UrgentCases(svc.store),
                   fallback_spool=svc.layout.host(svc.layout.callback_spool_dir),
-                  seat_record=SqlSeatFacts(svc.records))
+                  seat_record=SqlSeatFacts(svc.records), fallback_key=cfg.spool_secret)
     svc.ami = AmiLink(cfg.ami_host, cfg.ami_port, cfg.ami_user, cfg.ami_secret, cfg.seats,
                       svc.acd.board)
     svc.on_stop("ami", svc.ami.stop)

@@ -109,3 +109,32 @@ async def test_past_its_daily_limit_a_number_waits_for_an_agent(acd, dialled):
     owed = [await _owe(acd, "13912340000", caller=f"1380000000{n}") for n in range(4)]
     assert [acd.ledger.checks[c.id] for c in owed] == [False, False, False, True]
     assert await acd.line.size() == 3
+
+
+async def test_a_request_file_dropped_in_the_spool_without_the_key_is_quarantined(
+        redis, cfg, dialled, tmp_path):
+    """The safety net's folder must not be a way to make the hotline call any number."""
+    import json
+
+    from agi_scripts.spool_signature import sign
+
+    spool = tmp_path / "callbacks"
+    spool.mkdir()
+    acd = Acd(redis, f"{cfg.key_prefix}:spool:{uuid.uuid4().hex[:6]}", [SEAT], AcdSettings(),
+              _never, _Ledger(), _nothing, fallback_spool=spool, fallback_key="the-key")
+    request = {"uniqueid": "1.1", "caller": "13912345678", "arrived_at": time.time(),
+               "recording": "/r/1.wav", "origin": "trunk", "source": "fallback"}
+    (spool / "forged.json").write_text(json.dumps(request))
+    (spool / "wrong-key.json").write_text(json.dumps(sign(request, "guessed")))
+    (spool / "tampered.json").write_text(json.dumps({**sign(request, "the-key"),
+                                                     "caller": "+12025550123"}))
+    (spool / "genuine.json").write_text(json.dumps(sign(request, "the-key")))
+    await acd._collect_fallback_requests()
+    assert sorted(p.name for p in spool.glob("*.bad")) == [
+        "forged.bad", "tampered.bad", "wrong-key.bad"]
+    assert [p.name for p in spool.glob("*.done")] == ["genuine.done"]
+    assert list(acd.ledger.checks) == ["callback-fb-genuine"]
+
+
+async def _never(_action: dict) -> dict:
+    return {"Response": "Error", "Message": "test: not dialled"}

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from agi_scripts import spool_signature
 from testkit import sipp
 
 pytestmark = pytest.mark.integration
@@ -22,6 +23,7 @@ async def test_caller_is_recorded_and_left_a_callback_when_fastagi_is_down(cfg, 
         request = json.loads(new[0].read_text())
         assert request["caller"] == "13811112222"
         assert request["source"] == "fallback"
+        assert spool_signature.valid(request, cfg.spool_secret)  # signed by the safety net
         assert request["arrived_at"] >= int(started) - 1
         recording = sandbox.layout.host(request["recording"])
         assert recording.exists()
