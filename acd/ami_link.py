@@ -68,6 +68,7 @@ class AmiLink:
         self._tasks: set[asyncio.Task] = set()
         self._channels: tuple[float, set[str]] = (float("-inf"), set())  # listed at, ids
         self._channels_lock = asyncio.Lock()
+        self._board_resync: asyncio.Future | None = None
         self.manager = ClosableManager(
             host=host, port=port, username=username, secret=secret,
             loop=asyncio.get_running_loop(), reconnect_timeout=1, ping_delay=5,
@@ -180,6 +181,26 @@ class AmiLink:
         except Exception as exc:
             log.warning("AMI DBDel failed (%s)", exc)
 
+    def _resync_once_board_is_back(self, exc: Exception) -> None:
+        """A device change could not be recorded (Redis away): a seat might stay
+        "talking" for good. Resync every seat as soon as the board takes writes again."""
+        if self._board_resync is not None and not self._board_resync.done():
+            return
+        log.warning("seat state not recorded (%s); resyncing once Redis is back", exc)
+
+        async def resync_when_back() -> None:
+            while not self.manager.closing:
+                try:
+                    await self.board.all()  # reachable again?
+                    await self.resync()
+                    log.info("seats resynced from AMI after Redis came back")
+                    return
+                except Exception:
+                    await asyncio.sleep(RESYNC_RETRY_S)
+        self._board_resync = asyncio.ensure_future(resync_when_back())
+        self._tasks.add(self._board_resync)
+        self._board_resync.add_done_callback(self._tasks.discard)
+
     async def _record_device(self, device: str, device_state: str) -> str | None:
         seat = seat_from_device(device, self.seats)
         if seat is None:
@@ -190,7 +211,10 @@ class AmiLink:
     async def _on_event(self, _manager: Manager, message) -> None:
         event = dict(message)
         if event.get("Event") == "DeviceStateChange":
-            await self._record_device(event.get("Device", ""), event.get("State", ""))
+            try:
+                await self._record_device(event.get("Device", ""), event.get("State", ""))
+            except Exception as exc:  # Redis away: this change is lost, so ask again later
+                self._resync_once_board_is_back(exc)
         for listener in list(self.listeners):
             try:
                 result = listener(event)

@@ -324,6 +324,54 @@ async def _healthy(cfg) -> bool:
         return False
 
 
+async def test_a_seat_whose_call_ended_while_redis_was_away_takes_the_next_call(
+        cfg, sandbox, test_env, tmp_path_factory, tmp_path):
+    """Redis (with its append-only file) stops while an agent talks and the call ends
+    meanwhile: the "idle again" event could not be recorded. Once Redis is back the
+    seats are asked from AMI again, so the seat is not left "talking" for good."""
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+    def start_redis() -> subprocess.Popen:
+        return subprocess.Popen([binary, "--port", str(PRIVATE_REDIS_PORT), "--bind",
+                                 "127.0.0.1", "--save", "", "--appendonly", "yes",
+                                 "--appendfsync", "always", "--dir", str(tmp_path)],
+                                stdout=subprocess.DEVNULL)
+    redis_proc = start_redis()
+    await asyncio.sleep(0.3)
+    aof_cfg = dataclasses.replace(isolated(cfg, tmp_path_factory, "redis-away"),
+                                  redis_url=f"redis://127.0.0.1:{PRIVATE_REDIS_PORT}/0")
+    try:
+        async with running(aof_cfg) as service, \
+                SeatPhones(["8002"], env=test_env, answer_after=0.3, talk=4) as phones:
+            await until(lambda: _seat_is(service, "8002", "available"), timeout=15,
+                        what="seat registered")
+            first = asyncio.create_task(sipp.call(aof_cfg, cfg.hotline_number, "13955551111",
+                                                  hold_s=20, timeout_s=60))
+            await phones.wait_for("answered", seat="8002", timeout=15)
+            redis_proc.kill()
+            redis_proc.wait()
+            await phones.wait_for("hangup", seat="8002", timeout=15)  # ends meanwhile
+            await asyncio.sleep(1)
+            redis_proc = start_redis()
+            await until(lambda: _seat_is_quietly(service, "8002", "available"), timeout=20,
+                        what="the seat free again on the board")
+            second = await sipp.call(aof_cfg, cfg.hotline_number, "13955552222", hold_s=2,
+                                     timeout_s=40)
+            assert second.returncode == 0, second.stderr[-1500:]
+            assert len(phones.events("answered", seat="8002")) == 2  # a person again
+            first.cancel()
+    finally:
+        redis_proc.kill()
+        redis_proc.wait()
+
+
+async def _seat_is_quietly(service, seat: str, state: str) -> bool:
+    try:
+        return await _seat_is(service, seat, state)
+    except Exception:  # Redis still coming back
+        return False
+
+
 async def test_after_redis_loses_everything_logged_out_and_paused_seats_stay_so(
         cfg, sandbox, tmp_path_factory, private_redis):
     from acd.control import SeatControl
