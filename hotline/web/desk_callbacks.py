@@ -18,6 +18,7 @@ from acd.line import WaitingLine
 from acd.records import entry_of
 from case_store.errors import CaseStoreError
 from case_store.views import CallbackView
+from case_store.workdays import SHANGHAI
 from hotline.web import csrf
 from hotline.web.auth import require
 from hotline.web.context import SESSION, WebContext, ctx
@@ -37,7 +38,8 @@ def check_card(request: web.Request, waiting: list[CallbackView], w: Words) -> S
               '<input name="number" value="{number}" maxlength="32" required>'
               '<button type="submit">{confirm}</button></form></li>',
               caller=v.caller or "—", keyed_w=w.keyed_number, number=v.callback_number,
-              due_w=w.due, due=v.due_at.strftime("%H:%M"), said=(v.transcript or "")[:200],
+              due_w=w.due, due=v.due_at.astimezone(SHANGHAI).strftime("%H:%M"),
+              said=(v.transcript or "")[:200],
               id=v.callback_id, token=csrf.field(request), confirm=w.call_back_on)
             for v in waiting[:SHOWN]]
     listing = h("<ul>{}</ul>", Safe("".join(rows))) if rows else h("<p>{}</p>", w.to_check_none)
