@@ -441,6 +441,8 @@ class Acd:
                 if time.time() - stale.stat().st_mtime > FALLBACK_STALE_S:
                     stale.rename(stale.with_suffix(".json"))
         for path in sorted(self.fallback_spool.glob("*.json")):
+            if path.name.startswith("."):  # a file still being written
+                continue
             claimed = path.with_suffix(".taken")
             try:
                 path.rename(claimed)  # one process takes each file

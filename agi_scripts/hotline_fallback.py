@@ -81,7 +81,7 @@ def main() -> int:
     }
     folder = f"{spool}/callbacks"
     os.makedirs(folder, exist_ok=True)
-    tmp = f"{folder}/.{uniqueid}.json"
+    tmp = f"{folder}/.{uniqueid}.tmp"  # never matched as a request while half-written
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(sign(request, read_key()), handle)
     os.replace(tmp, f"{folder}/{uniqueid}.json")

@@ -59,7 +59,7 @@ async def test_a_callback_promised_while_the_database_is_down_lands_once_it_is_b
                 assert health["links"]["case_store"] is False
                 assert health["spool"]["depth"] >= 2
                 async with http.get(f"{base}/open311/v2/requests.json",
-                                    params={"api_key": "hk_unknown"}) as reply:
+                                    headers={"X-Api-Key": "hk_unknown"}) as reply:
                     assert reply.status == 503  # a clear answer, not a traceback
                     assert "案件库" in (await reply.json())["error"]
 

@@ -1,5 +1,6 @@
 """The pyst2 safety net: with the FastAGI service down, a caller is still heard."""
 
+import asyncio
 import json
 import time
 
@@ -17,7 +18,14 @@ async def test_caller_is_recorded_and_left_a_callback_when_fastagi_is_down(cfg, 
     started = time.time()
     result = await sipp.call(cfg, cfg.hotline_number, "13811112222", "Fallback", hold_s=12)
     assert result.returncode == 0, result.stderr  # answered (200 OK), not rejected
-    new = [p for p in callbacks.glob("*.json") if p not in before]
+
+    def arrived() -> list:  # written once the caller hung up: it may take a moment
+        return [p for p in callbacks.glob("*.json") if p not in before]
+    for _ in range(50):
+        if arrived():
+            break
+        await asyncio.sleep(0.1)
+    new = arrived()
     try:
         assert len(new) == 1
         request = json.loads(new[0].read_text())
