@@ -44,8 +44,8 @@ def isolated(cfg: Config, tmp_path_factory: pytest.TempPathFactory, name: str) -
 async def running(cfg: Config) -> AsyncIterator[HotlineService]:
     """`hotline run` in this event loop, up once its AMI link has logged in."""
     service = HotlineService(cfg)
-    await service.start()
-    try:
+    try:  # a start that fails half-way still stops what it started (ports, tasks)
+        await service.start()
         await asyncio.wait_for(service.ami.connected.wait(), 10)
         yield service
     finally:

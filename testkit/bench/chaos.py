@@ -51,11 +51,13 @@ FAULTS = ("kill9", "redis_restart", "redis_stop", "postgres_stop", "ami_cut",
 MAX_CALLS = 120
 STALLED_SESSIONS = 20  # FastAGI clients that send a call's environment and then go silent
 FLOOD = (500, 100.0)  # INVITEs, per second
-PORTS = {"ami_port": 35038, "agi_port": 34573, "sip_port": 35060, "trunk_port": 35070,
-         "web_port": 38890, "rtp_start": 16000, "rtp_end": 16999}
+# Below the kernel's ephemeral range (32768-60999): an outgoing connection can never
+# hold one of them when the bench binds it.
+PORTS = {"ami_port": 26038, "agi_port": 26573, "sip_port": 26060, "trunk_port": 26070,
+         "web_port": 26890, "rtp_start": 16000, "rtp_end": 16999}
 OUTAGE_S = {"redis_stop": 30.0, "postgres_stop": 60.0, "ami_cut": 30.0,  # as the issue asks
             "fastagi_stall": 100.0}  # past the FastAGI command timeout (90 s)
-REDIS_PORT = 36379
+REDIS_PORT = 26379
 SEATS = 4
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 SEED = 8890

@@ -26,11 +26,11 @@ pytestmark = pytest.mark.integration
 RUN_ID = uuid.uuid4().hex[:8]
 FOLLOWUP_ENV = {
     "HOTLINE_INSTANCE": slot_instance("followup"),
-    "HOTLINE_AMI_PORT": str(slot_port(35038)),
-    "HOTLINE_AGI_PORT": str(slot_port(34573)),
-    "HOTLINE_SIP_PORT": str(slot_port(35060)),
-    "HOTLINE_TRUNK_PORT": str(slot_port(35070)),
-    "HOTLINE_WEB_PORT": str(slot_port(38890)),
+    "HOTLINE_AMI_PORT": str(slot_port(21038)),
+    "HOTLINE_AGI_PORT": str(slot_port(20573)),
+    "HOTLINE_SIP_PORT": str(slot_port(21060)),
+    "HOTLINE_TRUNK_PORT": str(slot_port(21070)),
+    "HOTLINE_WEB_PORT": str(slot_port(21890)),
     "HOTLINE_RTP_START": str(slot_rtp(15000)[0]),
     "HOTLINE_RTP_END": str(slot_rtp(15000)[1]),
     "HOTLINE_FOLLOWUP_INTERVAL_S": "1",
