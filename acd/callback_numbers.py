@@ -29,8 +29,7 @@ class NumberPlan:
 
     @classmethod
     def from_config(cls, cfg) -> NumberPlan:
-        return cls(cfg.callback_area_code,
-                   str(cfg.callback_other_areas).strip().lower() in ("1", "true", "yes", "on"),
+        return cls(cfg.callback_area_code, cfg.callback_other_areas,
                    frozenset(cfg.terminals), cfg.callback_daily_limit)
 
     def check(self, raw: str) -> Verdict:

@@ -46,7 +46,7 @@ class Config:
     trunk_port: int = 5070
     web_host: str = "127.0.0.1"
     web_port: int = 8890
-    web_secure_cookies: str = "no"  # yes behind a TLS reverse proxy: cookies only over HTTPS
+    web_secure_cookies: bool = False  # yes behind a TLS reverse proxy: cookies only over HTTPS
     spool_secret: str = ""  # signs the safety net's spool files (generated into secrets.toml)
     wechat_token: str = ""  # the token typed into the WeChat console (signs its webhooks)
     database_url: str = ""
@@ -70,13 +70,13 @@ class Config:
     acd_callback_reserve_seats: int = 1  # seats a callback not yet due leaves to live callers
     acd_lease_s: float = 15  # a dead process's callers and seats come back within this
     callback_area_code: str = "0579"  # local fixed lines are dialled with it
-    callback_other_areas: str = "no"  # yes: call back other mainland area codes too
+    callback_other_areas: bool = False  # yes: call back other mainland area codes too
     callback_daily_limit: int = 3  # automatic callbacks to one number a day; more: an agent
     acd_settled_ttl_s: float = 900  # a finished caller's line entry is kept this long in Redis
     spool_limit: int = 10000  # records kept on disk while the database is away
     spool_retention_days: float = 30  # settled safety-net requests (.done, .bad) are kept
     recording_retention_days: float = 180  # callers' recorded requests; 0 keeps them for ever
-    followup_enabled: str = "yes"  # yes/no (a TOML bool works too)
+    followup_enabled: bool = True  # yes/no (a TOML bool works too)
     followup_interval_s: int = 60  # how often due follow-up visits are looked at
     followup_retries: int = 2  # calls after the first before an agent takes over
     followup_backoff_s: str = "1800,3600"  # wait before retry n (the last one repeats)
@@ -181,6 +181,8 @@ def _coerce(name: str, raw: Any) -> Any:
             return float(raw)
         if kind == "Path":
             return Path(str(raw)).expanduser()
+        if kind == "bool":  # yes/no, on/off, 1/0, true/false or a TOML bool
+            return str(raw).strip().lower() in ("1", "true", "yes", "on")
         return str(raw)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"config value {name}={raw!r} is not a valid {kind}") from exc

@@ -93,8 +93,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         context.prefix = cfg.key_prefix
         context.seats = list(cfg.seats)
         context.number_plan = NumberPlan.from_config(cfg)
-        context.secure_cookies = str(cfg.web_secure_cookies).strip().lower() in (
-            "1", "true", "yes", "on")
+        context.secure_cookies = cfg.web_secure_cookies
     context.changes = CaseChanges(redis, context.prefix)
     context.intake = intake or IntakeService(store, tagger, context.changes)
     if store is not None and accounts is None:

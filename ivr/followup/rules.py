@@ -21,10 +21,6 @@ UNREACHABLE = "unreachable"  # busy, no answer, failed, or answered without a ke
 Step = Literal["call", "wait", "hand_over", "settled"]
 
 
-def _truthy(value: str) -> bool:
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
 def parse_backoff(text: str) -> tuple[int, ...]:
     """'1800,3600' -> (1800, 3600); empty or junk entries are skipped, never negative."""
     values = []
@@ -49,7 +45,7 @@ class FollowupSettings:
 
     @classmethod
     def from_config(cls, cfg: Any) -> FollowupSettings:
-        return cls(enabled=_truthy(cfg.followup_enabled),
+        return cls(enabled=cfg.followup_enabled,
                    interval_s=max(0.2, float(cfg.followup_interval_s)),
                    retries=max(0, int(cfg.followup_retries)),
                    backoff_s=parse_backoff(cfg.followup_backoff_s),

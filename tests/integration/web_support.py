@@ -130,8 +130,8 @@ async def build_stack(url: str, cfg=None, secure_cookies: bool = False) -> WebSt
         key_prefix = prefix
         seats = [str(8001 + i) for i in range(10)]
         terminals = ["9001"]
-        callback_area_code, callback_other_areas, callback_daily_limit = "0579", "no", 3
-        web_secure_cookies = "yes" if secure_cookies else "no"
+        callback_area_code, callback_other_areas, callback_daily_limit = "0579", False, 3
+        web_secure_cookies = secure_cookies
 
     tmp = tempfile.TemporaryDirectory(prefix="hotline-webtest-")
     tagger = LearningTagger(f"{tmp.name}/tagger-additions.json")

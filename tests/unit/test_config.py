@@ -74,3 +74,13 @@ def test_every_setting_can_be_given_in_the_file_and_the_environment(tmp_path):
 
     known = set(_TOP_LEVEL) | {f"{s}_{k}" for s, keys in _SECTIONS.items() for k in keys}
     assert [f.name for f in fields(Config) if f.name not in known] == []
+
+
+@pytest.mark.parametrize("raw,expected", [("yes", True), ("on", True), ("1", True),
+                                          ("true", True), ("no", False), ("off", False),
+                                          ("0", False), ("", True)])
+def test_yes_no_settings_are_read_as_flags(tmp_path, raw, expected):
+    """"" is unset: the default (follow-up on) stays."""
+    cfg = load_config(env={"HOTLINE_STATE_DIR": str(tmp_path),
+                           "HOTLINE_FOLLOWUP_ENABLED": raw})
+    assert cfg.followup_enabled is expected

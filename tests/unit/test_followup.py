@@ -59,7 +59,7 @@ def test_call_then_wait_for_the_backoff_then_hand_over():
 
 
 def test_settings_from_config_strings():
-    cfg = SimpleNamespace(followup_enabled="no", followup_interval_s=5, followup_retries=3,
+    cfg = SimpleNamespace(followup_enabled=False, followup_interval_s=5, followup_retries=3,
                           followup_backoff_s="10, 20,x", followup_ring_s=20,
                           followup_max_calls=2)
     settings = FollowupSettings.from_config(cfg)
