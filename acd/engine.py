@@ -34,7 +34,6 @@ from acd.line import Entry, WaitingLine, new_entry_id
 from acd.policy import CallbackSlack, Policy
 from acd.seat_board import SeatBoard
 from acd.seat_mirror import SeatFactsRecord, SeatMirror
-from acd.spool import prune
 from acd.stats import Stats, day_key
 from agi_scripts import spool_signature
 
@@ -43,7 +42,6 @@ log = logging.getLogger(__name__)
 UrgentLookup = Callable[[str], Awaitable[bool]]
 STATE_LOST_HOOK_S = 30.0  # an AMI resync after Redis came back empty gets this long
 FALLBACK_STALE_S = 120.0  # a spool file claimed this long ago by a process that died
-PRUNE_EVERY_S = 3600.0
 SPOOL_ALARM_S = 60.0  # records waiting longer than this: the spool is not draining
 CallbackObserver = Callable[[Entry], Awaitable[None]]  # hears each callback once it is owed
 FallbackObserver = Callable[[Entry, str], Awaitable[None]]
@@ -67,7 +65,6 @@ class AcdSettings:
     callback_backoff_s: tuple[float, ...] = (30, 60, 120)
     callback_slack: CallbackSlack = CallbackSlack()
     lease_s: float = 15  # a dead process's callers and seats are taken back within this
-    spool_retention_s: float = 30 * 86400  # settled safety-net requests are kept this long
     settled_ttl_s: float = 900  # a settled line entry stays readable this long, then goes
     number_plan: NumberPlan = NumberPlan()  # what a callback may dial without an agent
 
@@ -78,8 +75,7 @@ class AcdSettings:
                    cfg.acd_wrapup_s, cfg.acd_pause_after_missed, cfg.acd_callback_deadline_s,
                    cfg.acd_callback_retries, backoff,
                    CallbackSlack(cfg.acd_callback_due_lead_s, cfg.acd_callback_reserve_seats),
-                   cfg.acd_lease_s, cfg.spool_retention_days * 86400,
-                   cfg.acd_settled_ttl_s,
+                   cfg.acd_lease_s, cfg.acd_settled_ttl_s,
                    NumberPlan.from_config(cfg))
 
 
@@ -129,7 +125,6 @@ class Acd:
         self._settling: set[asyncio.Task] = set()
         self._keeper: asyncio.Task | None = None
         self._resync: asyncio.Task | None = None
-        self._prune_due = 0.0
 
     # ---- lifecycle ----
     async def start(self) -> None:
@@ -433,9 +428,6 @@ class Acd:
         for FALLBACK_STALE_S) never makes a second callback."""
         if self.fallback_spool is None or not self.fallback_spool.is_dir():
             return
-        if time.monotonic() >= self._prune_due:
-            self._prune_due = time.monotonic() + PRUNE_EVERY_S
-            prune(self.fallback_spool, ("*.done", "*.bad"), self.settings.spool_retention_s)
         for stale in self.fallback_spool.glob("*.taken"):
             with contextlib.suppress(OSError):
                 if time.time() - stale.stat().st_mtime > FALLBACK_STALE_S:

@@ -68,10 +68,8 @@ class DurableSpool:
 
     def items(self) -> list[SpoolItem]:
         """Everything not yet replayed, oldest first; an unreadable file is set aside."""
-        if not self.folder.is_dir():
-            return []
         found = []
-        for path in sorted(self.folder.glob("*.json")):
+        for path in (self.folder / name for name in sorted(self._waiting())):
             try:
                 record = json.loads(path.read_text(encoding="utf-8"))
                 found.append(SpoolItem(path, str(record["kind"]), str(record["key"]),
@@ -149,10 +147,10 @@ class DurableSpool:
 
     def oldest_age_s(self) -> float:
         """How long the oldest item has waited (0 when empty): the not-draining alarm."""
-        names = sorted(self.folder.glob("*.json")) if self.folder.is_dir() else []
-        if not names:
+        oldest = min(self._waiting(), default=None)
+        if oldest is None:
             return 0.0
-        return max(0.0, time.time() - int(names[0].name.split("-", 1)[0]) / 1e9)
+        return max(0.0, time.time() - int(oldest.split("-", 1)[0]) / 1e9)
 
     def _fsync_folder(self) -> None:
         fd = os.open(self.folder, os.O_RDONLY)

@@ -93,12 +93,23 @@ async def wire_acd(svc: HotlineService) -> None:
     await svc.ami.start()
     await svc.acd.start()
     svc.on_stop("acd", svc.acd.stop)
+    keep_for(svc, "settled safety-net requests", svc.acd.fallback_spool, ("*.done", "*.bad"),
+             cfg.spool_retention_days)
+
+
+def keep_for(svc: HotlineService, what: str, folder, patterns: tuple[str, ...],
+             days: float) -> None:
+    """A retention job for a folder's settled files: hourly, off the event loop."""
+    from acd.spool import prune_forever
+
+    job = asyncio.get_running_loop().create_task(prune_forever(folder, patterns, days * 86400))
+    svc.on_stop(f"{what} retention", lambda: _cancel(job))
 
 
 async def wire_ivr(svc: HotlineService) -> None:
     """Speech, phone intake and the FastAGI server with the `incoming` route."""
     from acd.records import replay_forever
-    from acd.spool import DurableSpool, prune_forever
+    from acd.spool import DurableSpool
     from ivr.fastagi import FastAgiServer
     from ivr.incoming import IncomingRoute, RedisArrivals
     from ivr.phone_intake import PhoneIntake
@@ -118,10 +129,8 @@ async def wire_ivr(svc: HotlineService) -> None:
         replay_forever(svc.phone_intake.replay))
     svc.on_stop("case spool replay", lambda: _cancel(cases_replayer))
     svc.on_stop("phone intake", svc.phone_intake.drain)
-    retention = asyncio.get_running_loop().create_task(prune_forever(
-        svc.layout.host(svc.layout.recordings_dir), ("*.*",),
-        cfg.recording_retention_days * 86400))
-    svc.on_stop("recordings retention", lambda: _cancel(retention))
+    keep_for(svc, "recordings", svc.layout.host(svc.layout.recordings_dir), ("*.*",),
+             cfg.recording_retention_days)
     svc.agi = FastAgiServer()
     svc.incoming = IncomingRoute(svc.acd, [RedisArrivals(svc.redis, cfg.key_prefix)],
                                  recordings_dir=svc.layout.recordings_dir,
