@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -97,7 +98,7 @@ async def wire_acd(svc: HotlineService) -> None:
              cfg.spool_retention_days)
 
 
-def keep_for(svc: HotlineService, what: str, folder, patterns: tuple[str, ...],
+def keep_for(svc: HotlineService, what: str, folder: Path, patterns: tuple[str, ...],
              days: float) -> None:
     """A retention job for a folder's settled files: hourly, off the event loop."""
     from acd.spool import prune_forever

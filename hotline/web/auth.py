@@ -175,7 +175,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await form_fields(request)
     name = str(form.get("username", ""))[:64]
     password = str(form.get("password", ""))[:200]
-    user_key, address_key = _failure_keys(c, name, request.remote or "")
+    user_key, address_key = _name_key(c, name), _address_key(c, request.remote or "")
     # Counted before the password is checked: parallel guesses cannot pass the limit.
     async with c.redis.pipeline(transaction=True) as pipe:
         for key in (user_key, address_key):
@@ -199,9 +199,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-def _failure_keys(c, name: str, address: str) -> tuple[str, str]:
-    return (c.key("web", "login-fail", hashlib.sha256(name.encode()).hexdigest()[:32]),
-            c.key("web", "login-fail-from", hashlib.sha256(address.encode()).hexdigest()[:32]))
+def _name_key(c, name: str) -> str:
+    return c.key("web", "login-fail", hashlib.sha256(name.encode()).hexdigest()[:32])
+
+
+def _address_key(c, address: str) -> str:
+    return c.key("web", "login-fail-from", hashlib.sha256(address.encode()).hexdigest()[:32])
 
 
 @require("supervisor", "admin")
@@ -211,8 +214,7 @@ async def clear_lockout(request: web.Request) -> web.Response:
     name = str((await form_or_json(request)).get("username", ""))[:64]
     if not name:
         raise web.HTTPBadRequest(text="give the username whose lockout to clear")
-    user_key, _ = _failure_keys(c, name, "")
-    cleared = bool(await c.redis.delete(user_key))
+    cleared = bool(await c.redis.delete(_name_key(c, name)))
     return web.json_response({"username": name, "cleared": cleared})
 
 
