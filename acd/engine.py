@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from acd.callback_numbers import NumberPlan, Verdict, digits_of
 from acd.callbacks import (
@@ -379,14 +380,20 @@ class Acd:
         return callback
 
     async def _past_daily_limit(self, verdict: Verdict) -> str:
-        """Counts automatic callbacks to a number today; "" while under the limit."""
+        """Counts automatic callbacks to a number today; "" while under the limit. With
+        Redis away the count is skipped (the dial plan still holds): the promise must
+        still reach SQL before the caller hears it."""
         if verdict.kind == "terminal" or self.settings.number_plan.daily_limit <= 0:
             return ""
         key = f"{self.prefix}:callbacks-to:{day_key(time.time())}:{verdict.number}"
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, 2 * 86400)
-            count, _ = await pipe.execute()
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, 2 * 86400)
+                count, _ = await pipe.execute()
+        except RedisError as exc:
+            log.warning("callbacks to %s today not counted (%s)", verdict.number, exc)
+            return ""
         if count > self.settings.number_plan.daily_limit:
             return f"{count} callbacks to this number today"
         return ""

@@ -138,3 +138,19 @@ async def test_a_request_file_dropped_in_the_spool_without_the_key_is_quarantine
 
 async def _never(_action: dict) -> dict:
     return {"Response": "Error", "Message": "test: not dialled"}
+
+
+async def test_with_redis_away_the_promise_still_reaches_sql_first(cfg):
+    """The daily count lives in Redis; its outage must not keep a callback from being
+    durable before the caller is told (the line itself then waits for Redis)."""
+    from redis.asyncio import Redis
+
+    gone = Redis(port=1, socket_connect_timeout=0.2)
+    ledger = _Ledger()
+    acd = Acd(gone, f"{cfg.key_prefix}:gone", [SEAT], AcdSettings(), _never, ledger, _nothing)
+    live = Entry(id="live-gone", kind="live", caller="13800000001", arrived_at=time.time(),
+                 uniqueid="g.1")
+    with pytest.raises(Exception):  # noqa: B017 - whatever Redis raises, after the save
+        await acd.request_callback(live, "13912345678")
+    assert list(ledger.checks.values()) == [False]  # saved, to be dialled normally
+    await gone.aclose()
