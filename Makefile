@@ -16,6 +16,7 @@ setup: $(VENV)/.installed
 	bash .ci/ensure-host
 
 run: setup
+	$(HOTLINE) redis up
 	$(HOTLINE) asterisk up
 	$(HOTLINE) run
 

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 RESYNC_RETRY_S = 1.0
 CHANNELS_FRESH_S = 1.0  # a channel list this recent answers channel_up for every flight
 ANSWERED_FAMILY = "hotline_cb"  # AstDB family the [callback-answered] dialplan writes
+FORGET_CONTEXT = "callback-forget"  # the dialplan that deletes one such mark
 EventListener = Callable[[dict], Awaitable[None] | None]
 
 
@@ -172,14 +173,18 @@ class AmiLink:
         return any(r.get("Event") == "DBGetResponse" and r.get("Val") for r in replies)
 
     async def forget_callback_answer(self, channel_id: str) -> None:
-        """Delete the mark once the callback is closed for good (bounded AstDB)."""
+        """Delete the mark once the callback is closed for good (bounded AstDB).
+
+        The dialplan deletes it ([callback-forget], reached by a Local channel): the
+        AMI user has no `system` class, which DBDel would need, and Originate may not
+        run such applications itself."""
         if not self.connected.is_set():
             return
         try:
-            await self.action({"Action": "DBDel", "Family": ANSWERED_FAMILY,
-                               "Key": channel_id}, as_list=False)
+            await self.originate({"Channel": f"Local/{channel_id}@{FORGET_CONTEXT}/n",
+                                  "Application": "NoOp", "Timeout": "5000"})
         except Exception as exc:
-            log.warning("AMI DBDel failed (%s)", exc)
+            log.warning("callback mark %s not cleared (%s)", channel_id, exc)
 
     def _resync_once_board_is_back(self, exc: Exception) -> None:
         """A device change could not be recorded (Redis away): a seat might stay

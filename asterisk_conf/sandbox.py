@@ -29,6 +29,13 @@ from asterisk_conf.render import (
     RenderError,
     render_config,
 )
+from asterisk_conf.run_account import (
+    AccountError,
+    RunAccount,
+    hand_over,
+    host_account,
+    mirror_into_root,
+)
 
 ASTERISK_UMASK = 0o027  # what Asterisk writes (callers' recordings) is not world-readable
 
@@ -70,6 +77,22 @@ class Sandbox:
         self.layout = layout
         self.installers = installers
         self.log = log
+        self._account: RunAccount | None = None
+
+    def account(self) -> RunAccount | None:
+        """Who Asterisk runs as: its own account when we are root (None otherwise:
+        then it already runs as the unprivileged user who started it)."""
+        if os.geteuid() != 0:
+            return None
+        if self._account is None:
+            try:
+                account = host_account()
+                if self.layout.chrooted:
+                    mirror_into_root(self.layout.root, account)
+            except (AccountError, OSError) as exc:
+                raise SandboxError(f"Asterisk's run account: {exc}") from exc
+            self._account = account
+        return self._account
 
     # ---- building the root ----
     def ensure_root(self) -> float:
@@ -129,6 +152,22 @@ class Sandbox:
         self._install_spool_key()
         for install in self.installers:
             install(layout)
+        self._hand_over(list(rendered))
+
+    def _hand_over(self, conf_names: list[str]) -> None:
+        """What Asterisk writes becomes its account's; what it only reads (its
+        configuration with the AMI and SIP secrets, the spool key) stays root's,
+        readable by its group."""
+        account = self.account()
+        if account is None:
+            return
+        layout = self.layout
+        owned = [layout.host(d) for d in (layout.run_dir, layout.spool_dir, layout.log_dir,
+                                          layout.data_dir)]
+        conf = layout.host(layout.conf_dir)
+        readable = [conf, *(conf / name for name in conf_names),
+                    layout.host(f"{layout.agi_dir}/{SPOOL_KEY_FILE}")]
+        hand_over(account, owned, readable)
 
     def _install_hosts(self) -> None:
         """The machine's own name in the root's /etc/hosts.
@@ -201,22 +240,34 @@ class Sandbox:
             return None
         return pid
 
+    def _runs_as_its_account(self) -> bool:
+        """False for an Asterisk started as root before it had an account (restart it)."""
+        account, pid = self.account(), self._pid()
+        if account is None or pid is None:
+            return True
+        return Path(f"/proc/{pid}").stat().st_uid == account.uid
+
     def up(self) -> dict[str, float]:
         """Idempotent: build if needed, render config, start or reload, wait fully booted."""
         started = time.monotonic()
         build_seconds = self.ensure_root()
         self.install_config()
-        if self.running():
+        running = self.running()
+        if running and self._runs_as_its_account():
             self.rx("core reload")
             self.log("asterisk already running: configuration reloaded")
         else:
+            if running:
+                self.down()  # started as root before it had an account of its own
             stale = self._pid()
             if stale:
                 os.kill(stale, signal.SIGKILL)
             for leftover in ("asterisk.ctl", "asterisk.pid"):
                 self.layout.host(f"{self.layout.run_dir}/{leftover}").unlink(missing_ok=True)
             # recordings and safety-net files: owner and group only (ASTERISK_UMASK)
-            result = subprocess.run(self._command(), capture_output=True, text=True,
+            account = self.account()
+            start = self._command(*(account.args() if account else ()))
+            result = subprocess.run(start, capture_output=True, text=True,
                                     umask=ASTERISK_UMASK)
             if result.returncode != 0:
                 raise SandboxError(f"asterisk did not start: {result.stderr.strip()}")

@@ -50,7 +50,9 @@ class Config:
     spool_secret: str = ""  # signs the safety net's spool files (generated into secrets.toml)
     wechat_token: str = ""  # the token typed into the WeChat console (signs its webhooks)
     database_url: str = ""
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = ""  # empty: the hotline's own Redis (`hotline redis up`)
+    redis_port: int = 6390  # the hotline's own Redis, on loopback
+    redis_password: str = ""  # the hotline's own Redis (generated into secrets.toml)
     redis_prefix: str = ""
     seat_first: int = 8001
     seat_count: int = 10
@@ -116,6 +118,11 @@ class Config:
         return self.state_dir / "instances" / self.instance
 
     @property
+    def own_redis_url(self) -> str:
+        """The hotline's own Redis (`hotline redis up`), with its password."""
+        return f"redis://:{self.redis_password}@127.0.0.1:{self.redis_port}/0"
+
+    @property
     def key_prefix(self) -> str:
         """Redis keys of this instance start with this, so instances never share state."""
         return self.redis_prefix or f"hotline:{self.instance}"
@@ -149,7 +156,7 @@ _SECTIONS = {
     "web": ("host", "port", "secure_cookies"),
     "wechat": ("token",),
     "spool": ("limit", "retention_days", "secret"),
-    "redis": ("url", "prefix"),
+    "redis": ("url", "prefix", "port", "password"),
     "database": ("url",),
     "seat": ("first", "count"),
     "terminal": ("first", "count"),
@@ -213,7 +220,7 @@ def _from_environment(env: dict[str, str]) -> dict[str, Any]:
     return values
 
 
-SECRETS = ("ami_secret", "sip_secret", "wechat_token", "spool_secret")
+SECRETS = ("ami_secret", "sip_secret", "wechat_token", "spool_secret", "redis_password")
 
 
 def _ensure_secrets(cfg: Config) -> Config:
@@ -256,4 +263,7 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     cfg = Config(**values)
     if not cfg.instance.isidentifier():
         raise ConfigError(f"instance name {cfg.instance!r} must be a plain identifier")
-    return _ensure_secrets(cfg)
+    cfg = _ensure_secrets(cfg)
+    if not cfg.redis_url:  # the hotline's own Redis, with its password
+        cfg = replace(cfg, redis_url=cfg.own_redis_url)
+    return cfg

@@ -16,6 +16,10 @@ from hotline.config import load_config
 
 def _bench(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
+    if cfg.redis_url == cfg.own_redis_url:  # no [redis] url: the hotline's own, up
+        from hotline.own_redis import OwnRedis
+
+        OwnRedis(cfg).up()
     report: dict[str, Any]
     if args.what == "store":
         from testkit.bench.store import run_store_bench

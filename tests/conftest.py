@@ -31,6 +31,7 @@ TEST_ENV = {
     "HOTLINE_RTP_START": str(slot_rtp(12000)[0]),
     "HOTLINE_RTP_END": str(slot_rtp(12000)[1]),
     "HOTLINE_WEB_PORT": str(slot_port(18890)),
+    "HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0",  # the machine's, shared by every test
     "HOTLINE_REDIS_PREFIX": f"hotline-test:{RUN_ID}",
     "HOTLINE_ACD_WRAPUP_S": "1",
     "HOTLINE_ACD_CALLBACK_DEADLINE_S": "60",  # the five-minute promise, on a short clock

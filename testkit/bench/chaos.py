@@ -38,6 +38,7 @@ from testkit import sipp
 from testkit.bench.acd import replay
 from testkit.call_load import double_assignments, live_calls
 from testkit.cut_proxy import CutProxy
+from testkit.pg import TEST_CONNINFO, schema_url
 from testkit.phones import SeatPhones
 from testkit.stalled_agi import stalled_sessions
 
@@ -59,7 +60,6 @@ OUTAGE_S = {"redis_stop": 30.0, "postgres_stop": 60.0, "ami_cut": 30.0,  # as th
             "fastagi_stall": 100.0}  # past the FastAGI command timeout (90 s)
 REDIS_PORT = 26379
 SEATS = 4
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 SEED = 8890
 
 
@@ -88,8 +88,7 @@ class Stack:
 
     def env(self, name: str) -> dict[str, str]:
         second = name == "B"
-        url = (f"postgresql+psycopg://postgres@127.0.0.1:{self.pg_proxy.port}/test"
-               f"?options=-csearch_path%3D{self.schema}")
+        url = schema_url(self.schema, port=self.pg_proxy.port)
         return {**os.environ, "HOTLINE_INSTANCE": self.cfg.instance,
                 "HOTLINE_STATE_DIR": str(self.cfg.state_dir),
                 "HOTLINE_AMI_PORT": str(self.ami_proxy.port),
@@ -176,7 +175,7 @@ async def _stall_fastagi(host: str, port: int, stall_s: float) -> None:
 
 
 def _sql(schema: str, query: str) -> list[tuple]:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+    with psycopg.connect(TEST_CONNINFO, autocommit=True) as conn:
         if schema:
             conn.execute(f'SET search_path TO "{schema}"')
         cursor = conn.execute(query)

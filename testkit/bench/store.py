@@ -28,9 +28,9 @@ from case_store.scores import scorecards
 from case_store.store import CaseStore
 from case_store.streams import relay_outbox
 from case_store.workdays import SHANGHAI
+from testkit.pg import TEST_CONNINFO
 
 CASES = 300
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 TOPICS = [("affairs", "street_light"), ("complaint", "noise"), ("life", "drain"),
           ("consult", "education"), ("suggestion", "city_suggestion")]
 
@@ -105,7 +105,7 @@ def run_store_bench(cfg: Any, cases: int = CASES, events: int = 1_000_000) -> di
         with tempfile.TemporaryDirectory() as tmp:
             result["sqlite"] = _bench_one(f"sqlite:///{Path(tmp) / 'bench.sqlite'}", client,
                                           prefix + ":sqlite", cases)
-        pg_url = cfg.database_url if cfg.database_url.startswith("postgres") else PG_DEFAULT
+        pg_url = cfg.database_url if cfg.database_url.startswith("postgres") else TEST_CONNINFO
         schema = f"bench_{uuid.uuid4().hex[:8]}"
         conninfo = pg_url.replace("postgresql+psycopg://", "postgresql://")
         try:

@@ -12,8 +12,8 @@ import redis
 
 from case_store.store import CaseStore
 from case_store.workdays import SHANGHAI
+from testkit.pg import TEST_CONNINFO, schema_url
 
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 RUN = uuid.uuid4().hex[:8]
 
 
@@ -36,13 +36,12 @@ def case_db(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'cases.sqlite'}"
         return
     schema = f"case_test_{RUN}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+    with psycopg.connect(TEST_CONNINFO, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield ("postgresql+psycopg://postgres@127.0.0.1:5432/test"
-               f"?options=-csearch_path%3D{schema}")
+        yield schema_url(schema)
     finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        with psycopg.connect(TEST_CONNINFO, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 

@@ -257,11 +257,15 @@ async def test_kill_9_while_a_callback_is_connected_never_dials_the_citizen_twic
             assert len(phones.events("ringing", seat=seat)) == 1  # no second placement
             assert callback_status_in(store, callback.id) == "done"
             assert (await owner.board.facts(seat)).reserved_for == ""
-            marks = await asyncio.to_thread(
-                subprocess.run, [sys.executable, "-m", "hotline.cli", "asterisk", "cli",
-                                 "database show hotline_cb"], env=test_env,
-                capture_output=True, text=True, check=True)
-            assert callback.id not in marks.stdout  # Asterisk's mark is cleared too
+
+            async def mark_cleared() -> bool:  # Asterisk's mark is cleared too
+                marks = await asyncio.to_thread(
+                    subprocess.run, [sys.executable, "-m", "hotline.cli", "asterisk", "cli",
+                                     "database show hotline_cb"], env=test_env,
+                    capture_output=True, text=True, check=True)
+                return callback.id not in marks.stdout
+
+            await until(mark_cleared, timeout=10, what="Asterisk's mark cleared")
     finally:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:

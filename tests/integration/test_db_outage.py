@@ -16,30 +16,29 @@ import pytest
 
 from ivr.heard import Heard
 from testkit.cut_proxy import CutProxy
+from testkit.pg import TEST_CONNINFO, schema_url
 from tests.integration.test_acd import until
 from tests.integration.test_acd_faults import owe_callback
 from tests.support import isolated, running
 
 pytestmark = pytest.mark.integration
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture
 def pg_schema():
     schema = f"db_outage_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+    with psycopg.connect(TEST_CONNINFO, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     yield schema
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+    with psycopg.connect(TEST_CONNINFO, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 async def test_a_callback_promised_while_the_database_is_down_lands_once_it_is_back(
         cfg, sandbox, tmp_path_factory, pg_schema):
     async with CutProxy("127.0.0.1", 5432) as proxy:
-        url = (f"postgresql+psycopg://postgres@127.0.0.1:{proxy.port}/test"
-               f"?options=-csearch_path%3D{pg_schema}")
+        url = schema_url(pg_schema, port=proxy.port)
         db_cfg = dataclasses.replace(isolated(cfg, tmp_path_factory, "db-outage"),
                                      database_url=url)
         async with running(db_cfg) as service:
@@ -75,7 +74,7 @@ async def test_a_callback_promised_while_the_database_is_down_lands_once_it_is_b
             assert stored.case_number == cases[0].number  # the desk sees the case
             again = await service.records.replay()  # nothing left: lands once
             assert again == 0
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            with psycopg.connect(TEST_CONNINFO, autocommit=True) as conn:
                 rows = conn.execute(f'SELECT count(*) FROM "{pg_schema}".callbacks '
                                     "WHERE callback_id = %s", (callback.id,)).fetchone()
             assert rows[0] == 1

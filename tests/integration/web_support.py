@@ -21,6 +21,7 @@ from case_store.store import CaseStore
 from case_store.tagging.learning import LearningTagger
 from hotline.web import create_app
 from hotline.web.wechat_sign import signature
+from testkit.pg import TEST_CONNINFO, schema_url
 
 PASSWORD = "correct-horse-42"
 WECHAT_TOKEN = "test-wechat-token"
@@ -207,16 +208,13 @@ async def web_pg():
     """The same stack on PostgreSQL (own schema), for the queries that differ by dialect."""
     import psycopg
 
-    from tests.integration.case_support import PG_ADMIN
-
     schema = f"web_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+    with psycopg.connect(TEST_CONNINFO, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    stack = await build_stack("postgresql+psycopg://postgres@127.0.0.1:5432/test"
-                              f"?options=-csearch_path%3D{schema}")
+    stack = await build_stack(schema_url(schema))
     try:
         yield stack
     finally:
         await close_stack(stack)
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        with psycopg.connect(TEST_CONNINFO, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

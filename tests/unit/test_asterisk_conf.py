@@ -1,7 +1,11 @@
+import os
 from pathlib import Path
+
+import pytest
 
 from asterisk_conf.layout import Layout
 from asterisk_conf.render import render_config
+from asterisk_conf.run_account import AccountError, RunAccount, mirror_into_root
 from hotline.asterisk import asterisk_values
 from hotline.config import load_config
 
@@ -108,3 +112,41 @@ def test_a_trunk_caller_reaches_only_the_hotline(tmp_path):
     assert '#include "extensions_bench.conf"' in bench["extensions.conf"]
     assert "exten => 88900001,1,Queue(bench-ringall,r)" in _context(
         bench["extensions_bench.conf"], "from-trunk")
+
+
+def test_the_ami_user_gets_only_the_classes_the_acd_uses(tmp_path):
+    _, conf = rendered(tmp_path)
+    grants = dict(line.split(" = ", 1) for line in conf["manager.conf"].splitlines()
+                  if line.startswith(("read =", "write =")))
+    for classes in grants.values():
+        assert not {"all", "system", "command", "config"} & set(classes.split(","))
+    assert "originate" in grants["write"]
+
+
+def _fake_root(tmp_path: Path) -> Path:
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "var/lib/asterisk/moh").mkdir(parents=True)
+    (root / "etc/passwd").write_text(
+        "root:x:0:0:root:/root:/bin/bash\nasterisk:x:101:101:Asterisk PBX:/var/lib/asterisk:"
+        "/usr/sbin/nologin\n")
+    (root / "etc/group").write_text("root:x:0:\naudio:x:29:asterisk\nasterisk:x:101:\n")
+    return root
+
+
+def test_the_roots_package_account_takes_the_hosts_ids_and_its_files(tmp_path):
+    """A uid the package chose (101) may be the host's PostgreSQL: it must not stay."""
+    root = _fake_root(tmp_path)
+    os.lchown(root / "var/lib/asterisk/moh", 101, 101)
+    mirror_into_root(root, RunAccount("asterisk", 990, 991))
+    assert "asterisk:x:990:991:" in (root / "etc/passwd").read_text()
+    assert "asterisk:x:991:" in (root / "etc/group").read_text()
+    assert "audio:x:29:asterisk" in (root / "etc/group").read_text()
+    moh = (root / "var/lib/asterisk/moh").stat()
+    assert (moh.st_uid, moh.st_gid) == (990, 991)
+
+
+def test_an_id_taken_by_another_account_in_the_root_is_refused(tmp_path):
+    root = _fake_root(tmp_path)
+    with pytest.raises(AccountError, match="already belongs to root"):
+        mirror_into_root(root, RunAccount("asterisk", 0, 0))

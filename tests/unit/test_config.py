@@ -13,6 +13,15 @@ def test_defaults_serve_one_machine_on_loopback(tmp_path):
     assert (cfg.web_host, cfg.web_port) == ("127.0.0.1", 8890)
     assert cfg.effective_database_url.startswith("sqlite:///")
     assert cfg.seats == [str(n) for n in range(8001, 8011)]
+    # the hotline's own Redis, never one that lets anyone in
+    assert cfg.redis_url == f"redis://:{cfg.redis_password}@127.0.0.1:6390/0"
+    assert len(cfg.redis_password) >= 32
+
+
+def test_an_external_redis_is_used_as_given(tmp_path):
+    cfg = load_config(env={"HOTLINE_STATE_DIR": str(tmp_path),
+                           "HOTLINE_REDIS_URL": "rediss://hotline:pw@redis.city:6380/2"})
+    assert cfg.redis_url == "rediss://hotline:pw@redis.city:6380/2"
 
 
 def test_file_then_environment_override(tmp_path):
