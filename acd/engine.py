@@ -372,7 +372,7 @@ class Acd:
             log.warning("callback %s: %s; an agent checks the number before anyone dials it",
                         callback.id, check)
             await self.stats.count(callbacks_to_check=1)
-            return callback
+            return replace(callback, number_check=check)
         await self.line.add(callback)
         self.dispatcher.kick()
         for observer in self.on_callback_requested:

@@ -44,6 +44,7 @@ class Entry:
     callback_number: str = ""
     transcript: str = ""
     tried: str = ""  # seats that rang for this caller and did not answer, comma-separated
+    number_check: str = ""  # callbacks: why an agent confirms the number before any dialling
     tags: dict = field(default_factory=dict)
 
     @property

@@ -210,7 +210,9 @@ class IncomingRoute:
                 callback = await self.acd.request_callback(
                     entry, number, f"{recording}.wav", transcript=heard.text,
                     tags=heard.tags())
-                await agi.exec("Playback", "hotline/callback_registered")
+                # a number the hotline may not dial on its own: an agent confirms it first
+                told = "callback_number_check" if callback.number_check else "callback_registered"
+                await agi.exec("Playback", f"hotline/{told}")
             await agi.exec("Playback", "hotline/thanks_goodbye")
             await agi.set_variable(DONE_VARIABLE, "1")
             await agi.command("HANGUP")

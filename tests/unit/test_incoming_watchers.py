@@ -82,3 +82,47 @@ def test_a_caller_entering_the_route_again_keeps_the_first_arrival():
     assert first_arrival(str(int(now)), now) == now  # a first entry keeps the precise now
     for garbage in (None, "", "soon", "1700009999", "12"):  # missing, garbled, future, ancient
         assert first_arrival(garbage, now) == now
+
+
+class CheckingAcd(FakeAcd):
+    """An ACD whose dial plan takes mainland mobiles only."""
+
+    async def request_callback(self, entry: Entry, number: str, recording: str = "",
+                               **fields: object) -> Entry:
+        callback = await super().request_callback(entry, number, recording)
+        return callback if number.startswith("1") else replace(
+            callback, number_check="not a mainland number")
+
+
+class CallerKeys:
+    """A caller who presses 1 for a callback and keys NUMBER after the beep."""
+
+    headers = {"agi_channel": "PJSIP/trunk-00000002", "agi_uniqueid": "1700000000.2"}
+
+    def __init__(self, number: str) -> None:
+        self.number = number
+        self.played: list[str] = []
+
+    async def command(self, command: str) -> dict:
+        keyed = {"GET DATA hotline/seats_busy": "1", "GET DATA beep": self.number}
+        key = next((v for k, v in keyed.items() if command.startswith(k)), "")
+        return {"status_code": 200, "result": (key, ""), "msg": ""}
+
+    async def exec(self, application: str, *args: str) -> dict:
+        self.played.append(",".join(args))
+        return {"status_code": 200, "result": ("0", ""), "msg": ""}
+
+    async def set_variable(self, name: str, value: str) -> None:
+        pass
+
+
+async def test_a_caller_whose_number_must_be_checked_is_told_so_not_promised_five_minutes():
+    route = IncomingRoute(CheckingAcd([]), [], "/rec")
+    foreign = CallerKeys("0012025550100")
+    await route.take_request(foreign, ENTRY)
+    assert "hotline/callback_number_check" in foreign.played
+    assert "hotline/callback_registered" not in foreign.played
+
+    mobile = CallerKeys("13900001111")
+    await route.take_request(mobile, ENTRY)
+    assert "hotline/callback_registered" in mobile.played
