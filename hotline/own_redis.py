@@ -69,7 +69,7 @@ class OwnRedis:
 
     def up(self) -> None:
         """Idempotent: (re)write the configuration, start Redis if it is not answering."""
-        binary = shutil.which("redis-server") or "/usr/sbin/redis-server"
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         if not os.path.exists(binary):
             raise OwnRedisError("redis-server is missing: apt-get install redis-server")
         self.folder.mkdir(parents=True, exist_ok=True)
