@@ -33,6 +33,7 @@ FOLLOWUP_ENV = {
     "HOTLINE_WEB_PORT": str(slot_port(21890)),
     "HOTLINE_RTP_START": str(slot_rtp(15000)[0]),
     "HOTLINE_RTP_END": str(slot_rtp(15000)[1]),
+    "HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0",
     "HOTLINE_FOLLOWUP_INTERVAL_S": "1",
     "HOTLINE_FOLLOWUP_RETRIES": "1",  # two calls in all
     "HOTLINE_FOLLOWUP_BACKOFF_S": "2",
