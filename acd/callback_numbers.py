@@ -53,6 +53,12 @@ class NumberPlan:
             return Verdict("", number, "another area code; long distance is off")
         return Verdict("", number, "not a mobile or fixed-line number")
 
+    def national(self, raw: str) -> str | None:
+        """The form to dial, or None when the hotline would not dial it on its own: the
+        check the elderly registry stores emergency contacts by."""
+        verdict = self.check(raw)
+        return verdict.number if verdict.dialable else None
+
 
 @dataclass(frozen=True)
 class Verdict:

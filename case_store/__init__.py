@@ -76,6 +76,9 @@ Public API (everything else is internal; exports load lazily so importing
     case_store.streams: relay_outbox(store, redis, prefix); RoutingWorker(store, redis,
         prefix, consumer).poll()
     case_store.scores: scorecards(events, start, end, PenaltyRules()) -> dict
+    case_store.elderly: ElderlyRegistry(url | engine, check_number=NumberPlan.national)
+        .profile(terminal) (the ACD, unlogged), .view(terminal, viewer, role, purpose)
+        (every person's read, logged), .upsert, .deactivate, .terminals, .import_file
 
 All methods are synchronous (async callers use ``asyncio.to_thread``). Errors subclass
 ``errors.CaseStoreError`` (a ValueError) and carry a message fit for a person; a method

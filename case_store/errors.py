@@ -52,3 +52,11 @@ class UnknownActionError(IllegalTransitionError):
                          " (routing and follow-up have their own methods)")
         self.action = action
         self.known = known
+
+
+class InvalidProfileError(CaseStoreError):
+    """An elderly person's profile (or an import row) with a field the registry refuses."""
+
+
+class ProfileNotFoundError(CaseStoreError):
+    """No elderly profile for that terminal."""

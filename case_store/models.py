@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
@@ -297,3 +298,62 @@ class SeatFact(Base):
     logged_in: Mapped[bool] = mapped_column(Boolean, default=True)
     paused_reason: Mapped[str] = mapped_column(String(40), default="")
     updated_at: Mapped[datetime]
+
+
+class ElderlyTerminal(Base):
+    """An elderly person's one-touch terminal and what the hotline knows of them, keyed by
+    the number their calls arrive from: the SIP endpoint, or a PSTN line's caller ID.
+
+    ``care_plan`` is a list of {"service", "days", "time"}; ``checkin_windows`` a list of
+    {"days", "start", "end"} (``case_store.elderly`` checks both). Profiles are deactivated,
+    never deleted, so the view log keeps pointing at someone.
+    """
+
+    __tablename__ = "elderly_terminals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    community: Mapped[str] = mapped_column(String(100), default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    health_notes: Mapped[str] = mapped_column(Text, default="")
+    medicines: Mapped[str] = mapped_column(Text, default="")
+    mobility: Mapped[str] = mapped_column(String(200), default="")
+    dialect: Mapped[str] = mapped_column(String(16), default="mandarin")  # mandarin | jinhua
+    worker_name: Mapped[str] = mapped_column(String(100), default="")
+    worker_phone: Mapped[str] = mapped_column(String(32), default="")
+    care_plan: Mapped[list[Any]] = mapped_column(default=list)
+    checkin_windows: Mapped[list[Any]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ElderlyContact(Base):
+    """One emergency contact of an elderly person, in the order they are to be called."""
+
+    __tablename__ = "elderly_contacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("elderly_terminals.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    relation: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str] = mapped_column(String(32))  # national form, from the dial plan
+
+    __table_args__ = (UniqueConstraint("terminal_id", "position",
+                                       name="uq_elderly_contacts_position"),)
+
+
+class ProfileView(Base):
+    """Append-only log of every time a person saw an elderly profile: who, in which role,
+    whose, when and what for (desk pop, page, api, export). The migration refuses UPDATE
+    and DELETE on it."""
+
+    __tablename__ = "elderly_profile_views"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    viewer: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    terminal: Mapped[str] = mapped_column(String(32), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
