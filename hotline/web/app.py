@@ -2,7 +2,8 @@
 
 ``create_app(health)`` alone still gives the public status page and /healthz (what the
 telephony tests and a bare `hotline run` need); with a case store and Redis it adds
-accounts, portals, Open311, intake, the wallboard, the agent desk and /metrics.
+accounts, portals, Open311, intake, the wallboard, the agent desk, the elderly registry
+and /metrics.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ async def _close_websockets(app: web.Application) -> None:
 
 def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
                cfg: Any = None, ami: Any = None, accounts: Any = None, tagger: Any = None,
-               intake: Any = None, wechat_token: str = "") -> web.Application:
+               intake: Any = None, elderly_registry: Any = None,
+               wechat_token: str = "") -> web.Application:
     """The console; parts that need the store or Redis appear only when given them."""
     context = WebContext(health=health, store=store, redis=redis, ami=ami, tagger=tagger,
                          wechat_token=wechat_token)
@@ -101,6 +103,11 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
 
         accounts = AccountStore(store.engine)
     context.accounts = accounts
+    if store is not None and elderly_registry is None:
+        from case_store.elderly import ElderlyRegistry
+
+        elderly_registry = ElderlyRegistry(store.engine, check_number=context.number_plan.national)
+    context.elderly = elderly_registry
     app = web.Application(client_max_size=MAX_BODY, middlewares=[
         errors_and_headers, auth.session_middleware, csrf.cookie_middleware])
     app[CTX] = context
@@ -113,7 +120,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
 
     metrics.add_routes(app)
     if store is not None and redis is not None:
-        from hotline.web import desk, intake, open311, portals, wallboard
+        from hotline.web import desk, elderly, intake, open311, portals, wallboard
 
         auth.add_routes(app)
         portals.add_routes(app)
@@ -121,4 +128,5 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         intake.add_routes(app)
         wallboard.add_routes(app)
         desk.add_routes(app)
+        elderly.add_routes(app)
     return app

@@ -25,6 +25,7 @@ class WebContext:
     health: HealthSource
     store: Any = None  # case_store.CaseStore
     accounts: Any = None  # case_store.accounts.AccountStore
+    elderly: Any = None  # case_store.elderly.ElderlyRegistry
     redis: Any = None  # redis.asyncio.Redis (decode_responses=True)
     prefix: str = "hotline:main"
     ami: Any = None  # acd.ami_link.AmiLink, for ChanSpy

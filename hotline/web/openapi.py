@@ -1,6 +1,9 @@
-"""The Open311 API's OpenAPI 3 document, served at /open311/v2/openapi.json.
+"""The OpenAPI 3 documents: Open311's (public, served at /open311/v2/openapi.json) and the
+console's JSON API for sessions (the elderly registry, at /api/openapi.json to the roles
+that use it). Two documents because Open311's is public and lives under its own base
+URL; the console's API is neither.
 
-Tests check real responses against the schemas here, so the document cannot drift
+Tests check real responses against the schemas here, so the documents cannot drift
 from what the server sends.
 """
 
@@ -106,5 +109,106 @@ OPENAPI = {
             "responses": {"200": {"description": "the request",
                                   **_json(_list("ServiceRequest"))},
                           "401": _ERRORS, "404": _ERRORS}}},
+    },
+}
+
+
+_TEXT = {"type": "string"}
+_DAYS = {"type": "string", "description": "daily, weekdays, weekends or e.g. mon,wed,fri"}
+_TIME = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
+CONTACT = {
+    "type": "object", "required": ["name", "relation", "phone"], "additionalProperties": False,
+    "properties": {"name": _TEXT, "relation": _TEXT,
+                   "phone": {"type": "string", "description": "inside the callback dial "
+                             "plan; stored in national form"}},
+}
+CARE_PLAN_ENTRY = {
+    "type": "object", "required": ["service", "days"], "additionalProperties": False,
+    "properties": {"service": _TEXT, "days": _DAYS,
+                   "time": {"type": "string", "description": "HH:MM or empty"}},
+}
+CHECKIN_WINDOW = {
+    "type": "object", "required": ["start", "end"], "additionalProperties": False,
+    "properties": {"days": _DAYS, "start": _TIME, "end": _TIME},
+}
+_PROFILE_FIELDS = {
+    "name": _TEXT, "address": _TEXT, "community": _TEXT, "lat": _NULL_NUM, "lon": _NULL_NUM,
+    "health_notes": _TEXT, "medicines": _TEXT, "mobility": _TEXT,
+    "dialect": {"enum": ["mandarin", "jinhua"]}, "worker_name": _TEXT, "worker_phone": _TEXT,
+    "care_plan": _list("CarePlanEntry"), "checkin_windows": _list("CheckinWindow"),
+    "active": {"type": "boolean"}, "contacts": {**_list("Contact"), "maxItems": 3},
+}
+PROFILE_INPUT = {
+    "type": "object", "required": ["name"], "additionalProperties": False,
+    "properties": {**_PROFILE_FIELDS, "terminal": _TEXT, "created_at": _NULL_STR,
+                   "updated_at": _NULL_STR},
+}
+PROFILE = {
+    "type": "object", "additionalProperties": False,
+    "required": ["terminal", *_PROFILE_FIELDS, "created_at", "updated_at"],
+    "properties": {**_PROFILE_FIELDS, "terminal": _TEXT, "created_at": _TEXT,
+                   "updated_at": _TEXT},
+}
+PROFILE_SUMMARY = {
+    "type": "object", "required": ["terminal", "name", "community", "active"],
+    "additionalProperties": False,
+    "properties": {"terminal": _TEXT, "name": _TEXT, "community": _TEXT,
+                   "active": {"type": "boolean"}},
+}
+DEACTIVATED = {
+    "type": "object", "required": ["terminal", "active"], "additionalProperties": False,
+    "properties": {"terminal": _TEXT, "active": {"type": "boolean"}},
+}
+CONSOLE_ERROR = {
+    "type": "object", "required": ["error", "status"], "additionalProperties": False,
+    "properties": {"error": _TEXT, "status": {"type": "integer"}},
+}
+_ERROR = {"description": "refused, with why", **_json({"$ref": "#/components/schemas/Error"})}
+_REFUSED = {"400": _ERROR, "401": _ERROR, "403": _ERROR}
+_TERMINAL = [{"name": "terminal", "in": "path", "required": True,
+              "schema": {"type": "string", "pattern": "^[0-9]{3,20}$"}}]
+_SESSION = [{"session": [], "csrf": []}]
+
+
+def _one(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+CONSOLE_OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "8890 hotline console API", "version": "1.0",
+             "description": "For logged-in admin and elderly_centre sessions; unsafe methods "
+                            "carry the session's CSRF token in X-CSRF-Token."},
+    "servers": [{"url": "/api"}],
+    "components": {
+        "schemas": {"Profile": PROFILE, "ProfileInput": PROFILE_INPUT,
+                    "ProfileSummary": PROFILE_SUMMARY, "Contact": CONTACT,
+                    "CarePlanEntry": CARE_PLAN_ENTRY, "CheckinWindow": CHECKIN_WINDOW,
+                    "Deactivated": DEACTIVATED, "Error": CONSOLE_ERROR},
+        "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "hl_session"},
+                            "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"}},
+    },
+    "security": _SESSION,
+    "paths": {
+        "/elderly": {"get": {
+            "summary": "Every registered terminal: who, community, active (no view is logged)",
+            "responses": {"200": {"description": "profiles", **_json(_list("ProfileSummary"))},
+                          **_REFUSED}}},
+        "/elderly/{terminal}": {
+            "parameters": _TERMINAL,
+            "get": {"summary": "One profile with its contacts (logged as an 'api' view)",
+                    "responses": {"200": {"description": "the profile",
+                                          **_json(_one("Profile"))},
+                                  **_REFUSED, "404": _ERROR}},
+            "put": {"summary": "Create or replace the whole profile",
+                    "requestBody": {"required": True, **_json(_one("ProfileInput"))},
+                    "responses": {"200": {"description": "replaced", **_json(_one("Profile"))},
+                                  "201": {"description": "created", **_json(_one("Profile"))},
+                                  **_REFUSED}},
+            "delete": {"summary": "Deactivate the terminal (the profile and its log stay)",
+                       "responses": {"200": {"description": "deactivated",
+                                             **_json(_one("Deactivated"))},
+                                     **_REFUSED, "404": _ERROR}},
+        },
     },
 }

@@ -10,7 +10,7 @@ from tests.integration.web_support import PASSWORD, USERS, Browser, web  # noqa:
 pytestmark = pytest.mark.integration
 
 HOME = {"admin1": "/wallboard", "sup1": "/wallboard", "agent1": "/desk", "dept_cm": "/dept",
-        "comp_a": "/company"}
+        "comp_a": "/company", "centre1": "/elderly"}
 
 # what each role must NOT reach (path -> expected refusal for a logged-in browser)
 FORBIDDEN = {
@@ -19,6 +19,7 @@ FORBIDDEN = {
     "admin1": ["/desk", "/company"],
     "dept_cm": ["/wallboard", "/wallboard.json", "/desk", "/company"],
     "comp_a": ["/wallboard", "/wallboard.json", "/desk", "/dept"],
+    "centre1": ["/wallboard", "/wallboard.json", "/desk", "/dept", "/company", "/case/1"],
 }
 
 

@@ -33,6 +33,7 @@ USERS = {
     "dept_env": ("department", {"dept": "environment"}),
     "comp_a": ("company", {"company": "plumbing_wucheng"}),
     "comp_b": ("company", {"company": "plumbing_jindong"}),
+    "centre1": ("elderly_centre", {}),
 }
 _CSRF = re.compile(r'data-csrf="([^"]+)"')
 
