@@ -147,6 +147,10 @@ class AmiLink:
             r.get("Event") == "OriginateResponse" and r.get("Response") == "Success"
             for r in replies)
 
+    async def hangup(self, channel: str) -> None:
+        """Hang up a channel by name, or every channel a /regex/ matches."""
+        await self.action({"Action": "Hangup", "Channel": channel})
+
     async def channel_up(self, channel_id: str) -> bool | None:
         """Is a channel with this unique id up in Asterisk? None while AMI cannot say.
         One channel list serves every question asked within CHANNELS_FRESH_S."""

@@ -1,8 +1,11 @@
 """Calling an elderly caller's emergency contacts, in order, into their conference room.
 
-Each contact is dialled with AMI Originate on the trunk, only if the callback dial plan
-allows their number. The first to answer hears a spoken summary (who, where, that the
-emergency button was pressed) and joins the room where the caller waits
+The round starts the moment no person answered the terminal, while the IVR still asks
+the caller: the first phone rings within seconds, and an explicit "no" from the caller
+calls the round off (`cancel`: the ringing phone is hung up). Each contact is dialled
+with AMI Originate through `[emergency-contact]` onto the trunk, only if the callback
+dial plan allows their number. The first to answer hears a spoken summary (who, where,
+that the emergency button was pressed) and joins the room where the caller waits
 (`[emergency-join]`). One supervised task per emergency, with a deadline; when it ends,
 however it ends, the summary recording (personal data) is deleted.
 """
@@ -21,6 +24,7 @@ from acd.line import Entry
 log = logging.getLogger(__name__)
 
 JOIN_CONTEXT = "emergency-join"
+CONTACT_CONTEXT = "emergency-contact"
 RING_S = 25.0  # how long one contact's phone rings before the next one's
 GRACE_S = 10.0  # past the ring time, the OriginateResponse is overdue
 
@@ -52,6 +56,7 @@ PersonLookup = Callable[[str], Awaitable[Person | None]]  # terminal -> person
 Speak = Callable[[str, str], Awaitable[str]]  # (room, text) -> sound name; "" if none
 Forget = Callable[[str], Awaitable[None]]  # room -> delete its summary
 OriginateWait = Callable[[dict, float], Awaitable[bool]]  # answered?
+Hangup = Callable[[str], Awaitable[None]]  # channel name, or /regex/
 
 
 def summary_text(person: Person) -> str:
@@ -62,10 +67,11 @@ def summary_text(person: Person) -> str:
 class EmergencyDialler:
     """Starts one contact round per emergency and keeps what each attempt gave."""
 
-    def __init__(self, originate_wait: OriginateWait, people: PersonLookup,
+    def __init__(self, originate_wait: OriginateWait, hangup: Hangup, people: PersonLookup,
                  plan: NumberPlan, speak: Speak, forget: Forget, hotline_number: str,
                  ring_s: float = RING_S) -> None:
         self.originate_wait = originate_wait
+        self.hangup = hangup
         self.people = people
         self.plan = plan
         self.speak = speak
@@ -74,6 +80,7 @@ class EmergencyDialler:
         self.ring_s = ring_s
         self.attempts: dict[str, list[Attempt]] = {}  # room -> attempts, newest emergencies
         self._tasks: dict[str, asyncio.Task] = {}
+        self._ringing: dict[str, str] = {}  # room -> the number whose phone rings now
 
     async def start(self, entry: Entry, room: str) -> None:
         """Begin calling the contacts (in the background; idempotent per room)."""
@@ -111,7 +118,11 @@ class EmergencyDialler:
                             verdict.reason or "a terminal")
                 attempts.append(Attempt(contact, "", "refused"))
                 continue
-            answered = await self._call(room, verdict.number, sound)
+            self._ringing[room] = verdict.number
+            try:
+                answered = await self._call(room, verdict.number, sound)
+            finally:
+                self._ringing.pop(room, None)
             attempts.append(Attempt(contact, verdict.number, "answered" if answered else "failed"))
             if answered:
                 log.warning("emergency %s: contact %s answered", room, contact.name)
@@ -120,7 +131,8 @@ class EmergencyDialler:
 
     async def _call(self, room: str, number: str, sound: str) -> bool:
         variables = [f"HOTLINE_ROOM={room}", f"HOTLINE_SUMMARY={sound}"]
-        action = {"Channel": f"PJSIP/{number}@trunk", "Context": JOIN_CONTEXT, "Exten": "s",
+        action = {"Channel": f"Local/{number}@{CONTACT_CONTEXT}/n", "Context": JOIN_CONTEXT,
+                  "Exten": "s",
                   "Priority": "1", "Timeout": str(int(self.ring_s * 1000)),
                   "CallerID": f'"8890" <{self.hotline_number}>', "Variable": variables}
         try:
@@ -128,6 +140,20 @@ class EmergencyDialler:
         except Exception as exc:  # AMI away or slow: the next contact
             log.warning("emergency %s: calling %s failed (%r)", room, number, exc)
             return False
+
+    async def cancel(self, room: str) -> None:
+        """The caller said no: no more contacts, and the one ringing now stops ringing
+        (one who already answered stays: they will talk with the caller)."""
+        task = self._tasks.get(room)
+        if task is None or task.done():
+            return
+        if any(a.outcome == "answered" for a in self.attempts.get(room, [])):
+            return
+        ringing = self._ringing.get(room)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        if ringing:
+            await self.hangup(f"/^Local/{ringing}@{CONTACT_CONTEXT}-/")
 
     async def stop(self) -> None:
         tasks: Sequence[asyncio.Task] = list(self._tasks.values())

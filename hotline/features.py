@@ -163,10 +163,10 @@ def _emergency_path(svc: HotlineService):
     layout = svc.layout
     summaries = SpokenTexts(layout.host(layout.summaries_dir), "hotline/emergency")
     svc.emergency = EmergencyDialler(
-        svc.ami.originate_and_wait, person, svc.acd.settings.number_plan,
+        svc.ami.originate_and_wait, svc.ami.hangup, person, svc.acd.settings.number_plan,
         summaries.speak, summaries.forget, svc.cfg.hotline_number)
     svc.on_stop("emergency contacts", svc.emergency.stop)
-    return EmergencyPath(svc.emergency.start, svc.phone_intake.understand, svc.phone_intake,
+    return EmergencyPath(svc.emergency, svc.phone_intake.understand, svc.phone_intake,
                          recordings_dir=layout.recordings_dir)
 
 

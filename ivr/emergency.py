@@ -1,10 +1,10 @@
 """The elderly terminal's emergency path: no person answered within its window.
 
-The IVR asks, slowly, whether the caller needs urgent help. A key, silence, a moan or
-any word that is not an explicit "no" is a yes: for an old person alone, being asked
-twice is worse than a false alarm. Then the emergency case is filed, the contacts are
-called (`acd.emergency`), and the caller waits in a conference room where the first
-contact to answer joins them.
+The contacts are called at once (`acd.emergency`), while the IVR asks, slowly, whether
+the caller needs urgent help. A key, silence, a moan or any word that is not an explicit
+"no" is a yes: for an old person alone, being asked twice is worse than a false alarm;
+a no calls the contacts off. On a yes the emergency case is filed and the caller waits
+in a conference room, where the first contact to answer joins them.
 """
 
 from __future__ import annotations
@@ -40,8 +40,12 @@ def room_for(entry: Entry) -> str:
     return f"elderly-{own or entry.id}"  # no dot: its summary is played by this name
 
 
-class EmergencyStarter(Protocol):
-    async def __call__(self, entry: Entry, room: str) -> None: ...
+class Contacts(Protocol):
+    """Who is called for an emergency (acd.emergency.EmergencyDialler)."""
+
+    async def start(self, entry: Entry, room: str) -> None: ...
+
+    async def cancel(self, room: str) -> None: ...
 
 
 def _key(result: dict) -> str:
@@ -53,38 +57,40 @@ def _key(result: dict) -> str:
 class EmergencyPath:
     """Ask whether it is an emergency; if so, start it and put the caller in its room."""
 
-    def __init__(self, start: EmergencyStarter,
+    def __init__(self, contacts: Contacts,
                  understand: Callable[[str], Awaitable[Heard]],
                  file_case: Callable[[Entry, Heard, str | None], Awaitable[None]] | None,
                  recordings_dir: str) -> None:
-        self.start = start
+        self.contacts = contacts
         self.understand = understand
         self.file_case = file_case
         self.recordings_dir = recordings_dir
 
     async def ask(self, agi: AgiSession, entry: Entry) -> Heard | None:
-        """What the caller answered, or None for an explicit no."""
+        """What the caller answered, or None for an explicit no (contacts called off)."""
+        room = room_for(entry)
+        await self.contacts.start(entry, room)
         await agi.command("ANSWER")
         key = _key(await agi.command(f"GET DATA hotline/elderly_urgent {ASK_MS} 1"))
         heard = Heard("", "not_recorded")
         if not key:
-            recording = f"{self.recordings_dir}/{room_for(entry)}"
+            recording = f"{self.recordings_dir}/{room}"
             await agi.command(f'RECORD FILE {recording} wav "#" {LISTEN_MS} '
                               f"s={LISTEN_SILENCE_S}")
             heard = await self.understand(f"{recording}.wav")
         if not wants_help(key, heard.text):
             log.info("call %s: the terminal's caller said no to urgent help (%r)",
                      entry.uniqueid, heard.text)
+            await self.contacts.cancel(room)
             return None
         log.warning("call %s: EMERGENCY from terminal %s (key %r, heard %r)",
                     entry.uniqueid, entry.caller, key, heard.text)
         return heard
 
     async def join(self, agi: AgiSession, entry: Entry, heard: Heard) -> None:
-        """Contacts called and the case filed first; then the caller waits in the room
-        (music, no English prompts) until someone joins and for as long as they talk."""
+        """The case filed first; then the caller waits in the room (a comfort prompt,
+        no English announcements) until someone joins and for as long as they talk."""
         room = room_for(entry)
-        await self.start(entry, room)
         if self.file_case is not None:
             await self.file_case(entry, heard, "emergency")
         await agi.exec("Playback", "hotline/elderly_help_coming")

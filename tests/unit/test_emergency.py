@@ -38,13 +38,14 @@ class Calls:
         self.actions: list[dict] = []
 
     async def __call__(self, action: dict, timeout: float) -> bool:
-        number = action["Channel"].removeprefix("PJSIP/").removesuffix("@trunk")
+        number = action["Channel"].removeprefix("Local/").removesuffix("@emergency-contact/n")
         self.dialled.append(number)
         self.actions.append(action)
         return number in self.answering
 
 
-def dialler(calls: Calls, person: Person | None, forgotten: list[str]) -> EmergencyDialler:
+def dialler(calls: Calls, person: Person | None, forgotten: list[str],
+            hung_up: list[str] | None = None) -> EmergencyDialler:
     async def people(terminal: str) -> Person | None:
         return person
 
@@ -54,7 +55,11 @@ def dialler(calls: Calls, person: Person | None, forgotten: list[str]) -> Emerge
     async def forget(room: str) -> None:
         forgotten.append(room)
 
-    return EmergencyDialler(calls, people, NumberPlan(), speak, forget, "88900000")
+    async def hangup(channel: str) -> None:
+        if hung_up is not None:
+            hung_up.append(channel)
+
+    return EmergencyDialler(calls, hangup, people, NumberPlan(), speak, forget, "88900000")
 
 
 PERSON = Person("张阿姨", "婺城区八一北街1号", (
@@ -111,32 +116,62 @@ class Terminal:
         return {"status_code": 200, "result": ("0", ""), "msg": ""}
 
 
-def path(said: str, started: list[str], filed: list[str]) -> EmergencyPath:
-    async def start(entry: Entry, room: str) -> None:
-        started.append(room)
+class Round:
+    """The contact round as the IVR drives it."""
 
+    def __init__(self) -> None:
+        self.log: list[str] = []
+
+    async def start(self, entry: Entry, room: str) -> None:
+        self.log.append(f"start {room}")
+
+    async def cancel(self, room: str) -> None:
+        self.log.append(f"cancel {room}")
+
+
+def path(said: str, contacts: Round, filed: list[str]) -> EmergencyPath:
     async def understand(recording: str) -> Heard:
         return Heard(said, "ok")
 
     async def file_case(entry: Entry, heard: Heard, kind: str | None) -> None:
         filed.append(kind or "")
 
-    return EmergencyPath(start, understand, file_case, "/rec")
+    return EmergencyPath(contacts, understand, file_case, "/rec")
 
 
-async def test_silence_starts_the_emergency_and_puts_the_caller_in_the_room():
-    started: list[str] = []
-    filed: list[str] = []
-    route, terminal = path("", started, filed), Terminal(key="")
+async def test_the_contacts_ring_before_the_question_and_silence_puts_the_caller_in_the_room():
+    contacts, filed = Round(), []
+    route, terminal = path("", contacts, filed), Terminal(key="")
     heard = await route.ask(terminal, ENTRY)
+    assert contacts.log == ["start elderly-1700000000-42"] and terminal.sent[0] == "ANSWER"
     assert heard is not None
     await route.join(terminal, ENTRY, heard)
-    assert started == ["elderly-1700000000-42"] and filed == ["emergency"]
+    assert contacts.log == ["start elderly-1700000000-42"] and filed == ["emergency"]
     assert terminal.sent[-1] == "EXEC ConfBridge elderly-1700000000-42,elderly_bridge,elderly_user"
 
 
-async def test_an_explicit_no_leaves_the_caller_to_the_usual_ivr():
-    started: list[str] = []
-    route = path("不用了，我没事", started, [])
+async def test_an_explicit_no_calls_the_contacts_off_and_leaves_the_caller_to_the_ivr():
+    contacts = Round()
+    route = path("不用了，我没事", contacts, [])
     assert await route.ask(Terminal(key=""), ENTRY) is None
-    assert started == []
+    assert contacts.log == ["start elderly-1700000000-42", "cancel elderly-1700000000-42"]
+
+
+async def test_calling_off_hangs_up_the_phone_ringing_now_and_calls_no_one_else():
+    ringing = asyncio.Event()
+
+    class Slow(Calls):
+        async def __call__(self, action: dict, timeout: float) -> bool:
+            await super().__call__(action, timeout)
+            ringing.set()
+            await asyncio.sleep(30)  # nobody answers yet
+            return False
+
+    calls, forgotten, hung_up = Slow(answering=set()), [], []
+    d = dialler(calls, PERSON, forgotten, hung_up)
+    await d.start(ENTRY, "elderly-1")
+    await asyncio.wait_for(ringing.wait(), 5)
+    await d.cancel("elderly-1")
+    assert calls.dialled == ["13900000001"]
+    assert hung_up == ["/^Local/13900000001@emergency-contact-/"]
+    assert forgotten == ["elderly-1"]
