@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
+from acd.alarms import EmergencyAlarms
 from acd.callback_numbers import NumberPlan
 from acd.line import Entry
 
@@ -69,7 +70,8 @@ class EmergencyDialler:
 
     def __init__(self, originate_wait: OriginateWait, hangup: Hangup, people: PersonLookup,
                  plan: NumberPlan, speak: Speak, forget: Forget, hotline_number: str,
-                 ring_s: float = RING_S) -> None:
+                 alarms: EmergencyAlarms | None = None, ring_s: float = RING_S) -> None:
+        self.alarms = alarms
         self.originate_wait = originate_wait
         self.hangup = hangup
         self.people = people
@@ -87,6 +89,8 @@ class EmergencyDialler:
         if room in self._tasks and not self._tasks[room].done():
             return
         person = await self.people(entry.caller)
+        if self.alarms is not None:
+            await self.alarms.raise_alarm(room, entry.caller, person.name if person else "")
         if person is None or not person.contacts:
             log.warning("emergency %s: terminal %s has no contacts on record", room,
                         entry.caller)
@@ -144,6 +148,8 @@ class EmergencyDialler:
     async def cancel(self, room: str) -> None:
         """The caller said no: no more contacts, and the one ringing now stops ringing
         (one who already answered stays: they will talk with the caller)."""
+        if self.alarms is not None:
+            await self.alarms.clear(room, "the caller said no")
         task = self._tasks.get(room)
         if task is None or task.done():
             return

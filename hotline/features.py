@@ -149,6 +149,7 @@ async def wire_ivr(svc: HotlineService) -> None:
 
 def _emergency_path(svc: HotlineService):
     """An elderly terminal no person answered: its contacts called into its room."""
+    from acd.alarms import EmergencyAlarms
     from acd.emergency import Contact, EmergencyDialler, Person
     from ivr.emergency import EmergencyPath
     from ivr.spoken import SpokenTexts
@@ -164,7 +165,8 @@ def _emergency_path(svc: HotlineService):
     summaries = SpokenTexts(layout.host(layout.summaries_dir), "hotline/emergency")
     svc.emergency = EmergencyDialler(
         svc.ami.originate_and_wait, svc.ami.hangup, person, svc.acd.settings.number_plan,
-        summaries.speak, summaries.forget, svc.cfg.hotline_number)
+        summaries.speak, summaries.forget, svc.cfg.hotline_number,
+        EmergencyAlarms(svc.redis, svc.cfg.key_prefix))
     svc.on_stop("emergency contacts", svc.emergency.stop)
     return EmergencyPath(svc.emergency, svc.phone_intake.understand, svc.phone_intake,
                          recordings_dir=layout.recordings_dir)
