@@ -125,10 +125,11 @@ class AmiLink:
         self.last_resync = time.time()
         self.connected.set()
 
-    async def action(self, action: dict, as_list: bool | None = None) -> list[dict] | dict:
+    async def action(self, action: dict, as_list: bool | None = None,
+                     timeout: float = 10) -> list[dict] | dict:
         """Send an AMI action and return its reply (a list for list actions)."""
         future = self.manager.send_action(action, as_list=as_list)
-        reply = await asyncio.wait_for(future, timeout=10)
+        reply = await asyncio.wait_for(future, timeout=timeout)
         if isinstance(reply, list):
             return [dict(message) for message in reply]
         return dict(reply)
@@ -137,6 +138,18 @@ class AmiLink:
         """Queue an Originate (always Async, per panoramisk); reply is 'queued', not 'answered'."""
         return await self.action({**action, "Action": "Originate", "Async": "true"},
                                  as_list=False)
+
+    async def originate_and_wait(self, action: dict, timeout: float) -> bool:
+        """Originate and wait for its OriginateResponse: True once the far end answered."""
+        replies = await self.action({**action, "Action": "Originate", "Async": "true"},
+                                    as_list=True, timeout=timeout)
+        return isinstance(replies, list) and any(
+            r.get("Event") == "OriginateResponse" and r.get("Response") == "Success"
+            for r in replies)
+
+    async def hangup(self, channel: str) -> None:
+        """Hang up a channel by name, or every channel a /regex/ matches."""
+        await self.action({"Action": "Hangup", "Channel": channel})
 
     async def channel_up(self, channel_id: str) -> bool | None:
         """Is a channel with this unique id up in Asterisk? None while AMI cannot say.

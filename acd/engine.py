@@ -68,6 +68,7 @@ class AcdSettings:
     lease_s: float = 15  # a dead process's callers and seats are taken back within this
     settled_ttl_s: float = 900  # a settled line entry stays readable this long, then goes
     number_plan: NumberPlan = NumberPlan()  # what a callback may dial without an agent
+    elderly_window_s: float = 10  # an elderly terminal's caller reaches a person or help
 
     @classmethod
     def from_config(cls, cfg) -> AcdSettings:
@@ -77,7 +78,7 @@ class AcdSettings:
                    cfg.acd_callback_retries, backoff,
                    CallbackSlack(cfg.acd_callback_due_lead_s, cfg.acd_callback_reserve_seats),
                    cfg.acd_lease_s, cfg.acd_settled_ttl_s,
-                   NumberPlan.from_config(cfg))
+                   NumberPlan.from_config(cfg), cfg.acd_elderly_window_s)
 
 
 class Acd:

@@ -53,6 +53,16 @@ class Layout:
         return "/usr/share/asterisk/sounds/hotline"
 
     @property
+    def comfort_dir(self) -> str:
+        """Music on hold of an elderly caller alone in an emergency room (one prompt)."""
+        return "/usr/share/asterisk/sounds/hotline-comfort"
+
+    @property
+    def summaries_dir(self) -> str:
+        """One-off spoken summaries (emergencies), deleted once used."""
+        return f"{self.sounds_dir}/emergency"
+
+    @property
     def recordings_dir(self) -> str:
         return f"{self.spool_dir}/recordings"
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from case_store.routing import EMERGENCY_DEPT
 from case_store.views import CaseView
 
 STAFF = ("agent", "supervisor", "admin")
+CENTRE = "elderly_centre"  # the elderly centre's role: its emergencies
 NEAR = timedelta(hours=24)
 NEAR_CONTACT = timedelta(minutes=3)
 
@@ -27,7 +29,13 @@ def can_view(session: dict[str, Any], case: CaseView) -> bool:
     if role == "company":
         return case.owner_type == "company" and bool(session.get("company")) \
             and case.owner == session.get("company")
+    if role == CENTRE:
+        return _centres(case)
     return False
+
+
+def _centres(case: CaseView) -> bool:
+    return case.owner_type == "person" and case.owner == EMERGENCY_DEPT
 
 
 def shows_phone(session: dict[str, Any], case: CaseView) -> bool:
@@ -45,6 +53,11 @@ def actions(session: dict[str, Any], case: CaseView) -> list[str]:
             and case.owner_type == "department":
         return {"assigned": ["accept"], "accepted": ["start", "reply", "extension"],
                 "in_progress": ["reply", "extension"]}.get(status, [])
+    if role == CENTRE and _centres(case):
+        # accept: acknowledged; start: the community worker is on the way; note: 120
+        # called, a contact reached...; reply: resolved
+        return {"assigned": ["accept", "note"], "accepted": ["start", "note", "reply"],
+                "in_progress": ["note", "reply"]}.get(status, [])
     if role == "company" and can_view(session, case):
         return {"assigned": ["confirm_contact"], "accepted": ["complete"],
                 "in_progress": ["complete"]}.get(status, [])
@@ -57,7 +70,8 @@ def urgency(case: CaseView, now: datetime) -> str:
     """'overdue', 'near' or '' — the colour of a row in a portal."""
     if case.status not in ("assigned", "accepted", "in_progress"):
         return ""
-    if case.owner_type == "company" and case.status == "assigned" and case.contact_due_at:
+    if case.owner_type in ("company", "person") and case.status == "assigned" \
+            and case.contact_due_at:
         due, near = case.contact_due_at, NEAR_CONTACT
     else:
         due, near = case.due_at, NEAR

@@ -30,9 +30,12 @@ class Assignment:
         self.clocks = clocks
 
     def emergency(self, s: Session, case: Case, now: datetime) -> None:
-        """A person and the elderly centre take it at once; the emergency stream is told."""
+        """A person and the elderly centre take it at once, on a clock of minutes (it
+        must acknowledge within EMERGENCY_ACK); the emergency stream is told."""
         case.owner_type, case.owner_code = "person", EMERGENCY_DEPT
-        case.assigned_at = case.due_at = case.contact_due_at = now
+        case.assigned_at = now
+        case.contact_due_at = now + sla.EMERGENCY_ACK
+        case.due_at = now + sla.EMERGENCY_DUE
         self.uow.event(s, case, "router", "assign",
                        {"owner_type": "person", "owner": EMERGENCY_DEPT, "rule": "emergency"})
         s.add(Outbox(stream=EMERGENCY_STREAM, created_at=now,

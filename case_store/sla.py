@@ -20,6 +20,9 @@ from case_store.workdays import Due, WorkCalendar
 
 HANDLING_DAYS = {"consult": 1, "affairs": 5, "complaint": 15, "suggestion": 15}
 LIFE_CONTACT = timedelta(minutes=10)
+# an elderly emergency: the centre acknowledges within minutes and resolves within the hour
+EMERGENCY_ACK = timedelta(minutes=5)
+EMERGENCY_DUE = timedelta(minutes=60)
 RECEIPT_WINDOW = timedelta(hours=2)
 MAX_EXTENSION_DAYS = 15
 

@@ -36,10 +36,11 @@ def sandbox_for(cfg: Config, log: Callable[[str], None] = print,
     (`bench_queues`: the ACD bench's app_queue numbers too)."""
 
     def install_prompts(layout: Layout) -> None:
-        from ivr.prompts import PromptError, ensure_prompts
+        from ivr.prompts import COMFORT_PROMPTS, PromptError, ensure_prompts
 
         try:
             ensure_prompts(layout.host(layout.sounds_dir))
+            ensure_prompts(layout.host(layout.comfort_dir), COMFORT_PROMPTS)
         except PromptError as exc:
             log(f"prompts not generated ({exc}); calls will hear beeps only")
 

@@ -62,6 +62,7 @@ class Config:
     vosk_model: str = ""
     acd_policy: str = "longest_idle"
     acd_ring_window_s: float = 15  # three rings of the cn cadence (1 s on, 4 s off)
+    acd_elderly_window_s: float = 10  # a terminal's caller: a person, else the emergency path
     acd_seat_ring_s: float = 8  # one seat rings this long before the next is tried
     acd_wrapup_s: float = 15
     acd_pause_after_missed: int = 3
@@ -161,8 +162,8 @@ _SECTIONS = {
     "seat": ("first", "count"),
     "terminal": ("first", "count"),
     "vosk": ("model",),
-    "acd": ("policy", "ring_window_s", "seat_ring_s", "wrapup_s", "pause_after_missed",
-            "callback_deadline_s", "callback_retries", "callback_backoff_s",
+    "acd": ("policy", "ring_window_s", "elderly_window_s", "seat_ring_s", "wrapup_s",
+            "pause_after_missed", "callback_deadline_s", "callback_retries", "callback_backoff_s",
             "callback_due_lead_s", "callback_reserve_seats", "lease_s", "settled_ttl_s"),
     "callback": ("area_code", "other_areas", "daily_limit"),
     "recording": ("retention_days",),

@@ -135,7 +135,7 @@ async def wire_ivr(svc: HotlineService) -> None:
     svc.agi = FastAgiServer()
     svc.incoming = IncomingRoute(svc.acd, [RedisArrivals(svc.redis, cfg.key_prefix)],
                                  recordings_dir=svc.layout.recordings_dir,
-                                 intake=svc.phone_intake)
+                                 intake=svc.phone_intake, emergency=_emergency_path(svc))
     svc.agi.add_route("incoming", svc.incoming.handle)
     server = await svc.agi.serve(cfg.agi_host, cfg.agi_port)
     svc.agi_server = server
@@ -145,6 +145,31 @@ async def wire_ivr(svc: HotlineService) -> None:
         await svc.agi.cancel_sessions()
 
     svc.on_stop("fastagi", close_agi)
+
+
+def _emergency_path(svc: HotlineService):
+    """An elderly terminal no person answered: its contacts called into its room."""
+    from acd.alarms import EmergencyAlarms
+    from acd.emergency import Contact, EmergencyDialler, Person
+    from ivr.emergency import EmergencyPath
+    from ivr.spoken import SpokenTexts
+
+    async def person(terminal: str) -> Person | None:
+        profile = await asyncio.to_thread(svc.elderly.profile, terminal)
+        if profile is None:
+            return None
+        return Person(profile.name, profile.address,
+                      tuple(Contact(c.name, c.phone) for c in profile.contacts))
+
+    layout = svc.layout
+    summaries = SpokenTexts(layout.host(layout.summaries_dir), "hotline/emergency")
+    svc.emergency = EmergencyDialler(
+        svc.ami.originate_and_wait, svc.ami.hangup, person, svc.acd.settings.number_plan,
+        summaries.speak, summaries.forget, svc.cfg.hotline_number,
+        EmergencyAlarms(svc.redis, svc.cfg.key_prefix))
+    svc.on_stop("emergency contacts", svc.emergency.stop)
+    return EmergencyPath(svc.emergency, svc.phone_intake.understand, svc.phone_intake,
+                         recordings_dir=layout.recordings_dir)
 
 
 async def wire_followup(svc: HotlineService) -> None:

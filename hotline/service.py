@@ -42,6 +42,8 @@ class HotlineService:
         self.agi: Any = None  # ivr.fastagi.FastAgiServer
         self.agi_server: asyncio.AbstractServer | None = None
         self.incoming: Any = None  # ivr.incoming.IncomingRoute
+        self.elderly: Any = None  # case_store.elderly.ElderlyRegistry
+        self.emergency: Any = None  # acd.emergency.EmergencyDialler
         self._stops: list[tuple[str, Callable[[], Any], bool]] = []
 
     def on_stop(self, name: str, step: Callable[[], Awaitable[Any] | Any],

@@ -28,6 +28,7 @@ from typing import Protocol
 from acd.engine import Acd
 from acd.line import Entry
 from ivr.caller import CallerId, decode_caller, dialable
+from ivr.emergency import EmergencyPath
 from ivr.fastagi import AgiHangup, AgiSession
 from ivr.heard import Heard
 
@@ -101,8 +102,10 @@ class IncomingRoute:
 
     def __init__(self, acd: Acd, sinks: list[ArrivalSink], recordings_dir: str,
                  intake: RequestIntake | None = None,
-                 request_watchers: Sequence[RequestWatcher] = ()) -> None:
+                 request_watchers: Sequence[RequestWatcher] = (),
+                 emergency: EmergencyPath | None = None) -> None:
         self.acd = acd
+        self.emergency = emergency  # an elderly terminal no person answered
         self.sinks = sinks
         self.recordings_dir = recordings_dir  # as Asterisk sees it
         self.intake = intake
@@ -134,6 +137,8 @@ class IncomingRoute:
                 await sink(arrival)
             unit = self.settings.ring_window_s / WINDOW_S
             deadline = arrived_at + self.settings.ring_window_s - IVR_MARGIN_S * unit
+            if entry.origin == "terminal":  # help within its own, shorter window
+                deadline = min(deadline, arrived_at + self.settings.elderly_window_s)
             if await self.ring_seats(agi, entry, deadline):
                 await agi.set_variable(DONE_VARIABLE, "1")
                 return
@@ -145,6 +150,12 @@ class IncomingRoute:
                 await self.acd.give_up(entry, "error")
             raise
         await self.acd.give_up(entry, "window")
+        if entry.origin == "terminal" and self.emergency is not None:
+            heard = await self.emergency.ask(agi, entry)
+            if heard is not None:
+                await agi.set_variable(DONE_VARIABLE, "1")
+                await self.emergency.join(agi, entry, heard)
+                return
         await self.take_request(agi, entry)
 
     async def _alive(self, agi: AgiSession) -> bool:

@@ -42,7 +42,13 @@ BASE_PROMPTS: dict[str, str] = {
     "followup_sent_back": "感谢您的评价，我们会督促承办单位重新办理，再见。",
     "kind_menu": ("请选择诉求类别：咨询请按1，生活服务请按2，事务求助请按3，"
                   "投诉举报请按4，意见建议请按5。"),
+    "elderly_urgent": "这里是8890热线。如果您需要紧急帮助，请按任意键，或者说“是”。",
+    "elderly_help_coming": "我们正在联系您的家人和话务员，请不要挂机。",
 }
+# an elderly caller alone in an emergency room hears this on a loop (its own folder)
+COMFORT_PROMPTS = {"elderly_comfort": "我们正在联系您的家人，马上就有人来和您说话，请不要挂机。"}
+SLOW_WPM = 120  # elderly callers: slow and clear (espeak-ng's default is 175 words a minute)
+SLOW_PROMPTS = {"elderly_urgent", "elderly_help_coming", *COMFORT_PROMPTS}
 
 
 class PromptError(RuntimeError):
@@ -57,12 +63,13 @@ def prompt_texts() -> dict[str, str]:
     return texts
 
 
-def synthesize(text: str, voice: str = VOICE) -> bytes:
+def synthesize(text: str, voice: str = VOICE, words_per_minute: int | None = None) -> bytes:
     """Speak ``text`` with espeak-ng and return Asterisk-ready WAV bytes (8 kHz mono 16-bit)."""
     exe = shutil.which("espeak-ng")
     if exe is None:
         raise PromptError("espeak-ng is not installed (apt-get install espeak-ng)")
-    proc = subprocess.run([exe, "-v", voice, "--stdout", text], capture_output=True,
+    speed = ["-s", str(words_per_minute)] if words_per_minute else []
+    proc = subprocess.run([exe, "-v", voice, *speed, "--stdout", text], capture_output=True,
                           timeout=60, check=False)
     if proc.returncode != 0 or not proc.stdout:
         raise PromptError(f"espeak-ng failed: {proc.stderr.decode(errors='replace').strip()}")
@@ -85,8 +92,9 @@ def _read_manifest(path: Path) -> dict[str, dict[str, str]]:
     return data if isinstance(data, dict) else {}
 
 
-def ensure_prompts(target_dir: Path) -> dict[str, Path]:
-    """Make sure every prompt exists in ``target_dir``; keep recorded replacements.
+def ensure_prompts(target_dir: Path, texts: dict[str, str] | None = None) -> dict[str, Path]:
+    """Make sure every prompt (of ``texts``, default the IVR's) exists in ``target_dir``;
+    keep recorded replacements.
 
     A file is (re)generated when it is missing, or when we wrote it ourselves and its
     text changed. A file whose content does not match our manifest is someone's
@@ -97,7 +105,7 @@ def ensure_prompts(target_dir: Path) -> dict[str, Path]:
     manifest_path = target_dir / MANIFEST
     manifest = _read_manifest(manifest_path)
     result: dict[str, Path] = {}
-    for name, text in prompt_texts().items():
+    for name, text in (prompt_texts() if texts is None else texts).items():
         path = target_dir / f"{name}.wav"
         entry = manifest.get(name)
         if path.exists():
@@ -107,7 +115,7 @@ def ensure_prompts(target_dir: Path) -> dict[str, Path]:
             if not ours or entry.get("text") == text:
                 result[name] = path
                 continue
-        data = synthesize(text)
+        data = synthesize(text, words_per_minute=SLOW_WPM if name in SLOW_PROMPTS else None)
         tmp = path.with_suffix(".wav.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)

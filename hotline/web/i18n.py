@@ -53,6 +53,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "whisper": ("耳语", "Whisper"),
     "barge": ("强插", "Barge"),
     "move_up": ("提前", "Move up"),
+    "emergency": ("老人紧急求助", "Elderly emergency"),
+    "acknowledge": ("确认", "Acknowledge"),
     "erlang": ("Erlang C 估算", "Erlang C estimate"),
     "agents_needed": ("所需座席", "Agents needed"),
     "predicted_sl": ("预测服务水平", "Predicted service level"),

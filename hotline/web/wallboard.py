@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from acd.alarms import EmergencyAlarms
 from acd.control import spy
 from hotline.web import live
 from hotline.web.auth import require
@@ -63,7 +64,9 @@ async def wallboard_page(request: web.Request) -> web.Response:
 @require(*ROLES)
 async def wallboard_ws(request: web.Request) -> web.WebSocketResponse:
     c = ctx(request)
-    state = {"snapshot": await _snapshot(c), "cases": await _cases(c)}
+    alarms = EmergencyAlarms(c.redis, c.prefix)
+    state = {"snapshot": await _snapshot(c), "cases": await _cases(c),
+             "alarms": await alarms.open()}
     stats_channel, cases_channel = c.key("stats"), c.key("cases")
 
     async def on_message(channel: str, data: Any) -> dict | None:
@@ -71,19 +74,35 @@ async def wallboard_ws(request: web.Request) -> web.WebSocketResponse:
             state["snapshot"] = data
         elif channel == cases_channel:
             state["cases"] = await _cases(c)
+        elif channel == alarms.key:
+            state["alarms"] = await alarms.open()
         else:
             return None
-        return build_view(state["snapshot"], state["cases"], await _queue(c), time.time())
+        return build_view(state["snapshot"], state["cases"], await _queue(c), time.time(),
+                          state["alarms"])
 
-    first = build_view(state["snapshot"], state["cases"], await _queue(c), time.time())
-    return await live.serve(request, [stats_channel, cases_channel], first, on_message)
+    first = build_view(state["snapshot"], state["cases"], await _queue(c), time.time(),
+                       state["alarms"])
+    return await live.serve(request, [stats_channel, cases_channel, alarms.key], first,
+                            on_message)
 
 
 @require(*ROLES)
 async def wallboard_json(request: web.Request) -> web.Response:
     c = ctx(request)
-    view = build_view(await _snapshot(c), await _cases(c), await _queue(c), time.time())
+    view = build_view(await _snapshot(c), await _cases(c), await _queue(c), time.time(),
+                      await EmergencyAlarms(c.redis, c.prefix).open())
     return web.json_response(view)
+
+
+@require(*ROLES)
+async def acknowledge_alarm(request: web.Request) -> web.Response:
+    """A supervisor has seen the emergency: the alarm stops sounding on every wallboard."""
+    c, room = ctx(request), request.match_info["room"][:64]
+    who = request[SESSION]["name"]
+    if not await EmergencyAlarms(c.redis, c.prefix).clear(room, f"acknowledged by {who}"):
+        raise web.HTTPNotFound(text="no such alarm (already acknowledged?)")
+    return web.json_response({"room": room, "acknowledged_by": who})
 
 
 @require(*ROLES)
@@ -138,3 +157,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/wallboard/seat/{seat}/{action}", seat_action)
     app.router.add_post("/wallboard/queue/{entry}/move-up", move_up)
     app.router.add_post("/wallboard/spy", spy_action)
+    app.router.add_post("/wallboard/alarms/{room}/ack", acknowledge_alarm)

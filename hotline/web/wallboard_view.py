@@ -39,7 +39,8 @@ def staffing(calls_per_hour: float, aht_s: float, staffed: int) -> dict[str, Any
 
 
 def build_view(snapshot: dict[str, Any], cases: dict[str, Any] | None,
-               queue: list[dict[str, Any]], now: float) -> dict[str, Any]:
+               queue: list[dict[str, Any]], now: float,
+               alarms: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The JSON the wallboard page renders."""
     per_seat = snapshot.get("per_seat") or {}
     seats = [{"seat": seat, "state": entry.get("state", "unavailable"),
@@ -65,4 +66,8 @@ def build_view(snapshot: dict[str, Any], cases: dict[str, Any] | None,
                    "caller": mask_phone(q.get("caller", "")),
                    "waited_s": max(0, round(now - float(q.get("arrived_at") or now))),
                    "priority": q.get("priority", 2)} for q in queue],
+        # elderly emergencies: who and where is for the centre's page, not the wall
+        "alarms": [{"room": a["room"], "terminal": a.get("terminal", ""),
+                    "for_s": max(0, round(now - float(a.get("raised_at") or now)))}
+                   for a in alarms or []],
     }

@@ -29,6 +29,7 @@ from typing import Any
 from testkit.phones.protocol import (
     MAX_SEATS_PER_PROCESS,
     MODULE,
+    TRUNK,
     AnswerAfter,
     Event,
     TalkTime,
@@ -91,9 +92,13 @@ class SeatPhones:
         wav: str | Path | None = None,
         seed: int | None = None,
         register_timeout: float = 10.0,
+        trunk: bool = False,
     ) -> None:
-        """`env` is laid over os.environ (e.g. HOTLINE_INSTANCE, HOTLINE_SIP_PORT)."""
-        self.seats = [str(s) for s in seats]
+        """`env` is laid over os.environ (e.g. HOTLINE_INSTANCE, HOTLINE_SIP_PORT).
+        `trunk`: the citizens' phones behind the trunk instead (seat "trunk", no
+        registration; every number the hotline dials out rings there)."""
+        self.trunk = trunk
+        self.seats = [TRUNK] if trunk else [str(s) for s in seats]
         if len(set(self.seats)) != len(self.seats) or not self.seats:
             raise ValueError(f"seats must be distinct and not empty: {self.seats}")
         self.env = env
@@ -125,6 +130,8 @@ class SeatPhones:
             argv += ["--wav", str(self.wav)]
         if self.seed is not None:
             argv += ["--seed", str(self.seed + shard)]
+        if self.trunk:
+            argv.append("--trunk")
         return argv
 
     async def start(self) -> None:
@@ -144,7 +151,7 @@ class SeatPhones:
             for seat in self.seats:
                 event = await self._wait(
                     lambda e, s=seat: e.get("seat") == s
-                    and e["event"] in ("registered", "register_failed"),
+                    and e["event"] in ("registered", "register_failed", "listening"),
                     self.register_timeout, f"seat {seat} to register")
                 if event["event"] == "register_failed":
                     raise SoftphoneError(f"seat {seat} failed to register: SIP {event.get('code')}"

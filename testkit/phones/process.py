@@ -34,7 +34,7 @@ from testkit.phones.behaviour import (
     parse_talk,
     tone_wav,
 )
-from testkit.phones.protocol import MAX_SEATS_PER_PROCESS, MODULE
+from testkit.phones.protocol import MAX_SEATS_PER_PROCESS, MODULE, TRUNK
 
 _events_out = sys.stdout
 
@@ -119,8 +119,9 @@ class Farm:
     """All seats of this process: accounts, calls, timers and the command loop."""
 
     def __init__(self, cfg: Config, seats: list[str], defaults: Behaviour, wav: Path,
-                 seed: int | None = None):
+                 seed: int | None = None, trunk: bool = False):
         self.cfg = cfg
+        self.trunk = trunk  # citizens' phones behind the trunk: any number, many calls
         self.rng = random.Random(seed)  # noqa: S311 (talk times for a load test, not crypto)
         self.seats = seats
         self.wav = wav
@@ -154,14 +155,30 @@ class Farm:
         self.ep.audDevManager().setNullDev()
         tp_cfg = pj.TransportConfig()
         tp_cfg.boundAddress = "127.0.0.1"
-        tp_cfg.port = 0
+        tp_cfg.port = self.cfg.trunk_port if self.trunk else 0
         transport = self.ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tp_cfg)
         self.ep.libStart()
         port = self.ep.transportGetInfo(transport).localName
         emit("started", seats=self.seats, transport=port,
              registrar=f"{self.cfg.sip_host}:{self.cfg.sip_port}")
+        if self.trunk:
+            self.accounts[TRUNK] = self._trunk_account(transport)
+            emit("listening", seat=TRUNK, port=self.cfg.trunk_port)
+            return
         for seat in self.seats:
             self.accounts[seat] = self._account(seat, transport)
+
+    def _trunk_account(self, transport: int) -> SeatAccount:
+        """No registration: Asterisk sends the trunk's calls to this address, and every
+        call, whatever number it is for, lands on this one account."""
+        acc_cfg = pj.AccountConfig()
+        acc_cfg.idUri = f"sip:citizens@127.0.0.1:{self.cfg.trunk_port}"
+        acc_cfg.sipConfig.transportId = transport
+        acc_cfg.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
+        acc_cfg.mediaConfig.transportConfig.port = 0
+        account = SeatAccount(self, TRUNK)
+        account.create(acc_cfg, True)
+        return account
 
     def _account(self, seat: str, transport: int) -> SeatAccount:
         server = f"{self.cfg.sip_host}:{self.cfg.sip_port}"
@@ -216,10 +233,12 @@ class Farm:
         call = SeatCall(self, account.seat, account, call_id, self.call_numbers)
         info = call.getInfo()
         caller = re.search(r"sips?:([^@;>]+)@", info.remoteUri)
+        called = re.search(r"sips?:([^@;>]+)@", info.localUri)
         fields = {"seat": account.seat, "call": call.number, "from": info.remoteUri,
-                  "caller": caller.group(1) if caller else "", "sip_call_id": info.callIdString}
+                  "caller": caller.group(1) if caller else "", "sip_call_id": info.callIdString,
+                  "number": called.group(1) if called else ""}
         prm = pj.CallOpParam()
-        if account.seat in self.calls:
+        if account.seat in self.calls and not self.trunk:
             prm.statusCode = 486  # one agent, one call: Asterisk should not ask, but be honest
             emit("rejected", code=486, **fields)
             call.rejected = True
@@ -401,6 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seconds, 'min,max' or 'never' = until the far end hangs up")
     parser.add_argument("--seed", type=int, help="seed for random talk times (reproducible runs)")
     parser.add_argument("--wav", help="WAV file played after answering (default: 440 Hz tone)")
+    parser.add_argument("--trunk", action="store_true",
+                        help="be the citizens' phones behind the trunk (its port, any number)")
     return parser
 
 
@@ -413,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"softphones: configuration error: {exc}", file=sys.stderr)
         return 2
     seats = [s.strip() for s in args.seats.split(",") if s.strip()] if args.seats else cfg.seats
+    if args.trunk:
+        seats = [TRUNK]
     if not seats or len(seats) > MAX_SEATS_PER_PROCESS or len(set(seats)) != len(seats):
         print(f"softphones: give 1 to {MAX_SEATS_PER_PROCESS} distinct seats per process "
               "(pjsua's call limit); SeatPhones splits bigger farms", file=sys.stderr)
@@ -426,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     if not wav.is_file():
         print(f"softphones: no WAV file at {wav}", file=sys.stderr)
         return 2
-    farm = Farm(cfg, seats, defaults, wav, args.seed)
+    farm = Farm(cfg, seats, defaults, wav, args.seed, trunk=args.trunk)
     signal.signal(signal.SIGTERM, lambda *_: setattr(farm, "stopping", True))
     signal.signal(signal.SIGINT, lambda *_: setattr(farm, "stopping", True))
     farm.start()

@@ -12,6 +12,7 @@ from typing import Any
 
 MAX_SEATS_PER_PROCESS = 4  # the pjsua2-python wheel accepts 4 calls at once per process
 MODULE = "testkit.phones"  # ``python -m testkit.phones`` runs one phone process
+TRUNK = "trunk"  # the "seat" of the citizens' phones behind the trunk (``--trunk``)
 
 AnswerAfter = float | str  # seconds or "never"
 TalkTime = float | str | Sequence[float]  # seconds, [min, max] or "never"

@@ -112,3 +112,21 @@ def test_citizen_form_on_a_phone_screen(live, browser, artifacts):
     wait_text(browser, "report-number", "20")
     number = text_of(browser, "report-number")
     assert live.stack.store.get_case(number).channel == "web"
+
+
+def test_an_elderly_emergency_alarm_shows_on_the_wallboard_and_a_click_acknowledges_it(
+        live, browser, artifacts):
+    from acd.alarms import EmergencyAlarms
+
+    login(browser, live.base, "sup1")
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.ID, "live-state").get_attribute("data-connected") == "1")
+    alarms = EmergencyAlarms(live.stack.redis, live.stack.prefix)
+    live.run(alarms.raise_alarm("elderly-1700000000-9", "9003", "张阿姨"))
+    banner = find(browser, By.CSS_SELECTOR, '#alarms .alarm[data-room="elderly-1700000000-9"]')
+    assert "老人紧急求助" in banner.text and "9003" in banner.text
+    browser.save_screenshot(str(artifacts / "wallboard-emergency.png"))
+    banner.find_element(By.CSS_SELECTOR, "button.ack").click()
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.ID, "alarms").get_attribute("data-count") == "0")
+    assert live.run(alarms.open()) == []

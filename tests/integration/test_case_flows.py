@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -66,6 +66,23 @@ def test_emergency_is_assigned_at_creation_without_routing(cases):
     assert (case.status, case.owner_type, case.owner) == ("assigned", "person",
                                                            "elderly_center")
     assert case.priority > 0
+
+
+def test_an_emergency_runs_on_minutes_and_only_the_centre_can_act_on_it(cases, case_clock):
+    from case_store.access import actions, can_view
+
+    case = cases.create_case(channel="terminal", caller="9003", text="（无应答）",
+                             kind="emergency", topic="elderly_emergency")
+    assert case.contact_due_at - case.assigned_at == timedelta(minutes=5)
+    assert case.due_at - case.assigned_at == timedelta(minutes=60)
+    assert cases.sweep().supervised == ()  # not supervised the moment it is made
+    centre = {"role": "elderly_centre"}
+    assert can_view(centre, case) and "accept" in actions(centre, case)
+    assert not can_view(centre, make(cases, "affairs", "street_light", "路灯不亮"))
+    assert actions({"role": "department", "dept": "elderly_center"}, case) == []
+    cases.transition(case.number, "accept", "elderly_centre")
+    case_clock.advance(minutes=61)
+    assert cases.sweep().supervised == (case.number,)  # unresolved past the hour
 
 
 def test_praise_is_recorded_and_forwarded(cases):

@@ -192,3 +192,27 @@ async def test_agent_controls_only_their_own_seat(web):  # noqa: F811
     assert status == 200 and body["state"] == "available"
     status, body = await agent.post_json("/desk/seat/explode", {})
     assert status == 404
+
+
+async def test_an_elderly_emergency_sounds_on_the_wallboard_until_a_supervisor_acknowledges(
+        web):  # noqa: F811
+    from acd.alarms import EmergencyAlarms
+
+    alarms = EmergencyAlarms(web.redis, web.prefix)
+    sup = await web.login("sup1")
+    async with sup.http.ws_connect("/wallboard/ws") as ws:
+        assert (await ws.receive_json())["alarms"] == []
+        await asyncio.sleep(0.2)
+        await alarms.raise_alarm("elderly-1700000000-7", "9003", "张阿姨")
+        view = await _next(ws, lambda m: m["alarms"])
+        assert [(a["room"], a["terminal"]) for a in view["alarms"]] == [
+            ("elderly-1700000000-7", "9003")]
+        assert "张阿姨" not in json.dumps(view, ensure_ascii=False)  # names stay off the wall
+        agent = await web.login("agent1")
+        status, _ = await agent.post_json("/wallboard/alarms/elderly-1700000000-7/ack", {})
+        assert status == 403
+        status, body = await sup.post_json("/wallboard/alarms/elderly-1700000000-7/ack", {})
+        assert status == 200 and body["acknowledged_by"] == "sup1"
+        assert (await _next(ws, lambda m: not m["alarms"]))["alarms"] == []
+    status, _ = await sup.post_json("/wallboard/alarms/elderly-1700000000-7/ack", {})
+    assert status == 404  # acknowledged once

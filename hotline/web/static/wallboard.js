@@ -10,6 +10,7 @@
     HL.el("div", {class: "label"}, label), HL.el("div", {class: "value", id: `v-${id}`}, "—"));
 
   root.append(
+    HL.el("div", {id: "alarms", class: "alarms", role: "alert"}),
     HL.el("div", {class: "tiles"},
       tile("waiting", W.waiting), tile("longest_wait", W.longest_wait),
       tile("today_window", W.three_rings_today), tile("hour_window", W.three_rings_hour),
@@ -100,6 +101,34 @@
     document.getElementById("chart").replaceChildren(svg);
   }
 
+  // An elderly emergency sounds (a two-tone beep every 2 s) until a supervisor
+  // acknowledges it; a page the browser will not let play sound still shows it.
+  let audio = null, beeping = null;
+  function beep() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      [880, 660].forEach((hz, i) => {
+        const o = audio.createOscillator(), g = audio.createGain();
+        o.frequency.value = hz; g.gain.value = 0.2; o.connect(g); g.connect(audio.destination);
+        o.start(audio.currentTime + i * 0.3); o.stop(audio.currentTime + i * 0.3 + 0.25);
+      });
+    } catch (e) { /* no sound here: the banner is still there */ }
+  }
+
+  function alarmsBanner(view) {
+    const box = document.getElementById("alarms");
+    const alarms = view.alarms || [];
+    box.replaceChildren(...alarms.map((a) => {
+      const ack = HL.el("button", {class: "ack", "data-room": a.room}, W.acknowledge);
+      ack.onclick = () => act(`/wallboard/alarms/${encodeURIComponent(a.room)}/ack`);
+      return HL.el("div", {class: "alarm", "data-room": a.room},
+        `${W.emergency} · ${W.terminal} ${a.terminal} · ${HL.duration(a.for_s)} `, ack);
+    }));
+    box.dataset.count = String(alarms.length);
+    if (alarms.length && !beeping) { beep(); beeping = setInterval(beep, 2000); }
+    if (!alarms.length && beeping) { clearInterval(beeping); beeping = null; }
+  }
+
   function render(view) {
     last = view;
     offset = Date.now() / 1000 - view.now;
@@ -120,6 +149,7 @@
     const spool = s.spool || {};  // records waiting for the database; alarm: not draining
     set("spool", `${spool.depth ?? 0}` + (spool.alarm ? ` · ${W.spool_stuck}` : ""),
         spool.alarm ? "alert" : "");
+    alarmsBanner(view);
     seatsTable(view); queueTable(view); erlangTable(view); chart(view.series || []);
   }
 
