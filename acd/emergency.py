@@ -84,11 +84,23 @@ class EmergencyDialler:
         self._tasks: dict[str, asyncio.Task] = {}
         self._ringing: dict[str, str] = {}  # room -> the number whose phone rings now
 
+    async def knows(self, terminal: str) -> bool:
+        """Is someone registered behind this terminal? (No: an ordinary caller.)"""
+        try:
+            return await self.people(terminal) is not None
+        except Exception as exc:  # the database away: better the emergency path than none
+            log.warning("terminal %s not looked up (%r); taken as registered", terminal, exc)
+            return True
+
     async def start(self, entry: Entry, room: str) -> None:
         """Begin calling the contacts (in the background; idempotent per room)."""
         if room in self._tasks and not self._tasks[room].done():
             return
-        person = await self.people(entry.caller)
+        try:
+            person = await self.people(entry.caller)
+        except Exception as exc:  # the database away: the room and the alarm still happen
+            log.error("emergency %s: contacts of %s not read (%r)", room, entry.caller, exc)
+            person = None
         if self.alarms is not None:
             await self.alarms.raise_alarm(room, entry.caller, person.name if person else "")
         if person is None or not person.contacts:

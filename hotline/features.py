@@ -20,8 +20,10 @@ WEB_REDIS_CONNECTIONS = 600  # above the console's websocket cap (hotline.web.li
 
 async def wire_cases(svc: HotlineService) -> None:
     """The case store, its background workers, the learning tagger and the intake service."""
+    from acd.callback_numbers import NumberPlan
     from case_store import CaseStore
     from case_store.changes import CaseChanges
+    from case_store.elderly import ElderlyRegistry
     from case_store.intake_service import IntakeService
     from case_store.policy import CasePolicy
     from case_store.tagging.learning import ADDITIONS_FILE, LearningTagger
@@ -42,6 +44,9 @@ async def wire_cases(svc: HotlineService) -> None:
     # one tagger for phone and web, learning from agents' corrections
     svc.tagger = await asyncio.to_thread(LearningTagger, cfg.instance_dir / ADDITIONS_FILE)
     svc.intake = IntakeService(svc.store, svc.tagger, CaseChanges(svc.redis, cfg.key_prefix))
+    # the people behind the elderly terminals; their contacts must be in the dial plan
+    svc.elderly = ElderlyRegistry(svc.store.engine,
+                                  check_number=NumberPlan.from_config(cfg).national)
 
 
 async def wire_acd(svc: HotlineService) -> None:
@@ -205,7 +210,7 @@ async def wire_web(svc: HotlineService) -> None:
     svc.on_stop("web redis", web_redis.aclose)
     await _serve_web(svc, create_app(
         svc.health, store=svc.store, redis=web_redis, cfg=cfg, ami=svc.ami, tagger=svc.tagger,
-        intake=svc.intake, wechat_token=cfg.wechat_token))
+        intake=svc.intake, elderly_registry=svc.elderly, wechat_token=cfg.wechat_token))
 
 
 async def _serve_web(svc: HotlineService, app: web.Application) -> None:

@@ -43,6 +43,8 @@ def room_for(entry: Entry) -> str:
 class Contacts(Protocol):
     """Who is called for an emergency (acd.emergency.EmergencyDialler)."""
 
+    async def knows(self, terminal: str) -> bool: ...
+
     async def start(self, entry: Entry, room: str) -> None: ...
 
     async def cancel(self, room: str) -> None: ...
@@ -65,6 +67,14 @@ class EmergencyPath:
         self.understand = understand
         self.file_case = file_case
         self.recordings_dir = recordings_dir
+
+    async def knows(self, entry: Entry) -> bool:
+        """Only a registered terminal has this path; another is an ordinary caller."""
+        if await self.contacts.knows(entry.caller):
+            return True
+        log.warning("call %s: terminal %s has no elderly profile; taken as an ordinary "
+                    "caller", entry.uniqueid, entry.caller)
+        return False
 
     async def ask(self, agi: AgiSession, entry: Entry) -> Heard | None:
         """What the caller answered, or None for an explicit no (contacts called off)."""

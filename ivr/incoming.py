@@ -150,7 +150,8 @@ class IncomingRoute:
                 await self.acd.give_up(entry, "error")
             raise
         await self.acd.give_up(entry, "window")
-        if entry.origin == "terminal" and self.emergency is not None:
+        if entry.origin == "terminal" and self.emergency is not None \
+                and await self.emergency.knows(entry):
             heard = await self.emergency.ask(agi, entry)
             if heard is not None:
                 await agi.set_variable(DONE_VARIABLE, "1")

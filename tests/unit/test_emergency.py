@@ -122,6 +122,9 @@ class Round:
     def __init__(self) -> None:
         self.log: list[str] = []
 
+    async def knows(self, terminal: str) -> bool:
+        return terminal == "9003"
+
     async def start(self, entry: Entry, room: str) -> None:
         self.log.append(f"start {room}")
 
@@ -175,3 +178,10 @@ async def test_calling_off_hangs_up_the_phone_ringing_now_and_calls_no_one_else(
     assert calls.dialled == ["13900000001"]
     assert hung_up == ["/^Local/13900000001@emergency-contact-/"]
     assert forgotten == ["elderly-1"]
+
+
+async def test_a_terminal_nobody_registered_is_an_ordinary_caller():
+    route = path("", Round(), [])
+    assert await route.knows(ENTRY)
+    assert not await route.knows(Entry(id="li-9", kind="live", caller="9009", arrived_at=0,
+                                       origin="terminal"))
