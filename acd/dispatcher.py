@@ -38,6 +38,7 @@ class Dispatcher:
         self.line = line
         self.board = board
         self.policy = policy
+        self.on_claim: dict[str, Claimed] = {}  # by entry kind; others go to on_callback
         self.on_callback = on_callback
         self.slack = slack or CallbackSlack()
         self.tick_s = tick_s
@@ -121,7 +122,8 @@ class Dispatcher:
             if entry.kind == "live":
                 await self.line.notify_offer(entry.id, facts.seat)
             else:
-                task = asyncio.create_task(self.on_callback(entry, facts.seat))
+                place = self.on_claim.get(entry.kind, self.on_callback)
+                task = asyncio.create_task(place(entry, facts.seat))
                 self._spawned.add(task)
                 task.add_done_callback(self._spawned.discard)
         return claimed

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from acd.alarms import EmergencyAlarms
 from acd.callback_numbers import NumberPlan
+from acd.emergency_seats import EmergencySeats
 from acd.line import Entry
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,10 @@ class EmergencyDialler:
 
     def __init__(self, originate_wait: OriginateWait, hangup: Hangup, people: PersonLookup,
                  plan: NumberPlan, speak: Speak, forget: Forget, hotline_number: str,
-                 alarms: EmergencyAlarms | None = None, ring_s: float = RING_S) -> None:
+                 alarms: EmergencyAlarms | None = None, seats: EmergencySeats | None = None,
+                 ring_s: float = RING_S) -> None:
         self.alarms = alarms
+        self.seats = seats
         self.originate_wait = originate_wait
         self.hangup = hangup
         self.people = people
@@ -172,6 +175,15 @@ class EmergencyDialler:
         await asyncio.gather(task, return_exceptions=True)
         if ringing:
             await self.hangup(f"/^Local/{ringing}@{CONTACT_CONTEXT}-/")
+
+    async def summon_agent(self, entry: Entry, room: str) -> None:
+        """The first free agent joins the room too (the line's head)."""
+        if self.seats is not None:
+            await self.seats.summon(entry, room)
+
+    async def room_closed(self, room: str) -> None:
+        if self.seats is not None:
+            await self.seats.done(room)
 
     async def stop(self) -> None:
         tasks: Sequence[asyncio.Task] = list(self._tasks.values())

@@ -30,6 +30,7 @@ from acd.callbacks import (
     channel_id_of,
 )
 from acd.dispatcher import Dispatcher
+from acd.emergency_seats import EmergencySeats
 from acd.leases import Leases, Reaped
 from acd.line import Entry, WaitingLine, new_entry_id
 from acd.policy import CallbackSlack, Policy
@@ -120,6 +121,7 @@ class Acd:
         # Awaited with each callback once it is owed (saved and in line); none by default.
         # E.g. the ACD bench counts the callbacks it must see placed.
         self.on_callback_requested: list[CallbackObserver] = list(on_callback_requested)
+        self.emergency_seats: EmergencySeats | None = None  # agents into emergency rooms
         # Awaited with each request the safety net left, once its callback is owed, and
         # the recording as Asterisk names it: e.g. the phone intake files its case.
         self.on_fallback_request: list[FallbackObserver] = []
@@ -166,6 +168,11 @@ class Acd:
                     reaped.holder, reaped.kind or "seat hold", reaped.state, reaped.seat or "-",
                     reaped.owner or "?")
         await self.stats.count(leases_reaped=1)
+        if reaped.kind == "emergency" and reaped.state == "offered" and self.emergency_seats:
+            entry = await self.line.get(reaped.holder)
+            if entry is not None:  # its seat was freed by the reap: ring the next one
+                await self.emergency_seats.put_back(entry, reaped.seat)
+            return
         if reaped.kind != "callback" or reaped.state != "offered":
             if reaped.seat:
                 await self.board.refresh(reaped.seat)

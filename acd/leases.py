@@ -26,7 +26,7 @@ class Reaped:
     """A lease that ran out, as the reaper found it."""
 
     holder: str  # an entry id, or a desk transfer's token
-    kind: str  # "live" | "callback" | "" (no entry: a seat reservation only)
+    kind: str  # "live" | "callback" | "emergency" | "" (no entry: a seat reservation only)
     state: str  # the entry's state when reaped
     seat: str
     owner: str  # the process that let it lapse
@@ -35,7 +35,7 @@ class Reaped:
 # KEYS: leases zset, owner hash, seat hash-of-leases, line zset, assignment log.
 # ARGV: now, prefix, me, lease_s, limit. Each expired holder, one reaper only:
 #  - a live caller: out of the line, its seat reservation freed, the lease dropped;
-#  - a callback offered or dialling: the lease moves to the reaper (who decides);
+#  - a callback (or an emergency's seat call) offered: the lease moves to the reaper;
 #  - anything else: its seat reservation freed, the lease dropped.
 _REAP = """
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[5]))
@@ -46,7 +46,7 @@ for _, id in ipairs(ids) do
   local kind, state = e[1] or '', e[2] or ''
   local seat = redis.call('HGET', KEYS[3], id) or e[3] or ''
   local owner = redis.call('HGET', KEYS[2], id) or ''
-  if kind == 'callback' and state == 'offered' then
+  if (kind == 'callback' or kind == 'emergency') and state == 'offered' then
     redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[4]), id)
     redis.call('HSET', KEYS[2], id, ARGV[3])
   else

@@ -28,7 +28,7 @@ class Entry:
     """One caller waiting for a seat: a live call, or a callback owed to a citizen."""
 
     id: str
-    kind: str  # "live" | "callback"
+    kind: str  # "live" | "callback" | "emergency" (an agent wanted in an emergency room)
     caller: str
     arrived_at: float  # original arrival: a callback keeps the caller's
     priority: int = 2  # 0 elderly terminal, 1 repeat caller with urgent open case, 2 normal
@@ -85,8 +85,9 @@ def rank(entry: Entry) -> float:
 
 
 # KEYS: seat hash, entry hash, line zset, assignment log, leases zset, lease owners.
-# ARGV: entry id, seat, now, claimer, lease expiry. A claimed callback is leased to the
-# claimer in the same step, so no crash can leave it offered with nobody owning it.
+# ARGV: entry id, seat, now, claimer, lease expiry. A claimed callback (or emergency seat
+# call) is leased to the claimer in the same step, so no crash can leave it offered with
+# nobody owning it.
 _CLAIM = """
 if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
 if redis.call('HGET', KEYS[2], 'state') ~= 'waiting' then return 0 end
@@ -102,7 +103,8 @@ redis.call('HSET', KEYS[2], 'state', 'offered', 'seat', ARGV[2], 'offered_at', A
 redis.call('HSET', KEYS[1], 'reserved_for', ARGV[1], 'last_assigned', ARGV[3])
 redis.call('RPUSH', KEYS[4], 'claim ' .. ARGV[2] .. ' ' .. ARGV[1] .. ' ' .. ARGV[3])
 redis.call('LTRIM', KEYS[4], -100000, -1)
-if redis.call('HGET', KEYS[2], 'kind') == 'callback' then
+local kind = redis.call('HGET', KEYS[2], 'kind')
+if kind == 'callback' or kind == 'emergency' then
   redis.call('ZADD', KEYS[5], ARGV[5], ARGV[1])
   redis.call('HSET', KEYS[6], ARGV[1], ARGV[4])
 end

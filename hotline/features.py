@@ -156,6 +156,7 @@ def _emergency_path(svc: HotlineService):
     """An elderly terminal no person answered: its contacts called into its room."""
     from acd.alarms import EmergencyAlarms
     from acd.emergency import Contact, EmergencyDialler, Person
+    from acd.emergency_seats import EmergencySeats
     from ivr.emergency import EmergencyPath
     from ivr.spoken import SpokenTexts
 
@@ -166,12 +167,17 @@ def _emergency_path(svc: HotlineService):
         return Person(profile.name, profile.address,
                       tuple(Contact(c.name, c.phone) for c in profile.contacts))
 
+    settings = svc.acd.settings
+    seats = EmergencySeats(svc.ami.originate_and_wait, svc.acd.line, svc.acd.board,
+                           svc.acd.leases, settings.seat_ring_s, settings.wrapup_s)
+    svc.acd.emergency_seats = seats  # its reaper puts back a dead process's seat call
+    svc.acd.dispatcher.on_claim["emergency"] = seats.place
     layout = svc.layout
     summaries = SpokenTexts(layout.host(layout.summaries_dir), "hotline/emergency")
     svc.emergency = EmergencyDialler(
-        svc.ami.originate_and_wait, svc.ami.hangup, person, svc.acd.settings.number_plan,
+        svc.ami.originate_and_wait, svc.ami.hangup, person, settings.number_plan,
         summaries.speak, summaries.forget, svc.cfg.hotline_number,
-        EmergencyAlarms(svc.redis, svc.cfg.key_prefix))
+        EmergencyAlarms(svc.redis, svc.cfg.key_prefix), seats)
     svc.on_stop("emergency contacts", svc.emergency.stop)
     return EmergencyPath(svc.emergency, svc.phone_intake.understand, svc.phone_intake,
                          recordings_dir=layout.recordings_dir)

@@ -40,14 +40,19 @@ def room_for(entry: Entry) -> str:
     return f"elderly-{own or entry.id}"  # no dot: its summary is played by this name
 
 
-class Contacts(Protocol):
-    """Who is called for an emergency (acd.emergency.EmergencyDialler)."""
+class Helpers(Protocol):
+    """Who is called into an emergency's room: the contacts (acd.emergency.EmergencyDialler)
+    and the first free agent (acd.emergency_seats.EmergencySeats)."""
 
     async def knows(self, terminal: str) -> bool: ...
 
     async def start(self, entry: Entry, room: str) -> None: ...
 
     async def cancel(self, room: str) -> None: ...
+
+    async def summon_agent(self, entry: Entry, room: str) -> None: ...
+
+    async def room_closed(self, room: str) -> None: ...
 
 
 def _key(result: dict) -> str:
@@ -59,18 +64,18 @@ def _key(result: dict) -> str:
 class EmergencyPath:
     """Ask whether it is an emergency; if so, start it and put the caller in its room."""
 
-    def __init__(self, contacts: Contacts,
+    def __init__(self, helpers: Helpers,
                  understand: Callable[[str], Awaitable[Heard]],
                  file_case: Callable[[Entry, Heard, str | None], Awaitable[None]] | None,
                  recordings_dir: str) -> None:
-        self.contacts = contacts
+        self.helpers = helpers
         self.understand = understand
         self.file_case = file_case
         self.recordings_dir = recordings_dir
 
     async def knows(self, entry: Entry) -> bool:
         """Only a registered terminal has this path; another is an ordinary caller."""
-        if await self.contacts.knows(entry.caller):
+        if await self.helpers.knows(entry.caller):
             return True
         log.warning("call %s: terminal %s has no elderly profile; taken as an ordinary "
                     "caller", entry.uniqueid, entry.caller)
@@ -79,7 +84,7 @@ class EmergencyPath:
     async def ask(self, agi: AgiSession, entry: Entry) -> Heard | None:
         """What the caller answered, or None for an explicit no (contacts called off)."""
         room = room_for(entry)
-        await self.contacts.start(entry, room)
+        await self.helpers.start(entry, room)
         await agi.command("ANSWER")
         key = _key(await agi.command(f"GET DATA hotline/elderly_urgent {ASK_MS} 1"))
         heard = Heard("", "not_recorded")
@@ -91,7 +96,7 @@ class EmergencyPath:
         if not wants_help(key, heard.text):
             log.info("call %s: the terminal's caller said no to urgent help (%r)",
                      entry.uniqueid, heard.text)
-            await self.contacts.cancel(room)
+            await self.helpers.cancel(room)
             return None
         log.warning("call %s: EMERGENCY from terminal %s (key %r, heard %r)",
                     entry.uniqueid, entry.caller, key, heard.text)
@@ -103,5 +108,9 @@ class EmergencyPath:
         room = room_for(entry)
         if self.file_case is not None:
             await self.file_case(entry, heard, "emergency")
-        await agi.exec("Playback", "hotline/elderly_help_coming")
-        await agi.exec("ConfBridge", room, BRIDGE_PROFILE, USER_PROFILE, timeout=None)
+        await self.helpers.summon_agent(entry, room)
+        try:
+            await agi.exec("Playback", "hotline/elderly_help_coming")
+            await agi.exec("ConfBridge", room, BRIDGE_PROFILE, USER_PROFILE, timeout=None)
+        finally:
+            await self.helpers.room_closed(room)

@@ -62,6 +62,8 @@ async def desk_page(request: web.Request) -> web.Response:
         ' <span id="pop-kind"></span></p>'
         '<p id="pop-transcript-row"><b>{transcript}</b>: <span id="pop-transcript"></span></p>'
         '<p><b>{tags}</b>: <span id="pop-tags"></span></p>'
+        '<div id="pop-elderly" class="elderly-card" hidden><h3>{elderly_w}</h3>'
+        '<dl id="pop-elderly-facts"></dl><ol id="pop-elderly-contacts"></ol></div>'
         '<h3>{earlier}</h3><ul id="pop-history"></ul></section>'
         '<form id="case-form" class="card"><h2>{case_w}</h2>'
         '<input type="hidden" name="case_number" id="f-case">'
@@ -81,7 +83,8 @@ async def desk_page(request: web.Request) -> web.Response:
         seat=seat, words=json.dumps(w.as_dict(), ensure_ascii=False), desk=w.desk,
         seat_w=w.seat, state_w=w.state, login=w.seat_login, pause=w.pause, resume=w.resume,
         wrapup=w.wrapup_done, logout=w.seat_logout, waiting_call=w.waiting_call,
-        caller_w=w.caller, transcript=w.transcript, tags=w.tags, earlier=w.earlier_cases,
+        caller_w=w.caller, elderly_w=w.elderly_card, transcript=w.transcript, tags=w.tags,
+        earlier=w.earlier_cases,
         case_w=w.case, phone=w.phone, kind=w.kind, kinds=options(kinds, None), topic=w.topic,
         topics=options(topics, None), place=w.place, text=w.text, max=MAX_TEXT,
         save=w.save_case, dispatch=w.dispatch, kb=w.kb, search=w.search,
@@ -97,7 +100,22 @@ def _case_brief(case: Any) -> dict[str, Any]:
             "text": case.text[:120]}
 
 
-def enrich_pop(c: WebContext, pop: dict[str, Any]) -> dict[str, Any]:
+def _elderly_card(c: WebContext, terminal: str, agent: str) -> dict[str, Any] | None:
+    """The profile behind an elderly terminal, for the agent answering it (a logged view)."""
+    if c.elderly is None or not terminal:
+        return None
+    profile = c.elderly.view(terminal, agent, "agent", "desk pop")
+    if profile is None:
+        return None
+    return {"name": profile.name, "address": profile.address, "community": profile.community,
+            "health_notes": profile.health_notes, "medicines": profile.medicines,
+            "mobility": profile.mobility, "dialect": profile.dialect,
+            "worker": f"{profile.worker_name} {profile.worker_phone}".strip(),
+            "contacts": [{"name": k.name, "relation": k.relation, "phone": k.phone}
+                         for k in profile.contacts]}
+
+
+def enrich_pop(c: WebContext, pop: dict[str, Any], agent: str = "") -> dict[str, Any]:
     """Everything the agent needs for this call, read in one go (runs in a thread)."""
     store = c.store
     caller = str(pop.get("caller") or "")
@@ -129,6 +147,8 @@ def enrich_pop(c: WebContext, pop: dict[str, Any]) -> dict[str, Any]:
             "case_number": case.number if case else "", "transcript": transcript,
             "tags": tags, "prefill": prefill,
             "history": [_case_brief(x) for x in history],
+            "elderly": _elderly_card(c, caller, agent) if pop.get("origin") == "terminal"
+            else None,
             "kb": [{"question": x.entry.question, "answer": x.entry.answer,
                     "score": round(x.score, 2)} for x in hits]}
 
@@ -153,7 +173,7 @@ async def desk_ws(request: web.Request) -> web.WebSocketResponse:
         if not isinstance(data, dict):
             return None
         if channel == pop_channel:
-            return await asyncio.to_thread(enrich_pop, c, data)
+            return await asyncio.to_thread(enrich_pop, c, data, request[SESSION]["name"])
         if channel == stats_channel:
             return seat_msg(data)
         return None

@@ -142,6 +142,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "medicines": ("用药", "Medicines"),
     "mobility": ("行动能力", "Mobility"),
     "dialect": ("方言", "Dialect"),
+    "elderly_card": ("老人档案", "Elderly caller's profile"),
     "mandarin": ("普通话", "Mandarin"),
     "jinhua": ("金华话", "Jinhua dialect"),
     "worker_name": ("社区工作者", "Community worker"),

@@ -58,3 +58,34 @@ def test_desk_pops_the_caller_when_the_seat_phone_rings(cfg, sandbox, test_env,
     finally:
         hotline.run(phones.close())
         hotline.close()
+
+
+def test_the_desk_pops_the_elderly_profile_when_a_terminal_rings_the_seat(
+        cfg, sandbox, test_env, tmp_path_factory, browser, artifacts):
+    hotline = ServiceThread(isolated(cfg, tmp_path_factory, "desk-elderly"))
+    phones = SeatPhones(["8001", "9005"], env=test_env, answer_after="never", talk="never")
+    try:
+        service = hotline.service
+        AccountStore(service.store.engine).add_user("agent_eld", "agent", PASSWORD, seat="8001")
+        service.elderly.upsert("9005", name="王大爷", address="金东区光南路2号",
+                               health_notes="糖尿病，独居", dialect="jinhua",
+                               contacts=[{"name": "王芳", "relation": "女儿",
+                                          "phone": "13900000008"}])
+        hotline.run(phones.start())
+        login(browser, hotline.base, "agent_eld", PASSWORD)
+        WebDriverWait(browser, 10).until(
+            lambda d: d.find_element(By.ID, "desk").get_attribute("data-connected") == "1")
+        wait_text(browser, "seat-state", "空闲", timeout=20)
+        hotline.run(phones.dial("9005", cfg.hotline_number))  # the one-touch button
+        hotline.run(phones.wait_for("ringing", seat="8001", timeout=20))
+        WebDriverWait(browser, 20).until(
+            lambda d: d.find_element(By.ID, "pop-elderly").is_displayed())
+        card = browser.find_element(By.ID, "pop-elderly").text
+        for fact in ("王大爷", "金东区光南路2号", "糖尿病，独居", "金华话", "王芳", "13900000008"):
+            assert fact in card
+        browser.save_screenshot(str(artifacts / "desk-pop-elderly.png"))
+        [seen] = service.elderly.views("9005")
+        assert (seen.viewer, seen.purpose) == ("agent_eld", "desk pop")
+    finally:
+        hotline.run(phones.close())
+        hotline.close()

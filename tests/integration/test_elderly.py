@@ -65,6 +65,26 @@ async def test_nobody_at_the_seats_the_first_contact_rings_within_20_s_and_is_br
         await terminal.hangup(TERMINAL)
 
 
+async def test_the_first_agent_to_free_joins_the_emergency_room(service, cfg, sandbox,
+                                                               test_env):
+    async with SeatPhones([], trunk=True, env=test_env, answer_after="never") as \
+            phones_behind_trunk, SeatPhones([TERMINAL], env=test_env, talk="never") as terminal:
+        await terminal.dial(TERMINAL, cfg.hotline_number)
+        await phones_behind_trunk.wait_for("ringing", seat="trunk", timeout=30)  # it began
+        # nobody in the family answers; then an agent logs in: the seat frees
+        async with SeatPhones(["8007"], env=test_env, answer_after=0.5, talk="never") as seat:
+            ring = await seat.wait_for("ringing", seat="8007", timeout=30)
+            assert ring["caller"] == TERMINAL  # the agent sees who needs them
+            await seat.wait_for("answered", seat="8007", timeout=10)
+
+            async def agent_in_room() -> bool:
+                rooms = await asyncio.to_thread(_rooms, sandbox)
+                return any(members == 2 for members in rooms.values())
+
+            await until(agent_in_room, timeout=30, what="the agent in the terminal's room")
+        await terminal.hangup(TERMINAL)
+
+
 async def test_a_callback_owed_to_a_terminal_rings_the_terminal(service, test_env):
     async with SeatPhones(["8006", TERMINAL], env=test_env, answer_after=0.3, talk=3) as phones:
         async def seat_free() -> bool:

@@ -216,3 +216,30 @@ async def test_an_elderly_emergency_sounds_on_the_wallboard_until_a_supervisor_a
         assert (await _next(ws, lambda m: not m["alarms"]))["alarms"] == []
     status, _ = await sup.post_json("/wallboard/alarms/elderly-1700000000-7/ack", {})
     assert status == 404  # acknowledged once
+
+
+async def test_the_desk_pops_an_elderly_terminals_profile_and_the_view_is_logged(
+        web):  # noqa: F811
+    from acd.callback_numbers import NumberPlan
+    from case_store.elderly import ElderlyRegistry
+
+    registry = ElderlyRegistry(web.store.engine, check_number=NumberPlan().national)
+    registry.upsert("9003", name="张阿姨", address="婺城区八一北街1号", health_notes="高血压",
+                    contacts=[{"name": "李明", "relation": "儿子", "phone": "13900000007"}])
+    agent = await web.login("agent1")
+    async with agent.http.ws_connect("/desk/ws") as ws:
+        await ws.receive_json()
+        await asyncio.sleep(0.2)
+        for caller, origin in (("13000000001", "trunk"), ("9003", "terminal")):
+            await web.redis.publish(f"{web.prefix}:pop:8001", json.dumps(
+                {"seat": "8001", "kind": "live", "caller": caller, "uniqueid": f"u-{caller}",
+                 "origin": origin, "transcript": "", "tags": {}}))
+            msg = await _next(ws, lambda m, c=caller: m.get("caller") == c)
+            if origin == "trunk":
+                assert msg["elderly"] is None
+    card = msg["elderly"]
+    assert (card["name"], card["address"], card["health_notes"]) == (
+        "张阿姨", "婺城区八一北街1号", "高血压")
+    assert card["contacts"] == [{"name": "李明", "relation": "儿子", "phone": "13900000007"}]
+    [seen] = registry.views("9003")
+    assert (seen.viewer, seen.role, seen.purpose) == ("agent1", "agent", "desk pop")

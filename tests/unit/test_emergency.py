@@ -131,6 +131,12 @@ class Round:
     async def cancel(self, room: str) -> None:
         self.log.append(f"cancel {room}")
 
+    async def summon_agent(self, entry: Entry, room: str) -> None:
+        self.log.append(f"agent {room}")
+
+    async def room_closed(self, room: str) -> None:
+        self.log.append(f"closed {room}")
+
 
 def path(said: str, contacts: Round, filed: list[str]) -> EmergencyPath:
     async def understand(recording: str) -> Heard:
@@ -149,7 +155,10 @@ async def test_the_contacts_ring_before_the_question_and_silence_puts_the_caller
     assert contacts.log == ["start elderly-1700000000-42"] and terminal.sent[0] == "ANSWER"
     assert heard is not None
     await route.join(terminal, ENTRY, heard)
-    assert contacts.log == ["start elderly-1700000000-42"] and filed == ["emergency"]
+    assert filed == ["emergency"]
+    # the first free agent is asked for; when the caller leaves, no more
+    assert contacts.log == ["start elderly-1700000000-42", "agent elderly-1700000000-42",
+                            "closed elderly-1700000000-42"]
     assert terminal.sent[-1] == "EXEC ConfBridge elderly-1700000000-42,elderly_bridge,elderly_user"
 
 

@@ -17,6 +17,18 @@
     $("kb-hits").replaceChildren(...hits.map((h) => HL.el("li", {}, HL.el("b", {}, h.question), " — ", h.answer)));
   }
 
+  function elderlyCard(card) {  // who is behind an elderly terminal: read it before speaking
+    $("pop-elderly").hidden = !card;
+    if (!card) return;
+    const facts = [[W.name, card.name], [W.address, card.address], [W.community, card.community],
+      [W.health_notes, card.health_notes], [W.medicines, card.medicines], [W.mobility, card.mobility],
+      [W.dialect, W[card.dialect] || card.dialect], [W.worker_name, card.worker]];
+    $("pop-elderly-facts").replaceChildren(...facts.filter(([, v]) => v).flatMap(([k, v]) =>
+      [HL.el("dt", {}, k), HL.el("dd", {}, v)]));
+    $("pop-elderly-contacts").replaceChildren(...card.contacts.map((k) =>
+      HL.el("li", {}, `${k.name} (${k.relation}) ${k.phone}`)));
+  }
+
   function pop(msg) {
     $("pop").classList.add("ringing");
     $("pop-title").textContent = `${msg.kind === "callback" ? W.callback_call : W.incoming} · ${msg.caller}`;
@@ -35,6 +47,7 @@
     $("f-place").value = p.place || ""; $("f-text").value = p.text || "";
     $("case-result").textContent = "";
     kbList(msg.kb || []);
+    elderlyCard(msg.elderly);
   }
 
   HL.live("/desk/ws", (msg) => {
