@@ -85,6 +85,11 @@ class Config:
     followup_backoff_s: str = "1800,3600"  # wait before retry n (the last one repeats)
     followup_ring_s: int = 30
     followup_max_calls: int = 5  # follow-up calls in the air at once
+    checkin_enabled: bool = True  # elderly check-in calls at each person's windows
+    checkin_interval_s: float = 30  # how often due check-ins are looked for
+    checkin_retries: int = 3  # unanswered calls again after the first, then escalated
+    checkin_backoff_s: float = 600  # between attempts
+    checkin_ring_s: int = 30
     cases_merge_window_h: float = 24  # a report of an open case's place and topic joins it
     penalty_window_days: float = 30  # company figures count dispatches this recent
     penalty_suspension_days: float = 7  # an order suspension lasts this long
@@ -168,6 +173,7 @@ _SECTIONS = {
     "callback": ("area_code", "other_areas", "daily_limit"),
     "recording": ("retention_days",),
     "followup": ("enabled", "interval_s", "retries", "backoff_s", "ring_s", "max_calls"),
+    "checkin": ("enabled", "interval_s", "retries", "backoff_s", "ring_s"),
     "cases": ("merge_window_h",),
     "penalty": ("window_days", "suspension_days", "min_orders", "yellow_on_time",
                 "suspend_on_time", "terminate_on_time", "yellow_complaints",

@@ -201,6 +201,27 @@ async def wire_followup(svc: HotlineService) -> None:
     svc.on_stop("follow-ups", dialler.stop)
 
 
+async def wire_checkin(svc: HotlineService) -> None:
+    """Elderly people's check-in calls and the `checkin` FastAGI route they reach."""
+    from case_store.singleton import AsyncSingletonLock
+    from ivr.checkin.dialler import CheckinCaller
+    from ivr.checkin.route import CheckinRoute
+    from ivr.checkin.rules import CheckinSettings
+    from ivr.spoken import SpokenTexts
+
+    cfg, layout = svc.cfg, svc.layout
+    svc.agi.add_route("checkin", CheckinRoute(svc.store, svc.redis, cfg.key_prefix,
+                                              svc.phone_intake.understand,
+                                              layout.recordings_dir).handle)
+    caller = CheckinCaller(
+        svc.elderly, svc.store, svc.redis, cfg.key_prefix, svc.ami.originate_and_wait,
+        SpokenTexts(layout.host(layout.summaries_dir), "hotline/emergency"),
+        CheckinSettings.from_config(cfg), cfg.hotline_number,
+        lock=AsyncSingletonLock(svc.redis, cfg.key_prefix, "checkin-dialler"))
+    await caller.start()
+    svc.on_stop("check-ins", caller.stop)
+
+
 async def wire_web(svc: HotlineService) -> None:
     """The web console on its own address; an `acd` process serves only its health."""
     from hotline.web import create_app
@@ -247,4 +268,4 @@ async def _cancel(task: asyncio.Task) -> None:
     await asyncio.gather(task, return_exceptions=True)
 
 
-FEATURES = (wire_cases, wire_acd, wire_ivr, wire_followup, wire_web)
+FEATURES = (wire_cases, wire_acd, wire_ivr, wire_followup, wire_checkin, wire_web)

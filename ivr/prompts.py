@@ -44,11 +44,15 @@ BASE_PROMPTS: dict[str, str] = {
                   "投诉举报请按4，意见建议请按5。"),
     "elderly_urgent": "这里是8890热线。如果您需要紧急帮助，请按任意键，或者说“是”。",
     "elderly_help_coming": "我们正在联系您的家人和话务员，请不要挂机。",
+    "checkin_greeting": ("您好，这里是8890关爱回访。一切都好，请按1；需要帮助，请按2，"
+                         "或者直接告诉我们。"),
+    "checkin_thanks": "谢谢您，祝您身体健康，再见。",
 }
 # an elderly caller alone in an emergency room hears this on a loop (its own folder)
 COMFORT_PROMPTS = {"elderly_comfort": "我们正在联系您的家人，马上就有人来和您说话，请不要挂机。"}
 SLOW_WPM = 120  # elderly callers: slow and clear (espeak-ng's default is 175 words a minute)
-SLOW_PROMPTS = {"elderly_urgent", "elderly_help_coming", *COMFORT_PROMPTS}
+SLOW_PROMPTS = {"elderly_urgent", "elderly_help_coming", "checkin_greeting", "checkin_thanks",
+                *COMFORT_PROMPTS}
 
 
 class PromptError(RuntimeError):

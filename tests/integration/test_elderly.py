@@ -7,6 +7,7 @@ emergency path, or a callback rings a seat and then the terminal.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 import pytest
@@ -95,3 +96,57 @@ async def test_a_callback_owed_to_a_terminal_rings_the_terminal(service, test_en
         await phones.wait_for("answered", seat="8006", timeout=30)  # the agent first
         ring = await phones.wait_for("ringing", seat=TERMINAL, timeout=30)  # then the terminal
         assert ring["caller"] != ""  # rang on its own endpoint, not out on the trunk
+
+
+async def test_a_check_in_nobody_answers_is_retried_then_escalated(cfg, sandbox, test_env,
+                                                                    tmp_path_factory):
+    quick = dataclasses.replace(isolated(cfg, tmp_path_factory, "checkin"),
+                                checkin_interval_s=1, checkin_retries=1, checkin_backoff_s=2,
+                                checkin_ring_s=4)
+    async with running(quick) as service, \
+            SeatPhones(["9008"], env=test_env, answer_after="never") as terminal, \
+            SeatPhones([], trunk=True, env=test_env, answer_after=0.5, talk=2) as behind_trunk:
+        await asyncio.to_thread(
+            service.elderly.upsert, "9008", name="赵奶奶", address="婺城区人民路3号",
+            worker_name="陈社工", worker_phone="13900000010",
+            checkin_windows=[{"days": "daily", "start": "00:00", "end": "23:59"}],
+            contacts=[{"name": "赵刚", "relation": "儿子", "phone": "13900000009"}])
+        await terminal.wait_for("ringing", seat="9008", timeout=20)  # the first check-in call
+
+        async def rang_twice() -> bool:
+            return len(terminal.events("ringing", seat="9008")) >= 2
+
+        await until(rang_twice, timeout=30, what="the check-in retried")
+        worker = await behind_trunk.wait_for("ringing", seat="trunk", timeout=40)
+        assert worker["number"] == "13900000010"  # escalated: the community worker first
+        contact = await behind_trunk.wait_for(
+            "ringing", seat="trunk", timeout=60, where=lambda e: e.get("number") == "13900000009")
+        assert contact["t"] >= worker["t"]  # then the first contact
+        cases = await asyncio.to_thread(service.store.caller_history, "9008")
+        assert [c.kind for c in cases] == ["emergency"] and "未接通" in cases[0].text
+        await asyncio.sleep(3)
+        assert len(terminal.events("ringing", seat="9008")) == 2  # escalated once, no more
+
+
+async def test_a_check_in_answered_with_2_gives_the_centre_a_case(cfg, sandbox, test_env,
+                                                                   tmp_path_factory):
+    quick = dataclasses.replace(isolated(cfg, tmp_path_factory, "checkin-2"),
+                                checkin_interval_s=1, checkin_ring_s=10)
+    async with running(quick) as service, \
+            SeatPhones(["9009"], env=test_env, answer_after=0.5, talk="never") as terminal:
+        await asyncio.to_thread(
+            service.elderly.upsert, "9009", name="钱爷爷", address="金东区多湖街道",
+            checkin_windows=[{"days": "daily", "start": "00:00", "end": "23:59"}])
+        await terminal.wait_for("answered", seat="9009", timeout=20)
+        await asyncio.sleep(3)  # the greeting has started
+        await terminal.dtmf("9009", "2")
+
+        async def centre_case():
+            cases = await asyncio.to_thread(service.store.caller_history, "9009")
+            return [c for c in cases if c.kind == "emergency"]
+
+        [case] = await until(centre_case, timeout=30, what="the centre's case")
+        assert "需要帮助" in case.text and case.owner == "elderly_center"
+        await terminal.wait_for("hangup", seat="9009", timeout=30)
+        await asyncio.sleep(2)
+        assert len(terminal.events("ringing", seat="9009")) == 1  # answered: not called again
