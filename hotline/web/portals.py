@@ -24,7 +24,9 @@ from hotline.web.i18n import Words, lang_of
 from hotline.web.payload import form_fields
 from hotline.web.templates import page
 
-ALL_ROLES = ("agent", "supervisor", "department", "company", "admin")
+ALL_ROLES = ("agent", "supervisor", "department", "company", "admin", "elderly_centre")
+# what the elderly centre notes on an emergency, besides its own words
+CENTRE_NOTES = ("已通知社区工作者上门", "已拨打120", "已联系家属", "老人平安")
 MAX_REPLY = 4000
 
 
@@ -125,6 +127,13 @@ def _action_forms(request: web.Request, case: CaseView, w: Words, pending_ext: i
                            ' maxlength="500" required></label>'
                            '<button type="submit" id="do-extension">{}</button></form>',
                            target, token, w.extension, w.days, w.reason, w.extension))
+        elif action == "note":
+            choices = join(h('<option value="{}">{}</option>', n, n) for n in CENTRE_NOTES)
+            forms.append(h('<form method="post" action="{}" class="card">{}'
+                           '<label>{}<select name="preset">{}</select></label>'
+                           '<label>{}<input name="message" maxlength="500"></label>'
+                           '<button type="submit" id="do-note">{}</button></form>',
+                           target, token, w.note, choices, w.note_more, w.note))
         elif action == "approve_extension":
             if pending_ext:
                 forms.append(h('<form method="post" action="{}" class="card">{}'
@@ -210,6 +219,13 @@ async def case_action(request: web.Request) -> web.StreamResponse:
                 raise web.HTTPBadRequest(text="give a reason for the extension")
             await asyncio.to_thread(store.transition, case.number, "note", actor,
                                     extension_requested=days, reason=reason)
+        elif action == "note":  # the centre: the worker sent, 120 called, ...
+            preset = str(form.get("preset", ""))
+            message = str(form.get("message", "")).strip()[:500]
+            text = " ".join(x for x in (preset if preset in CENTRE_NOTES else "", message) if x)
+            if not text:
+                raise web.HTTPBadRequest(text="say what was done")
+            await asyncio.to_thread(store.transition, case.number, "note", actor, message=text)
         elif action == "approve_extension":
             days = await _int_field(form, "days", 1, 15)
             await asyncio.to_thread(store.transition, case.number, "extend", actor, days=days,

@@ -16,6 +16,7 @@ NAV = (  # (path, word, roles that see it)
     ("/desk", "desk", ("agent",)),
     ("/dept", "dept_portal", ("department", "supervisor", "admin")),
     ("/company", "company_portal", ("company",)),
+    ("/centre", "centre_portal", ("elderly_centre", "supervisor", "admin")),
     ("/elderly", "elderly_registry", ("admin", "elderly_centre")),
 )
 

@@ -10,16 +10,16 @@ from tests.integration.web_support import PASSWORD, USERS, Browser, web  # noqa:
 pytestmark = pytest.mark.integration
 
 HOME = {"admin1": "/wallboard", "sup1": "/wallboard", "agent1": "/desk", "dept_cm": "/dept",
-        "comp_a": "/company", "centre1": "/elderly"}
+        "comp_a": "/company", "centre1": "/centre"}
 
 # what each role must NOT reach (path -> expected refusal for a logged-in browser)
 FORBIDDEN = {
-    "agent1": ["/wallboard", "/wallboard.json", "/dept", "/company"],
+    "agent1": ["/wallboard", "/wallboard.json", "/dept", "/company", "/centre"],
     "sup1": ["/desk", "/company"],
     "admin1": ["/desk", "/company"],
-    "dept_cm": ["/wallboard", "/wallboard.json", "/desk", "/company"],
-    "comp_a": ["/wallboard", "/wallboard.json", "/desk", "/dept"],
-    "centre1": ["/wallboard", "/wallboard.json", "/desk", "/dept", "/company", "/case/1"],
+    "dept_cm": ["/wallboard", "/wallboard.json", "/desk", "/company", "/centre"],
+    "comp_a": ["/wallboard", "/wallboard.json", "/desk", "/dept", "/centre"],
+    "centre1": ["/wallboard", "/wallboard.json", "/desk", "/dept", "/company"],
 }
 
 

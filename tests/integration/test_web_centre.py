@@ -1,0 +1,37 @@
+"""The elderly centre's page and its work on an emergency case."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.web_support import web  # noqa: F401
+
+pytestmark = pytest.mark.integration
+
+
+async def test_the_centre_sees_an_emergency_acknowledges_it_and_notes_the_120_call(
+        web):  # noqa: F811
+    case = web.store.create_case(channel="terminal", caller="9003", text="老人按了紧急按钮",
+                                 kind="emergency", topic="elderly_emergency", elderly=True)
+    other = web.store.create_case(channel="phone", caller="13700000002", text="路灯不亮",
+                                  kind="affairs", topic="street_light")
+    centre = await web.login("centre1")
+    status, text = await centre.page("/centre")
+    assert status == 200 and case.number in text and other.number not in text
+
+    status, text = await centre.page(f"/case/{case.number}")
+    assert status == 200 and 'id="do-accept"' in text
+    status, _ = await centre.form(f"/case/{case.number}/accept", {})
+    assert status == 200 and web.store.get_case(case.number).status == "accepted"
+    await centre.page(f"/case/{case.number}")  # a fresh CSRF token from the page
+    status, _ = await centre.form(f"/case/{case.number}/note",
+                                  {"preset": "已拨打120", "message": "救护车10分钟到"})
+    assert status == 200
+    notes = [e.data.get("message") for e in web.store.events(case.number) if e.action == "note"]
+    assert notes == ["已拨打120 救护车10分钟到"]
+
+    status, _ = await centre.page(f"/case/{other.number}")
+    assert status == 404  # not the centre's case
+    dept = await web.login("dept_cm")
+    status, _ = await dept.page(f"/case/{case.number}")
+    assert status == 404
