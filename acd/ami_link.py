@@ -63,6 +63,8 @@ class AmiLink:
         self.seats = set(seats)
         self.board = board
         self.listeners: list[EventListener] = []
+        # every device's state, from events and from each resync's list (e.g. terminals)
+        self.device_watchers: list[Callable[[str, str], Awaitable[None]]] = []
         self.logins = 0
         self.last_resync: float | None = None
         self.connected = asyncio.Event()
@@ -220,6 +222,8 @@ class AmiLink:
         self._board_resync.add_done_callback(self._tasks.discard)
 
     async def _record_device(self, device: str, device_state: str) -> str | None:
+        for watch in self.device_watchers:
+            await watch(device, device_state)
         seat = seat_from_device(device, self.seats)
         if seat is None:
             return None

@@ -3,6 +3,7 @@ instance's folder layout, and the sandbox that provisions it with the IVR's prom
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from asterisk_conf.layout import Layout
@@ -11,10 +12,26 @@ from asterisk_conf.render import AsteriskValues, Phone
 from asterisk_conf.sandbox import Sandbox
 from hotline.config import Config
 
+log = logging.getLogger(__name__)
+
+
+def registered_terminals(cfg: Config) -> list[str]:
+    """The elderly registry's terminals, provisioned like the configured ones; none when
+    the database cannot say yet (a first `asterisk up` before any `hotline run`)."""
+    from case_store.elderly import ElderlyRegistry
+
+    try:
+        return ElderlyRegistry(cfg.effective_database_url).terminals()
+    except Exception as exc:
+        log.warning("elderly registry not read (%s); configured terminals only", exc)
+        return []
+
 
 def asterisk_values(cfg: Config, bench_queues: bool = False) -> AsteriskValues:
+    terminals = dict.fromkeys([*cfg.terminals, *registered_terminals(cfg)])
     phones = tuple(Phone(ext, cfg.seat_password(ext)) for ext in cfg.seats) + tuple(
-        Phone(ext, cfg.seat_password(ext), terminal=True) for ext in cfg.terminals)
+        Phone(ext, cfg.seat_password(ext), terminal=True) for ext in terminals
+        if ext not in cfg.seats)
     return AsteriskValues(
         ami_host=cfg.ami_host, ami_port=cfg.ami_port, ami_user=cfg.ami_user,
         ami_secret=cfg.ami_secret, agi_host=cfg.agi_host, agi_port=cfg.agi_port,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,6 +64,7 @@ async def wire_acd(svc: HotlineService) -> None:
         replay_forever,
     )
     from acd.spool import DurableSpool
+    from acd.terminal_presence import TerminalPresence
 
     cfg = svc.cfg
     svc.records = StoreWriter(svc.store, DurableSpool(cfg.durable_spool_dir / "records",
@@ -71,13 +73,19 @@ async def wire_acd(svc: HotlineService) -> None:
     svc.on_stop("spool replay", lambda: _cancel(replayer))
     call_records = SqlCallRecorder(svc.records)
     svc.on_stop("call records", call_records.drain)
-    svc.acd = Acd(svc.redis, cfg.key_prefix, cfg.seats, AcdSettings.from_config(cfg),
+    settings = AcdSettings.from_config(cfg)
+    terminals = settings.number_plan.terminals | await _registered_terminals(svc)
+    # registered terminals are called back on their own endpoints, like the configured
+    settings = replace(settings, number_plan=replace(settings.number_plan, terminals=terminals))
+    svc.acd = Acd(svc.redis, cfg.key_prefix, cfg.seats, settings,
                   originate=svc.originate, ledger=SqlCallbackLedger(svc.records),
                   record_call=call_records, urgent_lookup=UrgentCases(svc.store),
                   fallback_spool=svc.layout.host(svc.layout.callback_spool_dir),
                   seat_record=SqlSeatFacts(svc.records), fallback_key=cfg.spool_secret)
     svc.ami = AmiLink(cfg.ami_host, cfg.ami_port, cfg.ami_user, cfg.ami_secret, cfg.seats,
                       svc.acd.board)
+    svc.presence = TerminalPresence(svc.redis, cfg.key_prefix, set(terminals))
+    svc.ami.device_watchers.append(svc.presence.device)
     svc.on_stop("ami", svc.ami.stop)
     control = SeatControl(svc.redis, cfg.key_prefix, cfg.seats)
 
@@ -101,6 +109,15 @@ async def wire_acd(svc: HotlineService) -> None:
     svc.on_stop("acd", svc.acd.stop)
     keep_for(svc, "settled safety-net requests", svc.acd.fallback_spool, ("*.done", "*.bad"),
              cfg.spool_retention_days)
+
+
+async def _registered_terminals(svc: HotlineService) -> frozenset[str]:
+    """The registry's active terminals; with the database away, the configured ones only."""
+    try:
+        return frozenset(await asyncio.to_thread(svc.elderly.terminals))
+    except Exception as exc:
+        log.warning("registered elderly terminals not read (%s); configured ones only", exc)
+        return frozenset()
 
 
 def keep_for(svc: HotlineService, what: str, folder: Path, patterns: tuple[str, ...],

@@ -44,6 +44,7 @@ class HotlineService:
         self.incoming: Any = None  # ivr.incoming.IncomingRoute
         self.elderly: Any = None  # case_store.elderly.ElderlyRegistry
         self.emergency: Any = None  # acd.emergency.EmergencyDialler
+        self.presence: Any = None  # acd.terminal_presence.TerminalPresence
         self._stops: list[tuple[str, Callable[[], Any], bool]] = []
 
     def on_stop(self, name: str, step: Callable[[], Awaitable[Any] | Any],

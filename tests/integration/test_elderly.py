@@ -150,3 +150,35 @@ async def test_a_check_in_answered_with_2_gives_the_centre_a_case(cfg, sandbox, 
         await terminal.wait_for("hangup", seat="9009", timeout=30)
         await asyncio.sleep(2)
         assert len(terminal.events("ringing", seat="9009")) == 1  # answered: not called again
+
+
+async def test_a_registered_terminal_is_provisioned_and_its_presence_follows_it(
+        cfg, sandbox, test_env):
+    """9101 is no configured terminal: registering it gives it a SIP endpoint."""
+    from case_store.elderly import ElderlyRegistry
+    from case_store.store import CaseStore
+    from hotline.asterisk import sandbox_for
+
+    store = CaseStore(cfg.effective_database_url)
+    await asyncio.to_thread(store.setup)
+    registry = ElderlyRegistry(store.engine, check_number=lambda n: n)
+    await asyncio.to_thread(registry.upsert, "9101", name="孙阿姨", address="兰溪市")
+    try:
+        await asyncio.to_thread(sandbox_for(cfg, log=lambda _m: None).up)  # re-rendered
+        # the session's database (where 9101 is registered), this test's own Redis keys
+        own_keys = dataclasses.replace(cfg, redis_prefix=f"{cfg.key_prefix}:presence")
+        async with running(own_keys) as service:
+            async with SeatPhones(["9101"], env=test_env):  # registers: the endpoint exists
+                async def online() -> bool:
+                    return "9101" not in [t for t, _ in await service.presence.offline()]
+
+                await until(online, timeout=15, what="9101 online")
+
+            async def offline() -> bool:
+                return "9101" in [t for t, _ in await service.presence.offline()]
+
+            await until(offline, timeout=15, what="9101 offline once unregistered")
+    finally:
+        await asyncio.to_thread(registry.deactivate, "9101")
+        await asyncio.to_thread(sandbox_for(cfg, log=lambda _m: None).up)
+        store.close()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 
 from tests.integration.web_support import web  # noqa: F401
@@ -35,3 +38,22 @@ async def test_the_centre_sees_an_emergency_acknowledges_it_and_notes_the_120_ca
     dept = await web.login("dept_cm")
     status, _ = await dept.page(f"/case/{case.number}")
     assert status == 404
+
+
+async def test_the_centre_page_says_which_terminal_is_offline_and_for_how_long(
+        web):  # noqa: F811
+    from acd.terminal_presence import TerminalPresence
+
+    presence = TerminalPresence(web.redis, web.prefix, {"9001", "9002"})
+    await presence.device("PJSIP/9001", "UNAVAILABLE")
+    await presence.device("PJSIP/9002", "NOT_INUSE")
+    await presence.device("PJSIP/8001", "UNAVAILABLE")  # a seat: not a terminal
+    since = json.loads(await web.redis.hget(presence.key, "9001"))["since"]
+    await presence.device("PJSIP/9001", "UNAVAILABLE")  # no change: the time is kept
+    assert json.loads(await web.redis.hget(presence.key, "9001"))["since"] == since
+    await web.redis.hset(presence.key, "9001", json.dumps(
+        {"online": False, "since": time.time() - 2 * 86400 - 60}))
+    centre = await web.login("centre1")
+    _, text = await centre.page("/centre")
+    offline = text.split('id="offline"')[1]
+    assert "9001" in offline and "2 天" in offline and "9002" not in offline
