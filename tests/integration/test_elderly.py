@@ -13,6 +13,7 @@ import time
 import pytest
 import pytest_asyncio
 
+from testkit import sipp
 from testkit.phones import SeatPhones
 from tests.integration.test_acd import until
 from tests.integration.test_acd_faults import owe_callback
@@ -64,6 +65,29 @@ async def test_nobody_at_the_seats_the_first_contact_rings_within_20_s_and_is_br
         [case] = await until(emergency_case, timeout=20, what="the emergency case")
         assert (case.owner_type, case.owner) == ("person", "elderly_center")
         await terminal.hangup(TERMINAL)
+
+
+async def test_a_terminal_gets_the_seat_that_frees_before_a_caller_waiting_longer(
+        service, cfg, test_env):
+    async with SeatPhones(["8010"], env=test_env, answer_after=0.3, talk=6) as seat, \
+            SeatPhones([TERMINAL], env=test_env, talk="never") as terminal:
+        async def free() -> bool:
+            return (await service.acd.board.get("8010"))["state"] == "available"
+
+        await until(free, timeout=15, what="seat 8010 free")
+        talking = asyncio.create_task(sipp.call(cfg, cfg.hotline_number, "13700000011",
+                                                hold_s=20))
+        await seat.wait_for("answered", seat="8010", timeout=15)  # the only seat is busy
+        waiting = asyncio.create_task(sipp.call(cfg, cfg.hotline_number, "13700000012",
+                                                hold_s=20))
+        await asyncio.sleep(1)  # that caller waits first; then the terminal calls
+        await terminal.dial(TERMINAL, cfg.hotline_number)
+        await seat.wait_for("hangup", seat="8010", timeout=15)  # the agent's talk ends
+        second = await seat.wait_for("ringing", seat="8010", timeout=15,
+                                     where=lambda e: e.get("call", 0) > 1)
+        assert second["caller"] == TERMINAL  # before the caller who waited longer
+        await terminal.hangup(TERMINAL)
+        await asyncio.wait_for(asyncio.gather(talking, waiting), 90)  # both callers end
 
 
 async def test_the_first_agent_to_free_joins_the_emergency_room(service, cfg, sandbox,
