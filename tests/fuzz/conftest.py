@@ -8,8 +8,10 @@ readable seed files of ``corpus/<target>/`` (the database is keyed by the test's
 source and forgets an example once the test changes).
 
 `FUZZ_SECONDS` bounds the whole run: each property test gets an equal share of what is
-left, and stops generating once it is spent (a test that found a failure still shrinks
-it). A target is a module, ``test_fuzz_<target>.py``.
+left, and stops generating once it is spent. A test whose body failed still shrinks the
+failure; one raised by the test's own strategy (outside the body) can be cut short, but
+the fuzz profile saved it when found, so the next run replays it. A target is a module,
+``test_fuzz_<target>.py``.
 """
 
 from __future__ import annotations
