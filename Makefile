@@ -1,9 +1,10 @@
 # Two commands for a fresh Debian 12 machine: `make run` and `make test`.
 VENV ?= .venv
+FUZZ_SECONDS ?= 300
 PY := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 
-.PHONY: setup run test lint clean-asterisk
+.PHONY: setup run test fuzz lint clean-asterisk
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	bash .ci/ensure-host
@@ -22,6 +23,11 @@ run: setup
 
 test: setup
 	$(PY) -m pytest -q -rs
+
+# Many examples per target for FUZZ_SECONDS in all; failing ones are kept in
+# tests/fuzz/corpus/.hypothesis, which `make test` replays. Ends with a report per target.
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest -q tests/fuzz
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LOCAL = re.compile(r"^[2-9]\d{6,7}$")  # a subscriber number inside the area
-AREA_CODES = re.compile(r"^(10|2\d|[3-9]\d{2})$")  # 010, 02x, then three-digit codes
+# ASCII digits only: `\d` and str.isdigit() also take "١٣٨…" or "²", which no trunk dials
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+LOCAL = re.compile(r"^[2-9][0-9]{6,7}$")  # a subscriber number inside the area
+AREA_CODES = re.compile(r"^(10|2[0-9]|[3-9][0-9]{2})$")  # 010, 02x, then three-digit codes
+DIGITS = re.compile(r"[0-9]+")
 
 KINDS = ("mobile", "local", "long_distance", "terminal")
 
@@ -82,7 +84,7 @@ def area_code_of(number: str) -> str:
 
 def digits_of(text: str) -> str:
     """What an agent is shown of a number outside the plan: a leading + and digits."""
-    digits = "".join(ch for ch in text if ch.isdigit())[:32]
+    digits = "".join(ch for ch in text if ch in "0123456789")[:32]
     return ("+" + digits) if digits and text.strip().startswith("+") else digits
 
 
@@ -99,8 +101,8 @@ def national_form(text: str) -> str | None:
     elif compact.startswith("00"):
         return None  # international prefix, another country
     else:
-        return compact if compact.isdigit() and compact else None
-    if not compact.isdigit() or not compact:
+        return compact if DIGITS.fullmatch(compact) else None
+    if not DIGITS.fullmatch(compact):
         return None
     if MOBILE.match(compact) or compact.startswith("0"):
         return compact

@@ -15,6 +15,7 @@ from pydub import AudioSegment
 from pydub.exceptions import CouldntDecodeError
 
 TARGET_RATE = 8000
+MAX_RATE = 768000  # above any real PCM rate; a header's 4 GHz would overflow audioop's C int
 _SLN_RATES = {".sln": 8000, ".raw": 8000, ".sln12": 12000, ".sln16": 16000, ".sln24": 24000,
               ".sln32": 32000, ".sln44": 44100, ".sln48": 48000, ".sln96": 96000,
               ".sln192": 192000}
@@ -48,8 +49,8 @@ def _normalise(seg: AudioSegment, rate: int) -> bytes:
 def _from_raw(raw: bytes, width: int, rate: int, channels: int, target: int) -> bytes:
     frame = width * channels
     raw = raw[: len(raw) - len(raw) % frame]
-    if width == 2 and channels == 1 and rate == target:
-        return raw
+    if not raw or (width == 2 and channels == 1 and rate == target):
+        return raw  # (an empty 24-bit AudioSegment raises: pydub reads its first byte)
     seg = AudioSegment(data=raw, sample_width=width, frame_rate=rate, channels=channels)
     return _normalise(seg, target)
 
@@ -57,7 +58,7 @@ def _from_raw(raw: bytes, width: int, rate: int, channels: int, target: int) -> 
 def _read_wav(path: Path, max_seconds: float, target: int) -> Pcm:
     with wave.open(str(path), "rb") as wav:
         rate, width, channels = wav.getframerate(), wav.getsampwidth(), wav.getnchannels()
-        if rate <= 0 or width not in (1, 2, 3, 4) or channels <= 0:
+        if not 0 < rate <= MAX_RATE or width not in (1, 2, 3, 4) or channels <= 0:
             raise AudioError(f"{path.name}: unsupported WAV format")
         total = wav.getnframes()
         wanted = min(total, int(max_seconds * rate))
@@ -95,9 +96,13 @@ def _read_other(path: Path, max_seconds: float, target: int) -> Pcm:
         seg = AudioSegment.from_file(str(path))
     except (CouldntDecodeError, IndexError, OSError) as exc:
         raise AudioError(f"{path.name}: not decodable audio ({exc.__class__.__name__})") from exc
+    if not (seg.sample_width in (1, 2, 3, 4) and seg.channels > 0
+            and 0 < seg.frame_rate <= MAX_RATE):  # pydub's own WAV reader takes any header
+        raise AudioError(f"{path.name}: unsupported audio format")
     duration = seg.duration_seconds
-    kept = seg[: int(max_seconds * 1000)]
-    return Pcm(_normalise(kept, target), target, duration, truncated=duration > max_seconds)
+    kept = seg[: int(max_seconds * 1000)]  # may end in a partial frame: _from_raw drops it
+    return Pcm(_from_raw(kept.raw_data, kept.sample_width, kept.frame_rate, kept.channels,
+                         target), target, duration, truncated=duration > max_seconds)
 
 
 def load_pcm(path: Path | str, *, max_seconds: float = 120.0,

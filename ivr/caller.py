@@ -38,7 +38,9 @@ def printable(text: str, limit: int) -> str:
 
 
 def dialable(text: str) -> str:
-    digits = "".join(ch for ch in text if ch.isdigit() or ch in "*#")
+    """Only the keys of a phone: str.isdigit() would let "²" or "١" through to the record,
+    SAY DIGITS and the callback dial plan."""
+    digits = "".join(ch for ch in text if ch in "0123456789*#")
     plus = "+" if text.strip().startswith("+") else ""
     return (plus + digits)[:NUMBER_LIMIT]
 

@@ -66,7 +66,10 @@ class AgiSession(Request):
     """One call's AGI conversation: `command` sends and parses, `get_variable` decodes."""
 
     async def _read_line(self, timeout: float | None = COMMAND_TIMEOUT) -> str:
-        raw = await asyncio.wait_for(self.reader.readline(), timeout)
+        try:
+            raw = await asyncio.wait_for(self.reader.readline(), timeout)
+        except ValueError as exc:  # StreamReader's answer to a line past its limit
+            raise AgiProtocolError("AGI line longer than the reader's limit") from exc
         if not raw:
             raise AgiHangup("connection closed")
         return raw.decode(self.encoding, errors="replace").rstrip("\r\n")

@@ -287,13 +287,14 @@ def first_arrival(variable: str | None, now: float) -> float:
 def _digits(result: dict) -> str:
     """Digits keyed in a GET DATA; '' on timeout, hang-up or garbage."""
     value = result.get("result", ("", ""))[0]
-    return value if value.isdigit() else ""
+    return value if value.isascii() and value.isdigit() else ""
 
 
 def _int(value: str | None) -> int:
+    """A channel variable as a whole number; 0 if garbled ("inf" overflows int())."""
     try:
         return int(float(value or 0))
-    except ValueError:
+    except (ValueError, OverflowError):
         return 0
 
 

@@ -70,6 +70,8 @@ _FIELDS = {name: {"type": "string"} for name in (
     "service_code", "address_string", "address_id", "email", "device_id", "account_id",
     "first_name", "last_name", "phone", "description", "media_url")}
 _FIELDS.update({"lat": {"type": "number"}, "long": {"type": "number"}})
+_EXAMPLE = {"service_code": "road_damage", "description": "八一北街人行道井盖缺失",
+            "address_string": "婺城区八一北街 123 号", "phone": "13812345678"}
 
 OPENAPI = {
     "openapi": "3.1.0",
@@ -96,11 +98,13 @@ OPENAPI = {
                      "requestBody": {"required": True, "content": {
                          "application/x-www-form-urlencoded": {"schema": {
                              "type": "object", "properties": _FIELDS,
-                             "required": ["service_code", "description", "phone"]}}}},
+                             "required": ["service_code", "description", "phone"]},
+                             "example": _EXAMPLE}}},
                      "responses": {"201": {"description": "created",
                                            **_json(_list("Created"))},
                                    "400": _ERRORS, "401": _ERRORS, "404": _ERRORS,
-                                   "413": {"description": "too large"}}},
+                                   "413": {"description": "too large"},
+                                   "415": _ERRORS}},
         },
         "/requests/{service_request_id}.json": {"get": {
             "summary": "One service request", "security": _KEY,

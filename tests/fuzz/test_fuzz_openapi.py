@@ -1,0 +1,107 @@
+"""The Open311 API against its own OpenAPI document: schemathesis generates valid and
+invalid requests for every operation from hotline/web/openapi.py and sends them to the
+real app (real case store, real Redis) on a loopback port. No answer may be a 5xx, and
+every answer must be one the document declares, in the shape it declares.
+
+schemathesis calls over `requests`, so the app's event loop runs in a thread of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine, Iterator
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import core, given, settings
+from hypothesis import strategies as st
+from hypothesis.vendor import pretty
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from hotline.web.openapi import OPENAPI
+from tests.integration.web_support import WebStack, build_stack, close_stack
+
+# schemathesis swaps Hypothesis' printer for a silent one, process-wide, on import (its
+# coverage phase runs faster); every target's falsifying example should still print
+core.RepresentationPrinter = pretty.RepresentationPrinter
+
+pytestmark = pytest.mark.integration  # real Redis
+SCHEMA = schemathesis.openapi.from_dict(OPENAPI)
+OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_headers_conformance, response_schema_conformance]
+EXAMPLES = 25 if settings.get_current_profile_name() == "ci" else settings.default.max_examples
+POST = OPENAPI["paths"]["/requests.json"]["post"]
+EXAMPLE = POST["requestBody"]["content"]["application/x-www-form-urlencoded"]["example"]
+
+
+class Served:
+    """The web stack on an event loop in a background thread."""
+
+    def __init__(self, url: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.web: WebStack = self.run(build_stack(url))
+        self.key = self.web.keys["open311"]
+        self.base = self.web.base + "/open311/v2"
+
+    def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
+
+    def close(self) -> None:
+        self.run(close_stack(self.web))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    served = Served(f"sqlite:///{tmp_path_factory.mktemp('open311') / 'cases.sqlite'}")
+    try:
+        yield served
+    finally:
+        served.close()
+
+
+@pytest.fixture(scope="module")
+def known_id(served: Served) -> str:
+    """One real request (the document's example), so reads find something to show."""
+    created = requests.post(f"{served.base}/requests.json",
+                            data={**EXAMPLE, "api_key": served.key}, timeout=10)
+    assert created.status_code == 201, created.text
+    return created.json()[0]["service_request_id"]
+
+
+def test_the_app_serves_this_document(served: Served) -> None:
+    assert requests.get(f"{served.base}/openapi.json", timeout=10).json() == OPENAPI
+
+
+def cases(operation: Any, known_id: str) -> st.SearchStrategy:
+    """Valid and invalid requests, the document's examples; reads of one request also ask
+    for the real one."""
+    modes = [operation.as_strategy(generation_mode=mode) for mode in GenerationMode]
+    if "{service_request_id}" in operation.path:
+        modes.append(operation.as_strategy(path_parameters={"service_request_id": known_id}))
+    return st.one_of([*modes, *operation.get_strategies_from_examples()])
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
+@settings(max_examples=EXAMPLES)
+@given(data=st.data())
+def test_operation(served: Served, known_id: str, operation: Any, data: st.DataObject) -> None:
+    case = data.draw(cases(operation, known_id), label="case")
+    headers = {"X-Api-Key": served.key}
+    response = case.call(base_url=served.base, headers=headers, timeout=10)
+    case.validate_response(response, checks=CHECKS, headers=headers)
