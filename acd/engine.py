@@ -45,6 +45,7 @@ UrgentLookup = Callable[[str], Awaitable[bool]]
 STATE_LOST_HOOK_S = 30.0  # an AMI resync after Redis came back empty gets this long
 FALLBACK_STALE_S = 120.0  # a spool file claimed this long ago by a process that died
 SPOOL_ALARM_S = 60.0  # records waiting longer than this: the spool is not draining
+ASCII_DIGITS = "0123456789"  # str.isdigit() also takes "²" and other scripts' digits
 CallbackObserver = Callable[[Entry], Awaitable[None]]  # hears each callback once it is owed
 FallbackObserver = Callable[[Entry, str], Awaitable[None]]
 
@@ -461,7 +462,8 @@ class Acd:
                 if not isinstance(data, dict) or not spool_signature.valid(
                         data, self.fallback_key):
                     raise ValueError("not signed with this hotline's spool key")
-                number = "".join(ch for ch in str(data.get("caller", "")) if ch.isdigit())[:32]
+                number = "".join(ch for ch in str(data.get("caller", ""))
+                                 if ch in ASCII_DIGITS)[:32]
                 entry = Entry(id=new_entry_id("live"), kind="live", caller=number,
                               arrived_at=float(data.get("arrived_at") or time.time()),
                               priority=0 if data.get("origin") == "terminal" else 2,

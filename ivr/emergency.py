@@ -36,7 +36,7 @@ def wants_help(key: str, said: str) -> bool:
 
 def room_for(entry: Entry) -> str:
     """The conference room of one emergency: only our own characters, never the caller's."""
-    own = "".join(ch if ch.isdigit() else "-" for ch in entry.uniqueid)[:32].strip("-")
+    own = "".join(ch if ch in "0123456789" else "-" for ch in entry.uniqueid)[:32].strip("-")
     return f"elderly-{own or entry.id}"  # no dot: its summary is played by this name
 
 

@@ -24,7 +24,7 @@ class SpokenTexts:
         self.sound_prefix = sound_prefix
 
     def _path(self, name: str) -> Path:
-        safe = "".join(ch for ch in name if ch.isalnum() or ch == "-")[:64]
+        safe = "".join(ch for ch in name if ch.isascii() and (ch.isalnum() or ch == "-"))[:64]
         return self.folder / f"{safe}.wav"
 
     async def speak(self, name: str, text: str) -> str:

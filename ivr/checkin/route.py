@@ -29,7 +29,7 @@ class CheckinRoute:
 
     async def handle(self, agi: AgiSession) -> None:
         terminal = "".join(ch for ch in await agi.get_variable("CHECKIN_TERMINAL") or ""
-                           if ch.isdigit())[:20]
+                           if ch in "0123456789")[:20]
         window = (await agi.get_variable("CHECKIN_WINDOW") or "")[:20]
         await self.redis.hset(attempts_key(self.prefix, terminal, window), "answered", "1")
         reply = await agi.command("GET DATA hotline/checkin_greeting 8000 1")

@@ -49,9 +49,9 @@ def trunk_digits(phone: str) -> str | None:
     anything else makes the number unusable.
     """
     text = phone.strip()
-    if not text or any(not (ch.isdigit() or ch in "-+ ") for ch in text):
+    if not text or any(ch not in "0123456789-+ " for ch in text):
         return None
-    digits = "".join(ch for ch in text if ch.isdigit())
+    digits = "".join(ch for ch in text if ch in "0123456789")
     return digits if 3 <= len(digits) <= 20 else None
 
 
@@ -75,7 +75,7 @@ class FollowupCaller:
         self.prefix = prefix
         self.originate = originate
         self.settings = settings
-        self.hotline_number = "".join(ch for ch in hotline_number if ch.isdigit())
+        self.hotline_number = "".join(ch for ch in hotline_number if ch in "0123456789")
         self.active: dict[str, _Call] = {}  # Originate ChannelId -> call
         self.lock = lock  # with several processes, only its holder dials
         self._task: asyncio.Task | None = None
