@@ -208,7 +208,8 @@ CONSOLE_OPENAPI = {
                     "requestBody": {"required": True, **_json(_one("ProfileInput"))},
                     "responses": {"200": {"description": "replaced", **_json(_one("Profile"))},
                                   "201": {"description": "created", **_json(_one("Profile"))},
-                                  **_REFUSED}},
+                                  # a path that is no terminal number (3-20 digits)
+                                  **_REFUSED, "404": _ERROR}},
             "delete": {"summary": "Deactivate the terminal (the profile and its log stay)",
                        "responses": {"200": {"description": "deactivated",
                                              **_json(_one("Deactivated"))},

@@ -9,6 +9,7 @@ schemathesis calls over `requests`, so the app's event loop runs in a thread of 
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Coroutine, Iterator
 from typing import Any
@@ -28,8 +29,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from hotline.web.openapi import OPENAPI
-from tests.integration.web_support import WebStack, build_stack, close_stack
+from hotline.web.openapi import CONSOLE_OPENAPI, OPENAPI
+from tests.integration.web_support import PASSWORD, WebStack, build_stack, close_stack
 
 # schemathesis swaps Hypothesis' printer for a silent one, process-wide, on import (its
 # coverage phase runs faster); every target's falsifying example should still print
@@ -105,3 +106,38 @@ def test_operation(served: Served, known_id: str, operation: Any, data: st.DataO
     headers = {"X-Api-Key": served.key}
     response = case.call(base_url=served.base, headers=headers, timeout=10)
     case.validate_response(response, checks=CHECKS, headers=headers)
+
+
+# ---- the console's JSON API (the elderly registry), for a logged-in centre session ----
+
+CONSOLE = schemathesis.openapi.from_dict(CONSOLE_OPENAPI)
+CONSOLE_OPERATIONS = [result.ok() for result in CONSOLE.get_all_operations()]
+
+
+@pytest.fixture(scope="module")
+def centre(served: Served) -> requests.Session:
+    """A browser-like session of the elderly centre, with its CSRF token as a header."""
+    http = requests.Session()
+    page = http.get(f"{served.web.base}/login", timeout=10).text
+    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    http.post(f"{served.web.base}/login", timeout=10, allow_redirects=False,
+              data={"username": "centre1", "password": PASSWORD, "csrf_token": token})
+    home = http.get(f"{served.web.base}/centre", timeout=10).text
+    http.headers["X-CSRF-Token"] = re.search(r'data-csrf="([^"]+)"', home).group(1)
+    return http
+
+
+def test_the_console_serves_its_document(served: Served, centre: requests.Session) -> None:
+    assert centre.get(f"{served.web.base}/api/openapi.json", timeout=10).json() \
+        == CONSOLE_OPENAPI
+
+
+@pytest.mark.parametrize("operation", CONSOLE_OPERATIONS, ids=lambda operation: operation.label)
+@settings(max_examples=EXAMPLES)
+@given(data=st.data())
+def test_console_operation(served: Served, centre: requests.Session, operation: Any,
+                           data: st.DataObject) -> None:
+    modes = [operation.as_strategy(generation_mode=mode) for mode in GenerationMode]
+    case = data.draw(st.one_of(modes), label="case")
+    response = case.call(base_url=f"{served.web.base}/api", session=centre, timeout=10)
+    case.validate_response(response, checks=CHECKS)
