@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 WEB_REDIS_CONNECTIONS = 600  # above the console's websocket cap (hotline.web.live)
+CARE_ORDERS_EVERY_S = 60.0  # how often the care plans are looked at
 
 
 async def wire_cases(svc: HotlineService) -> None:
@@ -218,8 +220,10 @@ async def wire_followup(svc: HotlineService) -> None:
     svc.on_stop("follow-ups", dialler.stop)
 
 
-async def wire_checkin(svc: HotlineService) -> None:
-    """Elderly people's check-in calls and the `checkin` FastAGI route they reach."""
+async def wire_elderly_care(svc: HotlineService) -> None:
+    """Elderly people's check-in calls (and the `checkin` FastAGI route they reach), and
+    the services of their care plans ordered from partner companies."""
+    from case_store.care_orders import CareOrders
     from case_store.singleton import AsyncSingletonLock
     from ivr.checkin.dialler import CheckinCaller
     from ivr.checkin.route import CheckinRoute
@@ -237,6 +241,23 @@ async def wire_checkin(svc: HotlineService) -> None:
         lock=AsyncSingletonLock(svc.redis, cfg.key_prefix, "checkin-dialler"))
     await caller.start()
     svc.on_stop("check-ins", caller.stop)
+    orders = CareOrders(svc.elderly, svc.store, svc.redis, cfg.key_prefix)
+    job = asyncio.get_running_loop().create_task(_order_care_forever(
+        orders, AsyncSingletonLock(svc.redis, cfg.key_prefix, "care-orders")))
+    svc.on_stop("care-plan orders", lambda: _cancel(job))
+
+
+async def _order_care_forever(orders, lock, every_s: float = CARE_ORDERS_EVERY_S) -> None:
+    """The care plans' services ordered when due: one process, each pass bounded."""
+    while True:
+        try:
+            if await lock.held():
+                await asyncio.wait_for(orders.run_once(datetime.now(UTC)), every_s)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database or Redis away: the next pass tries again
+            log.exception("care-plan orders failed; trying again")
+        await asyncio.sleep(every_s)
 
 
 async def wire_web(svc: HotlineService) -> None:
@@ -285,4 +306,4 @@ async def _cancel(task: asyncio.Task) -> None:
     await asyncio.gather(task, return_exceptions=True)
 
 
-FEATURES = (wire_cases, wire_acd, wire_ivr, wire_followup, wire_checkin, wire_web)
+FEATURES = (wire_cases, wire_acd, wire_ivr, wire_followup, wire_elderly_care, wire_web)
