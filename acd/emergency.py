@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from acd.alarms import EmergencyAlarms
 from acd.callback_numbers import NumberPlan
 from acd.emergency_seats import EmergencySeats
+from acd.first_voice import FirstVoice
 from acd.line import Entry
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,8 @@ class EmergencyDialler:
     def __init__(self, originate_wait: OriginateWait, hangup: Hangup, people: PersonLookup,
                  plan: NumberPlan, speak: Speak, forget: Forget, hotline_number: str,
                  alarms: EmergencyAlarms | None = None, seats: EmergencySeats | None = None,
-                 ring_s: float = RING_S) -> None:
+                 first_voice: FirstVoice | None = None, ring_s: float = RING_S) -> None:
+        self.first_voice = first_voice
         self.alarms = alarms
         self.seats = seats
         self.originate_wait = originate_wait
@@ -111,15 +113,16 @@ class EmergencyDialler:
                         entry.caller)
             return
         deadline = len(person.contacts) * (self.ring_s + GRACE_S) + 30
-        task = asyncio.create_task(self._supervised(room, person, deadline))
+        task = asyncio.create_task(self._supervised(entry, room, person, deadline))
         self._tasks[room] = task
         task.add_done_callback(lambda _t: self._tasks.pop(room, None))
         while len(self.attempts) > 200:  # bounded: the oldest rooms' attempts go
             self.attempts.pop(next(iter(self.attempts)))
 
-    async def _supervised(self, room: str, person: Person, deadline: float) -> None:
+    async def _supervised(self, entry: Entry, room: str, person: Person,
+                          deadline: float) -> None:
         try:
-            await asyncio.wait_for(self._round(room, person), deadline)
+            await asyncio.wait_for(self._round(entry, room, person), deadline)
         except TimeoutError:
             log.error("emergency %s: contact round passed its %.0f s deadline", room, deadline)
         except Exception:
@@ -127,7 +130,7 @@ class EmergencyDialler:
         finally:
             await self.forget(room)
 
-    async def _round(self, room: str, person: Person) -> None:
+    async def _round(self, entry: Entry, room: str, person: Person) -> None:
         attempts = self.attempts.setdefault(room, [])
         sound = await self.speak(room, summary_text(person))
         for contact in person.contacts:
@@ -145,6 +148,9 @@ class EmergencyDialler:
             attempts.append(Attempt(contact, verdict.number, "answered" if answered else "failed"))
             if answered:
                 log.warning("emergency %s: contact %s answered", room, contact.name)
+                if self.first_voice is not None:
+                    await self.first_voice.heard(entry.uniqueid, entry.caller,
+                                                 entry.arrived_at, "contact")
                 return
         log.error("emergency %s: no contact answered", room)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from acd.first_voice import FirstVoice
 from acd.leases import Leases
 from acd.line import Entry, WaitingLine
 from acd.seat_board import SeatBoard
@@ -32,7 +33,9 @@ def entry_id_of(room: str) -> str:
 
 class EmergencySeats:
     def __init__(self, originate_wait: OriginateWait, line: WaitingLine, board: SeatBoard,
-                 leases: Leases, seat_ring_s: float, wrapup_s: float) -> None:
+                 leases: Leases, seat_ring_s: float, wrapup_s: float,
+                 first_voice: FirstVoice | None = None) -> None:
+        self.first_voice = first_voice
         self.originate_wait = originate_wait
         self.line = line
         self.board = board
@@ -64,6 +67,9 @@ class EmergencySeats:
             self.leases.held.discard(entry.id)
         if answered:
             log.warning("emergency %s: agent at seat %s joined", room, seat)
+            if self.first_voice is not None:
+                await self.first_voice.heard(entry.uniqueid, entry.caller, entry.arrived_at,
+                                             "agent")
             await self.board.release(seat, entry.id, answered=True, wrapup_s=self.wrapup_s)
             await self.line.finish(entry.id, "done")
             await self.leases.drop(entry.id)

@@ -31,6 +31,7 @@ from acd.callbacks import (
 )
 from acd.dispatcher import Dispatcher
 from acd.emergency_seats import EmergencySeats
+from acd.first_voice import FirstVoice
 from acd.leases import Leases, Reaped
 from acd.line import Entry, WaitingLine, new_entry_id
 from acd.policy import CallbackSlack, Policy
@@ -123,6 +124,7 @@ class Acd:
         # E.g. the ACD bench counts the callbacks it must see placed.
         self.on_callback_requested: list[CallbackObserver] = list(on_callback_requested)
         self.emergency_seats: EmergencySeats | None = None  # agents into emergency rooms
+        self.first_voice: FirstVoice | None = None  # elderly callers' time to a person
         # Awaited with each request the safety net left, once its callback is owed, and
         # the recording as Asterisk names it: e.g. the phone intake files its case.
         self.on_fallback_request: list[FallbackObserver] = []
@@ -321,6 +323,9 @@ class Acd:
                 "answered_total": 1, "wait_ms_total": waited * 1000, "handled": 1,
                 "handle_ms_total": (ended_at - answered_at + self.settings.wrapup_s) * 1000})
             await self._end_elderly(entry)
+            if entry.origin == "terminal" and self.first_voice is not None:
+                await self.first_voice.heard(entry.uniqueid, entry.caller, entry.arrived_at,
+                                             "seat", answered_at)
             await self.record_call(entry.uniqueid, seat=seat, rang_ms=rang_ms,
                                    answered_at=answered_at, ended_at=ended_at,
                                    waited_ms=int(waited * 1000),

@@ -176,6 +176,7 @@ def _emergency_path(svc: HotlineService):
     from acd.alarms import EmergencyAlarms
     from acd.emergency import Contact, EmergencyDialler, Person
     from acd.emergency_seats import EmergencySeats
+    from acd.first_voice import FirstVoice
     from ivr.emergency import EmergencyPath
     from ivr.spoken import SpokenTexts
 
@@ -187,8 +188,10 @@ def _emergency_path(svc: HotlineService):
                       tuple(Contact(c.name, c.phone) for c in profile.contacts))
 
     settings = svc.acd.settings
+    first_voice = FirstVoice(svc.redis, svc.cfg.key_prefix)
+    svc.acd.first_voice = first_voice
     seats = EmergencySeats(svc.ami.originate_and_wait, svc.acd.line, svc.acd.board,
-                           svc.acd.leases, settings.seat_ring_s, settings.wrapup_s)
+                           svc.acd.leases, settings.seat_ring_s, settings.wrapup_s, first_voice)
     svc.acd.emergency_seats = seats  # its reaper puts back a dead process's seat call
     svc.acd.dispatcher.on_claim["emergency"] = seats.place
     layout = svc.layout
@@ -196,7 +199,7 @@ def _emergency_path(svc: HotlineService):
     svc.emergency = EmergencyDialler(
         svc.ami.originate_and_wait, svc.ami.hangup, person, settings.number_plan,
         summaries.speak, summaries.forget, svc.cfg.hotline_number,
-        EmergencyAlarms(svc.redis, svc.cfg.key_prefix), seats)
+        EmergencyAlarms(svc.redis, svc.cfg.key_prefix), seats, first_voice)
     svc.on_stop("emergency contacts", svc.emergency.stop)
     return EmergencyPath(svc.emergency, svc.phone_intake.understand, svc.phone_intake,
                          recordings_dir=layout.recordings_dir)

@@ -57,3 +57,32 @@ async def test_the_centre_page_says_which_terminal_is_offline_and_for_how_long(
     _, text = await centre.page("/centre")
     offline = text.split('id="offline"')[1]
     assert "9001" in offline and "2 天" in offline and "9002" not in offline
+
+
+async def test_the_day_figures_show_time_to_the_first_human_voice_and_export_as_csv(
+        web):  # noqa: F811
+    from acd.first_voice import FirstVoice, day_of
+
+    voices = FirstVoice(web.redis, web.prefix)
+    now = time.time()
+    for n, (waited, via) in enumerate([(4.0, "seat"), (6.0, "seat"), (18.0, "contact"),
+                                       (31.0, "agent")]):
+        await voices.heard(f"call-{n}", "9003", now - waited, via, at=now)
+    await voices.heard("call-0", "9003", now - 99, "agent", at=now)  # only the first counts
+    web.store.create_case(channel="terminal", caller="9003", text="紧急求助",
+                          kind="emergency", topic="elderly_emergency", elderly=True)
+    await web.redis.hset(f"{web.prefix}:checkin:9003:{day_of(now)} 09:00", "answered", "1")
+    centre = await web.login("centre1")
+    _, text = await centre.page("/centre")
+    figures = text.split('id="figures"')[1]
+    assert "p50 6.0 s" in figures and "p99 31.0 s" in figures and "max 31.0 s" in figures
+    async with centre.http.get(f"/centre/report.csv?day={day_of(now)}") as r:
+        assert r.status == 200 and r.content_type == "text/csv"
+        report = await r.text()
+    assert "first_voice_p50_s,6.0" in report and "emergencies,1" in report
+    assert "checkins_answered,1" in report and "紧急求助" in report
+    async with centre.http.get("/centre/report.csv?day=yesterday") as r:
+        assert r.status == 400
+    agent = await web.login("agent1")
+    async with agent.http.get("/centre/report.csv") as r:
+        assert r.status == 403
