@@ -30,6 +30,7 @@ from typing import Any
 from hotline.asterisk import sandbox_for
 from hotline.config import Config
 from testkit import sipp
+from testkit.bench import elderly
 from testkit.call_load import (
     CallerResult,
     LoadModel,
@@ -63,6 +64,8 @@ def bench_config(cfg: Config, model: LoadModel, factor: float, db_dir: Path) -> 
         database_url=f"sqlite:///{db_dir / 'cases.sqlite'}",
         vosk_model=str(db_dir / "no-speech-model"),  # speech is not time-compressible
         acd_ring_window_s=model.window_s, acd_seat_ring_s=cfg.acd_seat_ring_s / factor,
+        acd_elderly_window_s=cfg.acd_elderly_window_s / factor,
+        checkin_enabled=False,
         acd_wrapup_s=float(max(1, round(model.wrapup_s))), acd_callback_deadline_s=model.promise_s,
         acd_callback_backoff_s=backoff,
         acd_callback_due_lead_s=cfg.acd_callback_due_lead_s / factor,
@@ -155,14 +158,21 @@ class Bench:
 
         service = HotlineService(run_cfg(self.cfg, f"run{seed}"))
         await service.start()
+        offsets, numbers, terminal_offsets = elderly.split(offsets, numbers)
         try:
             await asyncio.wait_for(service.ami.connected.wait(), 10)
+            await elderly.register(service)
             requested = callers_leave_requests(service, self.model.request_s)
-            async with sipp.citizen_phones(service.cfg), self.phones(seed) as phones:
+            async with sipp.citizen_phones(service.cfg), self.phones(seed) as phones, \
+                    SeatPhones(elderly.TERMINALS, env=phone_env(self.cfg), answer_after="never",
+                               talk="never", register_timeout=20) as terminals:
                 if not await until(lambda: seats_available(service), 20):
                     raise RuntimeError("hotline seats did not all become available")
-                results = await replay(self.cfg, self.cfg.hotline_number, offsets, numbers,
-                                       self.hold_s(), PATIENCE_S / self.factor)
+                results, terminal_calls = await asyncio.gather(
+                    replay(self.cfg, self.cfg.hotline_number, offsets, numbers,
+                           self.hold_s(), PATIENCE_S / self.factor),
+                    elderly.replay(terminals, self.cfg.hotline_number, terminal_offsets,
+                                   self.model.talk_range_s[0], PATIENCE_S / self.factor))
                 drained = await until(lambda: _callbacks_drained(service, requested),
                                        self.model.promise_s * 5)
                 events = phones.events()
@@ -180,7 +190,9 @@ class Bench:
                 "callbacks_lost": len(requested) - len(placed),
                 "callbacks_pending_at_end": len(pending), "callback_line_drained": drained,
                 "longest_callback_delay_s": round(max(placed) * self.factor, 1)
-                if placed else None}
+                if placed else None,
+                "elderly": elderly.block(terminal_calls, events, self.factor,
+                                         self.cfg.acd_elderly_window_s)}
 
 
 def callers_leave_requests(service: Any, request_s: float) -> list[str]:

@@ -134,3 +134,22 @@ def test_bench_config_uses_its_own_instance_and_compressed_acd_timings(tmp_path:
     assert bench.acd_ring_window_s == 1.5 and bench.acd_callback_deadline_s == 30
     assert bench.acd_seat_ring_s == pytest.approx(0.8)
     assert bench.acd_callback_backoff_s == "3,6,12"
+
+
+def test_one_arrival_in_twenty_is_an_elderly_terminals_and_its_figures_say_how_it_went():
+    from testkit.bench import elderly
+
+    offsets = [float(i) for i in range(40)]
+    numbers = [f"139{i:08d}" for i in range(40)]
+    kept, kept_numbers, terminal = elderly.split(offsets, numbers)
+    assert terminal == [10.0, 30.0] and len(kept) == len(kept_numbers) == 38
+    assert 10.0 not in kept and numbers[10] not in kept_numbers
+    calls = [{"terminal": "9001", "pressed": 100.0, "waited_s": 0.4},
+             {"terminal": "9002", "pressed": 200.0, "waited_s": 1.2},
+             {"terminal": "9003", "pressed": 300.0, "waited_s": None}]
+    seat_rang = [{"event": "ringing", "seat": "8001", "caller": "9001", "t": 100.2}]
+    figures = elderly.block(calls, seat_rang, factor=10.0, window_s=1.0)
+    assert (figures["calls"], figures["answered"], figures["reached_a_seat"],
+            figures["took_emergency_path"]) == (3, 2, 1, 1)
+    assert figures["to_person_or_emergency_s"] == {"p50": 0.4, "p99": 1.2, "max": 1.2}
+    assert figures["to_person_or_emergency_s_real"] == {"p99": 12.0, "max": 12.0}
