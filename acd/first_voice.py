@@ -12,14 +12,14 @@ import logging
 import time
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from case_store.workdays import SHANGHAI
+
 log = logging.getLogger(__name__)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 KEEP_S = 8 * 86400
 MAX_PER_DAY = 10000
 

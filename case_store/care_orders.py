@@ -14,14 +14,12 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
+
+from case_store.elderly import falls_on
+from case_store.workdays import SHANGHAI
 
 log = logging.getLogger(__name__)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_SETS = {"daily": set(WEEKDAYS), "weekdays": set(WEEKDAYS[:5]),
-            "weekends": set(WEEKDAYS[5:])}
 DEFAULT_TIME = "08:00"
 KEEP_S = 2 * 86400
 # a plan's words for a service -> the catalog topic (and so the partner trade)
@@ -43,12 +41,10 @@ def due_orders(terminal: str, plan: tuple[dict[str, str], ...] | list[dict[str, 
                now: datetime) -> list[Order]:
     """The plan entries whose time today has come (whether ordered yet is not known here)."""
     local = now.astimezone(SHANGHAI)
-    day = WEEKDAYS[local.weekday()]
     out = []
     for entry in plan:
-        days = DAY_SETS.get(entry.get("days", "daily")) or set(entry["days"].split(","))
         at = entry.get("time") or DEFAULT_TIME
-        if day in days and local.time() >= time.fromisoformat(at):
+        if falls_on(entry.get("days", "daily"), local) and local.time() >= time.fromisoformat(at):
             service = entry["service"]
             out.append(Order(f"{terminal} {service} {local.date().isoformat()} {at}", terminal,
                              service, TOPICS.get(service.lower(), OTHER_TOPIC)))

@@ -39,6 +39,8 @@ MAX_CONTACTS = 3
 MAX_PLAN_ENTRIES = 20
 MAX_IMPORT_ROWS = 10000
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_SETS_OF = {"daily": set(WEEKDAYS), "weekdays": set(WEEKDAYS[:5]),
+                "weekends": set(WEEKDAYS[5:])}
 # What upsert takes besides the terminal (the JSON API refuses anything else).
 FIELDS = ("name", "address", "community", "lat", "lon", "health_notes", "medicines",
           "mobility", "dialect", "worker_name", "worker_phone", "care_plan",
@@ -464,3 +466,10 @@ def _windows(given: Any) -> list[dict[str, str]]:
         out.append({"days": _days(entry.get("days") or "daily", f"{what} days"),
                     "start": start, "end": end})
     return out
+
+
+def falls_on(days: str, when: datetime) -> bool:
+    """Does a plan's or a window's `days` ("daily", "weekdays", "mon,wed"...) include the
+    (local) date of WHEN?"""
+    today = WEEKDAYS[when.weekday()]
+    return today in (_DAY_SETS_OF.get(days) or set(days.split(",")))

@@ -20,10 +20,11 @@ from typing import Any
 from aiohttp import web
 
 from acd.alarms import EmergencyAlarms
-from acd.first_voice import SHANGHAI, FirstVoice
+from acd.first_voice import FirstVoice
 from acd.percentile import percentile
 from acd.terminal_presence import TerminalPresence
 from case_store.routing import EMERGENCY_DEPT
+from case_store.workdays import SHANGHAI
 from hotline.web.auth import require
 from hotline.web.context import WebContext, ctx
 from hotline.web.html import h, table

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_SETS = {"daily": set(WEEKDAYS), "weekdays": set(WEEKDAYS[:5]),
-            "weekends": set(WEEKDAYS[5:])}
+from case_store.elderly import falls_on
+from case_store.workdays import SHANGHAI
 
 
 @dataclass(frozen=True)
@@ -46,11 +43,9 @@ def open_window(windows: tuple[dict[str, str], ...] | list[dict[str, str]],
                 now: datetime) -> str:
     """The key of the window open at NOW ("2026-12-01 09:00"), or "" if none is."""
     local = now.astimezone(SHANGHAI)
-    day = WEEKDAYS[local.weekday()]
     for window in windows:
-        days = DAY_SETS.get(window.get("days", "daily")) or set(window["days"].split(","))
         start, end = (time.fromisoformat(window[k]) for k in ("start", "end"))
-        if day in days and start <= local.time() < end:
+        if falls_on(window.get("days", "daily"), local) and start <= local.time() < end:
             return f"{local.date().isoformat()} {window['start']}"
     return ""
 
