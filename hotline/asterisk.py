@@ -23,7 +23,8 @@ def registered_terminals(cfg: Config) -> list[str]:
     try:
         return ElderlyRegistry(cfg.effective_database_url).terminals()
     except Exception as exc:
-        log.warning("elderly registry not read (%s); configured terminals only", exc)
+        log.warning("elderly registry not read (%s); configured terminals only",
+                    type(exc).__name__)
         return []
 
 
