@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from acd.alarms import EmergencyAlarms
 from acd.callback_numbers import NumberPlan
@@ -51,8 +50,7 @@ class Person:
 class Attempt:
     contact: Contact
     number: str  # national form, as dialled ("" when the plan refused it)
-    outcome: str  # answered | failed | refused | error
-    at: float = field(default_factory=time.time)
+    outcome: str  # answered | failed | refused
 
 
 PersonLookup = Callable[[str], Awaitable[Person | None]]  # terminal -> person
