@@ -113,7 +113,13 @@ class CallbackRunner:
         channel_id = channel_id_of(entry)
         self.active[channel_id] = Flight(entry, seat)
         try:
-            if self.marks and await self.marks.callback_answered(channel_id):
+            reached = await self.marks.callback_answered(channel_id) if self.marks else False
+            if reached is None:  # AMI cannot say yet (a process just started): not now
+                log.info("callback %s: Asterisk's answer mark not readable yet; later",
+                         entry.id)
+                await self._not_placed(channel_id)
+                return
+            if reached:
                 log.warning("callback %s: attempt %d already reached the citizen; closed "
                             "without dialling again", entry.id, entry.attempts + 1)
                 await self._reached_earlier(channel_id)

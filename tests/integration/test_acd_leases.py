@@ -165,3 +165,38 @@ async def test_settled_callers_leave_redis_after_their_ttl(redis, prefix):
     assert not await redis.exists(acd.line.entry_key(answered.id))
     assert not await redis.exists(acd.line.entry_key(gave_up.id))
     assert await redis.ttl(acd.line.entry_key(waiting.id)) > 80000
+
+
+class _MarksNotReadable:
+    """Asterisk's answer marks while the AMI link of a just-started process is not up."""
+
+    async def callback_answered(self, channel_id: str) -> bool | None:
+        return None
+
+    async def forget_callback_answer(self, channel_id: str) -> None:
+        return None
+
+
+async def test_a_callback_is_not_dialled_while_its_answer_mark_cannot_be_read(redis, prefix):
+    """A process that took a callback back must know whether the citizen was reached
+    before it dials: with AMI not able to say yet, it waits instead of guessing."""
+    dialled: list[dict] = []
+
+    async def originate(action: dict) -> dict:
+        dialled.append(action)
+        return {"Response": "Success"}
+
+    acd = process(redis, prefix, "one", originate=originate)
+    acd.callbacks.marks = _MarksNotReadable()
+    await free_seat(acd)
+    caller = Entry(id="live-cb3", kind="live", caller="13800000007",
+                   arrived_at=time.time() - DUE, uniqueid="6.1")
+    callback = await acd.request_callback(caller, "13800000007")
+    assert await acd.dispatcher.run_once() == 1
+
+    async def back_in_line() -> bool:
+        return await acd.line.state(callback.id) == "waiting"
+
+    await until(back_in_line, timeout=3, what="the callback back in line")
+    assert dialled == []  # not dialled on a guess
+    assert (await acd.board.facts(SEAT)).reserved_for == ""
