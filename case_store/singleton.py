@@ -10,9 +10,14 @@ Redis clients.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import socket
 import uuid
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
 
 # KEYS: lock. ARGV: me, lease ms. 1 = held by me (taken or renewed), 0 = someone else's.
 _HOLD = """
@@ -57,3 +62,22 @@ class AsyncSingletonLock(_Lease):
 
     async def held(self) -> bool:
         return await self._hold(keys=[self.key], args=[self.owner, self.lease_ms]) == 1
+
+
+async def run_while_held(lock: AsyncSingletonLock | None, one_pass: Callable[[], Awaitable[object]],
+                         interval_s: float, pass_deadline_s: float, what: str) -> None:
+    """Run `one_pass` every `interval_s` while this process holds `lock` (None: always).
+
+    A pass is bounded by `pass_deadline_s`, so one stuck on a call that never returns
+    does not stop the job for good; a pass that fails (the database or Redis away) is
+    logged and the next round tries again. Ends only by cancellation.
+    """
+    while True:
+        try:
+            if lock is None or await lock.held():
+                await asyncio.wait_for(one_pass(), pass_deadline_s)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s: pass failed; the next one tries again", what)
+        await asyncio.sleep(interval_s)

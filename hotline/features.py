@@ -227,7 +227,7 @@ async def wire_elderly_care(svc: HotlineService) -> None:
     """Elderly people's check-in calls (and the `checkin` FastAGI route they reach), and
     the services of their care plans ordered from partner companies."""
     from case_store.care_orders import CareOrders
-    from case_store.singleton import AsyncSingletonLock
+    from case_store.singleton import AsyncSingletonLock, run_while_held
     from ivr.checkin.dialler import CheckinCaller
     from ivr.checkin.route import CheckinRoute
     from ivr.checkin.rules import CheckinSettings
@@ -245,22 +245,11 @@ async def wire_elderly_care(svc: HotlineService) -> None:
     await caller.start()
     svc.on_stop("check-ins", caller.stop)
     orders = CareOrders(svc.elderly, svc.store, svc.redis, cfg.key_prefix)
-    job = asyncio.get_running_loop().create_task(_order_care_forever(
-        orders, AsyncSingletonLock(svc.redis, cfg.key_prefix, "care-orders")))
+    job = asyncio.get_running_loop().create_task(run_while_held(
+        AsyncSingletonLock(svc.redis, cfg.key_prefix, "care-orders"),
+        lambda: orders.run_once(datetime.now(UTC)), CARE_ORDERS_EVERY_S, CARE_ORDERS_EVERY_S,
+        "care-plan orders"))
     svc.on_stop("care-plan orders", lambda: _cancel(job))
-
-
-async def _order_care_forever(orders, lock, every_s: float = CARE_ORDERS_EVERY_S) -> None:
-    """The care plans' services ordered when due: one process, each pass bounded."""
-    while True:
-        try:
-            if await lock.held():
-                await asyncio.wait_for(orders.run_once(datetime.now(UTC)), every_s)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the database or Redis away: the next pass tries again
-            log.exception("care-plan orders failed; trying again")
-        await asyncio.sleep(every_s)
 
 
 async def wire_web(svc: HotlineService) -> None:

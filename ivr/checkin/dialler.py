@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from case_store.singleton import AsyncSingletonLock
+from case_store.singleton import AsyncSingletonLock, run_while_held
 from ivr.checkin.rules import Attempts, CheckinSettings, next_step, open_window
 from ivr.spoken import SpokenTexts
 
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 KEEP_S = 2 * 86400  # a day's attempts, kept past any window's end
 ESCALATION_RING_S = 30
+PASS_DEADLINE_S = 300.0  # a pass only reads and starts calls: longer means it is stuck
 
 OriginateWait = Callable[[dict, float], Awaitable[bool]]
 
@@ -56,7 +57,9 @@ class CheckinCaller:
 
     async def start(self) -> None:
         if self.settings.enabled and self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            self._task = asyncio.get_running_loop().create_task(run_while_held(
+                self.lock, self.run_once, self.settings.interval_s, PASS_DEADLINE_S,
+                "check-in"))
 
     async def stop(self) -> None:
         tasks = [t for t in (self._task, *self._calls) if t is not None]
@@ -64,17 +67,6 @@ class CheckinCaller:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                if self.lock is None or await self.lock.held():
-                    await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database or Redis away: the next pass tries again
-                log.exception("check-in pass failed")
-            await asyncio.sleep(self.settings.interval_s)
 
     async def run_once(self) -> int:
         """Place what is due now; returns how many calls (and escalations) started."""

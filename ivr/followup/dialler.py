@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from case_store.singleton import AsyncSingletonLock
+from case_store.singleton import AsyncSingletonLock, run_while_held
 from ivr.followup.rules import (
     ATTEMPT,
     HANDED_OVER,
@@ -38,6 +38,7 @@ ACTOR = "followup"
 CALL_LIMIT_S = 300  # longest a follow-up conversation may hold the citizen's line key
 RECORD_GRACE_S = 2.0  # the IVR's last write may land just after the Hangup event
 BATCH = 500  # due visits read per pass (handed-over ones are no longer due)
+PASS_DEADLINE_S = 300.0  # far above max_calls Originates (10 s each at most): stuck
 
 Originate = Callable[[dict], Awaitable[dict]]
 
@@ -84,7 +85,9 @@ class FollowupCaller:
     # ---- lifecycle ----
     async def start(self) -> None:
         if self.settings.enabled and self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            self._task = asyncio.get_running_loop().create_task(run_while_held(
+                self.lock, self.run_once, self.settings.interval_s, PASS_DEADLINE_S,
+                "follow-up"))
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -94,17 +97,6 @@ class FollowupCaller:
         for task in list(self._outcomes):
             task.cancel()
         await asyncio.gather(*self._outcomes, return_exceptions=True)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                if self.lock is None or await self.lock.held():
-                    await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database or Redis restarting: next pass tries again
-                log.exception("follow-up pass failed")
-            await asyncio.sleep(self.settings.interval_s)
 
     # ---- one pass ----
     def _line_key(self, number: str) -> str:
