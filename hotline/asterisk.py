@@ -15,13 +15,12 @@ from hotline.config import Config
 log = logging.getLogger(__name__)
 
 
-def registered_terminals(cfg: Config) -> list[str]:
-    """The elderly registry's terminals, provisioned like the configured ones; none when
-    the database cannot say yet (a first `asterisk up` before any `hotline run`)."""
-    from case_store.elderly import ElderlyRegistry
-
+def registered_terminals(read: Callable[[], list[str]]) -> list[str]:
+    """The elderly registry's terminals (`read` asks it), provisioned and called back like
+    the configured ones; none when the database cannot say yet (a first `asterisk up`
+    before any `hotline run`, or the database away at start)."""
     try:
-        return ElderlyRegistry(cfg.effective_database_url).terminals()
+        return read()
     except Exception as exc:
         log.warning("elderly registry not read (%s); configured terminals only",
                     type(exc).__name__)
@@ -29,7 +28,10 @@ def registered_terminals(cfg: Config) -> list[str]:
 
 
 def asterisk_values(cfg: Config, bench_queues: bool = False) -> AsteriskValues:
-    terminals = dict.fromkeys([*cfg.terminals, *registered_terminals(cfg)])
+    from case_store.elderly import ElderlyRegistry
+
+    terminals = dict.fromkeys([*cfg.terminals, *registered_terminals(
+        lambda: ElderlyRegistry(cfg.effective_database_url).terminals())])
     phones = tuple(Phone(ext, cfg.seat_password(ext)) for ext in cfg.seats) + tuple(
         Phone(ext, cfg.seat_password(ext), terminal=True) for ext in terminals
         if ext not in cfg.seats)

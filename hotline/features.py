@@ -67,6 +67,7 @@ async def wire_acd(svc: HotlineService) -> None:
     )
     from acd.spool import DurableSpool
     from acd.terminal_presence import TerminalPresence
+    from hotline.asterisk import registered_terminals
 
     cfg = svc.cfg
     svc.records = StoreWriter(svc.store, DurableSpool(cfg.durable_spool_dir / "records",
@@ -76,7 +77,8 @@ async def wire_acd(svc: HotlineService) -> None:
     call_records = SqlCallRecorder(svc.records)
     svc.on_stop("call records", call_records.drain)
     settings = AcdSettings.from_config(cfg)
-    terminals = settings.number_plan.terminals | await _registered_terminals(svc)
+    terminals = settings.number_plan.terminals | frozenset(
+        await asyncio.to_thread(registered_terminals, svc.elderly.terminals))
     # registered terminals are called back on their own endpoints, like the configured
     settings = replace(settings, number_plan=replace(settings.number_plan, terminals=terminals))
     svc.acd = Acd(svc.redis, cfg.key_prefix, cfg.seats, settings,
@@ -111,15 +113,6 @@ async def wire_acd(svc: HotlineService) -> None:
     svc.on_stop("acd", svc.acd.stop)
     keep_for(svc, "settled safety-net requests", svc.acd.fallback_spool, ("*.done", "*.bad"),
              cfg.spool_retention_days)
-
-
-async def _registered_terminals(svc: HotlineService) -> frozenset[str]:
-    """The registry's active terminals; with the database away, the configured ones only."""
-    try:
-        return frozenset(await asyncio.to_thread(svc.elderly.terminals))
-    except Exception as exc:
-        log.warning("registered elderly terminals not read (%s); configured ones only", exc)
-        return frozenset()
 
 
 def keep_for(svc: HotlineService, what: str, folder: Path, patterns: tuple[str, ...],
