@@ -28,13 +28,13 @@ from typing import Protocol
 
 from acd.leases import Leases
 from acd.line import Entry, WaitingLine, with_attempt
+from acd.originate_wait import GRACE_S
 from acd.seat_board import SeatBoard
 from acd.stats import Stats
 
 log = logging.getLogger(__name__)
 
 RETRY_SYSTEM_S = 2.0
-ORIGINATE_GRACE_S = 10.0  # past the seat's ring time, OriginateResponse is overdue
 GONE_CHECKS = 2  # the agent's channel missing this many checks: its end event was lost
 OUTCOMES = {"ANSWER": "answered", "BUSY": "busy", "NOANSWER": "no_answer",
             "CHANUNAVAIL": "wrong_number", "CONGESTION": "wrong_number"}
@@ -173,7 +173,7 @@ class CallbackRunner:
 
     async def supervise(self, channel_up: ChannelProbe | None) -> None:
         """Deadlines: an overdue OriginateResponse, or an answered leg gone silently."""
-        overdue_s = self.policy.seat_ring_s + ORIGINATE_GRACE_S
+        overdue_s = self.policy.seat_ring_s + GRACE_S
         for channel_id, flight in list(self.active.items()):
             if not flight.answered:
                 if time.monotonic() - flight.started > overdue_s:

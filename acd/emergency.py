@@ -22,13 +22,13 @@ from acd.callback_numbers import NumberPlan
 from acd.emergency_seats import EmergencySeats
 from acd.first_voice import FirstVoice
 from acd.line import Entry
+from acd.originate_wait import GRACE_S, OriginateWait
 
 log = logging.getLogger(__name__)
 
 JOIN_CONTEXT = "emergency-join"
 CONTACT_CONTEXT = "emergency-contact"
 RING_S = 25.0  # how long one contact's phone rings before the next one's
-GRACE_S = 10.0  # past the ring time, the OriginateResponse is overdue
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,6 @@ class Attempt:
 PersonLookup = Callable[[str], Awaitable[Person | None]]  # terminal -> person
 Speak = Callable[[str, str], Awaitable[str]]  # (room, text) -> sound name; "" if none
 Forget = Callable[[str], Awaitable[None]]  # room -> delete its summary
-OriginateWait = Callable[[dict, float], Awaitable[bool]]  # answered?
 Hangup = Callable[[str], Awaitable[None]]  # channel name, or /regex/
 
 

@@ -12,19 +12,16 @@ caller has left the room, the entry is finished.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 from acd.first_voice import FirstVoice
 from acd.leases import Leases
 from acd.line import Entry, WaitingLine
+from acd.originate_wait import GRACE_S, OriginateWait
 from acd.seat_board import SeatBoard
 
 log = logging.getLogger(__name__)
 
 SEAT_CONTEXT = "emergency-seat"
-GRACE_S = 10.0
-
-OriginateWait = Callable[[dict, float], Awaitable[bool]]
 
 
 def entry_id_of(room: str) -> str:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 
+from acd.originate_wait import OriginateWait
 from case_store.singleton import AsyncSingletonLock, run_while_held
 from ivr.checkin.rules import Attempts, CheckinSettings, next_step, open_window
 from ivr.spoken import SpokenTexts
@@ -26,8 +27,6 @@ log = logging.getLogger(__name__)
 KEEP_S = 2 * 86400  # a day's attempts, kept past any window's end
 ESCALATION_RING_S = 30
 PASS_DEADLINE_S = 300.0  # a pass only reads and starts calls: longer means it is stuck
-
-OriginateWait = Callable[[dict, float], Awaitable[bool]]
 
 
 def attempts_key(prefix: str, terminal: str, window: str) -> str:
