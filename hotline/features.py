@@ -132,9 +132,11 @@ async def wire_ivr(svc: HotlineService) -> None:
     from ivr.incoming import IncomingRoute, RedisArrivals
     from ivr.phone_intake import PhoneIntake
     from ivr.speech import open_recognizer
+    from ivr.spoken import SpokenTexts
 
     cfg = svc.cfg
     svc.recognizer = open_recognizer(cfg.vosk_model)
+    svc.spoken = SpokenTexts(svc.layout.host(svc.layout.summaries_dir), "hotline/emergency")
     if svc.recognizer is not None:
         svc.on_stop("speech", svc.recognizer.close, sync=True)
         warm_up = asyncio.get_running_loop().create_task(svc.recognizer.warm_up())
@@ -171,7 +173,6 @@ def _emergency_path(svc: HotlineService):
     from acd.emergency_seats import EmergencySeats
     from acd.first_voice import FirstVoice
     from ivr.emergency import EmergencyPath
-    from ivr.spoken import SpokenTexts
 
     async def person(terminal: str) -> Person | None:
         profile = await asyncio.to_thread(svc.elderly.profile, terminal)
@@ -187,15 +188,13 @@ def _emergency_path(svc: HotlineService):
                            svc.acd.leases, settings.seat_ring_s, settings.wrapup_s, first_voice)
     svc.acd.emergency_seats = seats  # its reaper puts back a dead process's seat call
     svc.acd.dispatcher.on_claim["emergency"] = seats.place
-    layout = svc.layout
-    summaries = SpokenTexts(layout.host(layout.summaries_dir), "hotline/emergency")
     svc.emergency = EmergencyDialler(
         svc.ami.originate_and_wait, svc.ami.hangup, person, settings.number_plan,
-        summaries.speak, summaries.forget, svc.cfg.hotline_number,
+        svc.spoken.speak, svc.spoken.forget, svc.cfg.hotline_number,
         EmergencyAlarms(svc.redis, svc.cfg.key_prefix), seats, first_voice)
     svc.on_stop("emergency contacts", svc.emergency.stop)
     return EmergencyPath(svc.emergency, svc.phone_intake.understand, svc.phone_intake,
-                         recordings_dir=layout.recordings_dir)
+                         recordings_dir=svc.layout.recordings_dir)
 
 
 async def wire_followup(svc: HotlineService) -> None:
@@ -224,7 +223,6 @@ async def wire_elderly_care(svc: HotlineService) -> None:
     from ivr.checkin.dialler import CheckinCaller
     from ivr.checkin.route import CheckinRoute
     from ivr.checkin.rules import CheckinSettings
-    from ivr.spoken import SpokenTexts
 
     cfg, layout = svc.cfg, svc.layout
     svc.agi.add_route("checkin", CheckinRoute(svc.store, svc.redis, cfg.key_prefix,
@@ -232,8 +230,7 @@ async def wire_elderly_care(svc: HotlineService) -> None:
                                               layout.recordings_dir).handle)
     caller = CheckinCaller(
         svc.elderly, svc.store, svc.redis, cfg.key_prefix, svc.ami.originate_and_wait,
-        SpokenTexts(layout.host(layout.summaries_dir), "hotline/emergency"),
-        CheckinSettings.from_config(cfg), cfg.hotline_number,
+        svc.spoken, CheckinSettings.from_config(cfg), cfg.hotline_number,
         lock=AsyncSingletonLock(svc.redis, cfg.key_prefix, "checkin-dialler"))
     await caller.start()
     svc.on_stop("check-ins", caller.stop)

@@ -39,6 +39,7 @@ class HotlineService:
         self.ami: Any = None  # acd.ami_link.AmiLink
         self.recognizer: Any = None
         self.phone_intake: Any = None
+        self.spoken: Any = None  # ivr.spoken.SpokenTexts: summaries, escalation messages
         self.agi: Any = None  # ivr.fastagi.FastAgiServer
         self.agi_server: asyncio.AbstractServer | None = None
         self.incoming: Any = None  # ivr.incoming.IncomingRoute
