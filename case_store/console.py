@@ -53,9 +53,11 @@ class ConsoleQueries:
         self.uow = uow
 
     def owned_cases(self, owner_type: str, code: str, *, open_only: bool = True,
+                    received: tuple[datetime, datetime] | None = None,
                     limit: int = 300) -> list[CaseView]:
         """A department's or company's cases, soonest deadline first (departments also see
-        the cases they co-handle)."""
+        the cases they co-handle); only those received in [start, end) when `received`
+        is given, so a day's report reads that day alone."""
         with self.uow.read() as s:
             q = select(Case).order_by(Case.due_at.is_(None), Case.due_at, Case.id).limit(limit)
             if owner_type == "department":
@@ -67,7 +69,16 @@ class ConsoleQueries:
                 q = q.where(Case.owner_type == owner_type, Case.owner_code == code)
             if open_only:
                 q = q.where(Case.status.in_(lifecycle.OPEN_STATUSES))
+            if received is not None:
+                q = q.where(Case.received_at >= received[0], Case.received_at < received[1])
             return _views(s, s.scalars(q).all())
+
+    def open_count(self, *, channel: str, kind: str) -> int:
+        """How many cases of one channel and kind are open: counted, none read."""
+        with self.uow.read() as s:
+            return s.scalar(select(func.count()).select_from(Case)
+                            .where(Case.channel == channel, Case.kind == kind,
+                                   Case.status.in_(lifecycle.OPEN_STATUSES))) or 0
 
     def case_counts(self, now: datetime) -> dict[str, Any]:
         """Cases received today (Shanghai day) by channel, plus open and overdue totals."""

@@ -320,9 +320,16 @@ class CaseStore:
     # -- console reads (case_store.console) ----------------------------------------------
 
     def owned_cases(self, owner_type: str, code: str, *, open_only: bool = True,
+                    received: tuple[datetime, datetime] | None = None,
                     limit: int = 300) -> list[CaseView]:
-        """A department's or company's cases, soonest deadline first."""
-        return self.console.owned_cases(owner_type, code, open_only=open_only, limit=limit)
+        """A department's or company's cases, soonest deadline first; optionally only
+        those received in [start, end)."""
+        return self.console.owned_cases(owner_type, code, open_only=open_only,
+                                        received=received, limit=limit)
+
+    def open_count(self, *, channel: str, kind: str) -> int:
+        """How many cases of one channel and kind are open."""
+        return self.console.open_count(channel=channel, kind=kind)
 
     def case_counts(self, now: datetime) -> dict[str, Any]:
         """Cases received today by channel, plus open and overdue totals."""

@@ -14,7 +14,7 @@ import asyncio
 import csv
 import io
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -24,6 +24,7 @@ from acd.first_voice import FirstVoice
 from acd.percentile import percentile
 from acd.terminal_presence import TerminalPresence
 from case_store.routing import EMERGENCY_DEPT
+from case_store.views import CaseView
 from case_store.workdays import SHANGHAI
 from hotline.web.auth import require
 from hotline.web.context import WebContext, ctx
@@ -44,6 +45,18 @@ def _day(request: web.Request) -> str:
         raise web.HTTPBadRequest(text="day must be YYYY-MM-DD") from exc
 
 
+def _span(day: str) -> tuple[datetime, datetime]:
+    """The Shanghai day as [start, end) instants."""
+    start = datetime.fromisoformat(day).replace(tzinfo=SHANGHAI)
+    return start, start + timedelta(days=1)
+
+
+async def _emergencies(c: WebContext, day: str) -> list[CaseView]:
+    """The emergencies received on the day, open or not."""
+    return await asyncio.to_thread(c.store.owned_cases, "person", EMERGENCY_DEPT,
+                                   open_only=False, received=_span(day))
+
+
 async def _checkins(c: WebContext, day: str) -> tuple[int, int]:
     """(answered, escalated) check-ins of the day, from the dialler's records."""
     answered = escalated = 0
@@ -56,15 +69,11 @@ async def _checkins(c: WebContext, day: str) -> tuple[int, int]:
 
 async def day_figures(c: WebContext, day: str) -> dict[str, Any]:
     """What the centre reports for one day (Shanghai date)."""
-    emergencies = await asyncio.to_thread(c.store.owned_cases, "person", EMERGENCY_DEPT,
-                                          open_only=False)
-    made = [x for x in emergencies if x.received_at.astimezone(SHANGHAI).date().isoformat()
-            == day]
+    made = await _emergencies(c, day)
     voices = await FirstVoice(c.redis, c.prefix).of_day(day)
     waits = [v["waited_s"] for v in voices]
     answered, escalated = await _checkins(c, day)
-    open_care = [x for x in await asyncio.to_thread(c.store.list_cases, limit=1000)
-                 if x.channel == "terminal" and x.kind == "life"]
+    care_open = await asyncio.to_thread(c.store.open_count, channel="terminal", kind="life")
     return {
         "day": day, "terminal_calls_answered": len(voices),
         "first_voice_p50_s": percentile(waits, 0.5), "first_voice_p99_s": percentile(waits, 0.99),
@@ -75,7 +84,7 @@ async def day_figures(c: WebContext, day: str) -> dict[str, Any]:
                                                          in ("assigned", "accepted",
                                                              "in_progress")),
         "checkins_answered": answered, "checkins_escalated": escalated,
-        "care_cases_open": len(open_care),
+        "care_cases_open": care_open,
     }
 
 
@@ -129,12 +138,9 @@ async def centre_report(request: web.Request) -> web.Response:
                          " ".join(f"{k}={v}" for k, v in value.items())])
     writer.writerow([])
     writer.writerow(["case", "received", "status", "text"])
-    emergencies = await asyncio.to_thread(c.store.owned_cases, "person", EMERGENCY_DEPT,
-                                          open_only=False)
-    for x in emergencies:
-        if x.received_at.astimezone(SHANGHAI).date().isoformat() == day:
-            writer.writerow([x.number, x.received_at.astimezone(SHANGHAI).isoformat(),
-                             x.status, x.text[:200]])
+    for x in await _emergencies(c, day):
+        writer.writerow([x.number, x.received_at.astimezone(SHANGHAI).isoformat(),
+                         x.status, x.text[:200]])
     return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition":
                                  f'attachment; filename="elderly-{day}.csv"'})

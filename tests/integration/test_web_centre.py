@@ -86,3 +86,27 @@ async def test_the_day_figures_show_time_to_the_first_human_voice_and_export_as_
     agent = await web.login("agent1")
     async with agent.http.get("/centre/report.csv") as r:
         assert r.status == 403
+
+
+async def test_the_day_report_holds_only_that_days_emergencies(web):  # noqa: F811
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from acd.first_voice import day_of
+    from case_store.models import Case
+
+    old = web.store.create_case(channel="terminal", caller="9003", text="昨天的求助",
+                                kind="emergency", topic="elderly_emergency", elderly=True)
+    web.store.create_case(channel="terminal", caller="9003", text="今天的求助",
+                          kind="emergency", topic="elderly_emergency", elderly=True)
+    received = web.store.get_case(old.number).received_at - timedelta(days=1)
+    with web.store.engine.begin() as conn:
+        conn.execute(update(Case).where(Case.number == old.number)
+                     .values(received_at=received))
+    centre = await web.login("centre1")
+    for day, text, other in ((day_of(time.time()), "今天的求助", "昨天的求助"),
+                             (day_of(received.timestamp()), "昨天的求助", "今天的求助")):
+        async with centre.http.get(f"/centre/report.csv?day={day}") as r:
+            report = await r.text()
+        assert "emergencies,1" in report and text in report and other not in report
