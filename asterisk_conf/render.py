@@ -63,6 +63,7 @@ class AsteriskValues:
     rtp_end: int
     max_calls: int  # channels, not calls
     hotline_number: str
+    progress_number: str
     phones: tuple[Phone, ...]
     seat_ring_s: float  # app_queue (bench) settings: the ACD's timings
     wrapup_s: float
@@ -127,6 +128,7 @@ def render_config(values: AsteriskValues, layout: Layout, mod_dir: str) -> dict[
         "rtp_end": str(values.rtp_end),
         "max_calls": str(values.max_calls),
         "hotline_number": values.hotline_number,
+        "progress_number": values.progress_number,
         "phones": _phones_section(values.phones),
         "bench_include": '#include "extensions_bench.conf"' if values.bench_queues else "",
         **_queue_values(values),

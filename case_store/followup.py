@@ -14,17 +14,18 @@ listed by ``agent_followups`` until the agent records the answer with ``record_f
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from case_store import lifecycle, sla
 from case_store.clocks import Clocks
 from case_store.companies import CompanyStanding
+from case_store.deliveries import PENDING
 from case_store.errors import IllegalTransitionError, InvalidCaseError
-from case_store.models import Caller, Case, Dispatch, FollowUp
+from case_store.models import Caller, Case, Delivery, Dispatch, FollowUp
 from case_store.unit import UnitOfWork
 from case_store.views import CaseView, FollowUpView
 
@@ -42,9 +43,20 @@ class FollowUpVisits:
 
     # -- reading --------------------------------------------------------------------------
 
-    def due_followups(self, limit: int = 100) -> list[FollowUpView]:
-        """Visits the dialler should call, oldest first (not answered, not handed over)."""
-        return self._visits(FollowUp.handed_over_at.is_(None), FollowUp.id, limit)
+    def due_followups(self, limit: int = 100, reply_wait_s: float = 0) -> list[FollowUpView]:
+        """Visits the dialler should call, oldest first (not answered, not handed over).
+
+        With ``reply_wait_s``, a visit also waits (that long at most) while the reply is
+        still on its way to the citizen: they are asked about an answer they have had.
+        """
+        due = FollowUp.handed_over_at.is_(None)
+        if reply_wait_s > 0:
+            since = self.uow.clock() - timedelta(seconds=reply_wait_s)
+            replying = exists().where(Delivery.case_id == FollowUp.case_id,
+                                      Delivery.status == PENDING,
+                                      Delivery.created_at > since)
+            due = and_(due, ~replying)
+        return self._visits(due, FollowUp.id, limit)
 
     def agent_followups(self, limit: int = 200) -> list[FollowUpView]:
         """Visits handed to agents and not yet made, longest waiting first."""
@@ -62,18 +74,21 @@ class FollowUpVisits:
 
     # -- making visits --------------------------------------------------------------------
 
-    def for_reply(self, s: Session, case: Case, reply: str, now: datetime) -> None:
-        """One visit for the case's caller and one for each caller merged into it."""
+    def for_reply(self, s: Session, case: Case, reply: str, now: datetime) -> list[Case]:
+        """One visit for the case's caller and one for each caller merged into it (the
+        merged cases are returned: their citizens are owed the reply too)."""
         handler = (case.owner_type or "department", case.owner_code or "")
         s.add(FollowUp(case_id=case.id, owner_type=handler[0], owner_code=handler[1],
                        created_at=now))
-        for other in self._attached(s, case):
+        attached = self._attached(s, case)
+        for other in attached:
             other.owner_type, other.owner_code = handler
             self.uow.event(s, other, "followup", "note",
                            {"reply_from": handler[1], "original": case.number,
                             "reply": reply})
             s.add(FollowUp(case_id=other.id, owner_type=handler[0], owner_code=handler[1],
                            created_at=now))
+        return attached
 
     def _attached(self, s: Session, case: Case) -> list[Case]:
         """Cases merged into this one, directly or through another merged case."""

@@ -50,6 +50,7 @@ TRANSITIONS: MappingProxyType[str, dict[str, str]] = MappingProxyType({
     "add_cohandler": _same(HANDLING),
     "note": _same(STATUSES),
     "duplicate": _same(STATUSES),  # the same request again: logged on the first case
+    "deliver": _same(STATUSES),  # a message to the citizen went out (or could not)
 })
 
 

@@ -211,6 +211,34 @@ class FollowUp(Base):
     company_quality: Mapped[int | None] = mapped_column(Integer)
     company_price: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
+    # the kind's own questions from config ({"useful": 1, "timeliness": 2, ...})
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Delivery(Base):
+    """One message owed to a citizen or a handler (a reply, a KB answer, a receipt, a
+    progress answer, a new order), written with the change it announces and sent by the
+    outbound sender under a lease: whoever holds ``lease_until`` sends it; anyone may
+    take it over once that has passed."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # reply | answer | receipt | ...
+    channel: Mapped[str] = mapped_column(String(16))  # sms | wechat | voice
+    address: Mapped[str] = mapped_column(String(64))  # phone digits or a WeChat openid
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    provider_ref: Mapped[str | None] = mapped_column(String(120))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_deliveries_status_next", "status", "next_at"),)
 
 
 class KnowledgeEntry(Base):

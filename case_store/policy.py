@@ -19,6 +19,7 @@ class CasePolicy:
     penalty_window: timedelta = timedelta(days=30)  # figures count events this recent
     suspension: timedelta = timedelta(days=7)  # how long an order suspension lasts
     merge_window: timedelta = timedelta(hours=24)  # same place and topic: one case
+    reply_phone_by_sms: bool = False  # a phone caller's reply by SMS, not by a call
 
     def __post_init__(self) -> None:
         for name in ("penalty_window", "suspension", "merge_window"):
@@ -38,4 +39,5 @@ class CasePolicy:
         return cls(penalties=rules,
                    penalty_window=timedelta(days=float(cfg.penalty_window_days)),
                    suspension=timedelta(days=float(cfg.penalty_suspension_days)),
-                   merge_window=timedelta(hours=float(cfg.cases_merge_window_h)))
+                   merge_window=timedelta(hours=float(cfg.cases_merge_window_h)),
+                   reply_phone_by_sms=bool(cfg.outbound_phone_by_sms))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from case_store import knowledge, lifecycle
 from case_store.assignment import Assignment
+from case_store.deliveries import Deliveries
 from case_store.dispatcher import Dispatcher
 from case_store.reads import kb_entries
 from case_store.routing import rule_for
@@ -14,12 +15,18 @@ from case_store.unit import UnitOfWork
 from case_store.views import CaseView
 
 
+def answer_message(number: str, answer: str) -> str:
+    """A consultation answered from the knowledge base, as the citizen receives it."""
+    return f"您好，您咨询的问题（工单号{number}）答复如下：{answer}【8890】"
+
+
 class Router:
     """Applies a received case's rule, once."""
 
     def __init__(self, uow: UnitOfWork, catalog: Catalog, assignment: Assignment,
-                 dispatcher: Dispatcher) -> None:
+                 dispatcher: Dispatcher, deliveries: Deliveries) -> None:
         self.uow = uow
+        self.deliveries = deliveries
         self.catalog = catalog
         self.assignment = assignment
         self.dispatcher = dispatcher
@@ -45,6 +52,8 @@ class Router:
                     case.answer_entry_id = hit.entry.id
                     self.uow.event(s, case, actor, "answer",
                                    {"entry": hit.entry.id, "score": hit.score})
+                    self.deliveries.owe(s, case, "answer", answer_message(
+                        case.number, hit.entry.answer))
                 else:
                     self.assignment.department(s, case, rule.dept, actor, now,
                                                "no KB answer")

@@ -28,6 +28,7 @@ from case_store.companies import CompanyStanding
 from case_store.console import MAX_ROWS, ConsoleQueries, TransferTarget
 from case_store.creation import CaseCreation, text_digest
 from case_store.db import make_engine, migrate
+from case_store.deliveries import Deliveries, DeliveryView
 from case_store.dispatcher import Dispatcher
 from case_store.edits import CaseEdits
 from case_store.followup import FollowUpVisits
@@ -35,6 +36,7 @@ from case_store.merging import DuplicateMerging
 from case_store.models import Company
 from case_store.outbox import ROUTING_STREAM, OutboxRelay, Publish
 from case_store.policy import CasePolicy
+from case_store.progress import Progress, ProgressLookup
 from case_store.reads import CaseReads
 from case_store.router import Router
 from case_store.seat_facts import SeatFactRecords
@@ -83,12 +85,14 @@ class CaseStore:
         self.assignment = Assignment(uow, self.clocks)
         self.dispatcher = Dispatcher(uow, self.catalog, self.clocks, self.standing,
                                      self.assignment)
-        self.router = Router(uow, self.catalog, self.assignment, self.dispatcher)
+        self.deliveries = Deliveries(uow, self.policy.reply_phone_by_sms)
+        self.router = Router(uow, self.catalog, self.assignment, self.dispatcher,
+                             self.deliveries)
         self.creation = CaseCreation(uow, self.catalog, DuplicateMerging(uow, self.policy),
                                      self.assignment)
         self.followups = FollowUpVisits(uow, self.clocks, self.standing)
         self.transitions = Transitions(uow, self.clocks, self.assignment, self.followups,
-                                       self.standing)
+                                       self.standing, self.deliveries)
         self.edits = CaseEdits(uow, self.catalog)
         self.sweeper = Sweeper(uow, self.catalog, self.clocks, self.standing,
                                self.dispatcher)
@@ -98,6 +102,7 @@ class CaseStore:
         self.callback_records = CallbackRecords(uow)
         self.seat_records = SeatFactRecords(uow)
         self.console = ConsoleQueries(uow)
+        self.lookup = ProgressLookup(uow)
 
     @property
     def clock(self) -> Clock:
@@ -222,9 +227,9 @@ class CaseStore:
 
     # -- follow-up visits (case_store.followup) ------------------------------------------
 
-    def due_followups(self, limit: int = 100) -> list[FollowUpView]:
-        """Visits the dialler should call, oldest first (not answered, not handed over)."""
-        return self.followups.due_followups(limit)
+    def due_followups(self, limit: int = 100, reply_wait_s: float = 0) -> list[FollowUpView]:
+        """Visits the dialler should call, oldest first (``FollowUpVisits.due_followups``)."""
+        return self.followups.due_followups(limit, reply_wait_s)
 
     def agent_followups(self, limit: int = 200) -> list[FollowUpView]:
         """Visits handed to agents and not yet made, longest waiting first."""
@@ -242,6 +247,43 @@ class CaseStore:
     def record_unreachable(self, number: str, *, actor: str, note: str = "") -> CaseView:
         """The agent could not reach the citizen either: the visit ends unanswered."""
         return self.followups.record_unreachable(number, actor=actor, note=note)
+
+    # -- messages owed to citizens (case_store.deliveries) --------------------------------
+
+    def claim_deliveries(self, owner: str, lease_s: float, limit: int = 20,
+                         channels: tuple[str, ...] | None = None) -> list[DeliveryView]:
+        """Lease due messages to a sender (``Deliveries.claim``)."""
+        return self.deliveries.claim(owner, lease_s, limit, channels)
+
+    def delivery_sent(self, delivery_id: int, owner: str | None, ref: str = "") -> bool:
+        """The message is out; logged on its case."""
+        return self.deliveries.sent(delivery_id, owner, ref)
+
+    def delivery_failed(self, delivery_id: int, owner: str | None, error: str,
+                        retry_after_s: float | None) -> bool:
+        """This attempt failed: retry later, or (None) give up and say so on the case."""
+        return self.deliveries.failed(delivery_id, owner, error, retry_after_s)
+
+    def deliveries_for(self, number: str) -> list[DeliveryView]:
+        """The messages of one case, oldest first."""
+        return self.deliveries.for_case(number)
+
+    def delivery(self, delivery_id: int) -> DeliveryView:
+        """One message as it stands."""
+        return self.deliveries.get(delivery_id)
+
+    def progress(self, number: str, phone: str) -> Progress | None:
+        """A case's progress for its own citizen (``ProgressLookup.progress``)."""
+        return self.lookup.progress(number, phone)
+
+    def owe_progress(self, number: str, phone: str) -> Progress | None:
+        """Look the case up for its citizen and owe them the answer by SMS (the SMS
+        keyword); None, and nothing owed, when not found."""
+        found = self.lookup.progress(number, phone)
+        if found is not None:
+            with self.uow.tx() as s:
+                self.deliveries.owe(s, self.uow.load(s, number), "progress", found.spoken())
+        return found
 
     # -- partner companies (case_store.companies) ----------------------------------------
 

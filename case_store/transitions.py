@@ -21,6 +21,7 @@ from case_store.assignment import Assignment
 from case_store.clocks import Clocks
 from case_store.companies import CompanyStanding
 from case_store.creation import MAX_TEXT
+from case_store.deliveries import Deliveries
 from case_store.errors import (
     IllegalTransitionError,
     UnknownActionError,
@@ -62,6 +63,11 @@ def _arg(action: str, name: str, value: Any, convert: Callable[[Any], Any]) -> A
         raise IllegalTransitionError(f"bad arguments for {action}: {name}: {exc}") from exc
 
 
+def reply_message(number: str, reply: str) -> str:
+    """What the citizen is sent (or hears) when their case is replied."""
+    return f"您好，您反映的问题（工单号{number}）已有办理答复：{reply}【8890】"
+
+
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
             for k, v in data.items()}
@@ -71,8 +77,10 @@ class Transitions:
     """The handling actions, and a company's confirmation of contact."""
 
     def __init__(self, uow: UnitOfWork, clocks: Clocks, assignment: Assignment,
-                 followups: FollowUpVisits, standing: CompanyStanding) -> None:
+                 followups: FollowUpVisits, standing: CompanyStanding,
+                 deliveries: Deliveries) -> None:
         self.uow = uow
+        self.deliveries = deliveries
         self.clocks = clocks
         self.assignment = assignment
         self.followups = followups
@@ -152,7 +160,9 @@ class Transitions:
         self.uow.event(s, case, actor, "reply",
                        {"owner_type": case.owner_type, "owner": case.owner_code,
                         "on_time": on_time, "reply": text})
-        self.followups.for_reply(s, case, text, now)
+        for citizen_case in (case, *self.followups.for_reply(s, case, text, now)):
+            self.deliveries.owe(s, citizen_case, "reply",
+                                reply_message(citizen_case.number, text))
 
     def _reassign(self, s: Session, case: Case, actor: str, *, to: str = "") -> None:
         if s.get(Department, to) is None:

@@ -42,6 +42,7 @@ def asterisk_values(cfg: Config, bench_queues: bool = False) -> AsteriskValues:
         sip_host=cfg.sip_host, sip_port=cfg.sip_port, trunk_port=cfg.trunk_port,
         rtp_start=cfg.rtp_start, rtp_end=cfg.rtp_end, max_calls=cfg.effective_max_calls,
         hotline_number=cfg.hotline_number,
+        progress_number=cfg.progress_number,
         phones=phones, seat_ring_s=cfg.acd_seat_ring_s, wrapup_s=cfg.acd_wrapup_s,
         bench_queues=bench_queues, spool_secret=cfg.spool_secret)
 

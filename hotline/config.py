@@ -59,6 +59,7 @@ class Config:
     terminal_first: int = 9001
     terminal_count: int = 10
     hotline_number: str = "88900000"
+    progress_number: str = "88900009"  # the trunk number citizens call to look a case up
     vosk_model: str = ""
     acd_policy: str = "longest_idle"
     acd_ring_window_s: float = 15  # three rings of the cn cadence (1 s on, 4 s off)
@@ -85,11 +86,23 @@ class Config:
     followup_backoff_s: str = "1800,3600"  # wait before retry n (the last one repeats)
     followup_ring_s: int = 30
     followup_max_calls: int = 5  # follow-up calls in the air at once
+    followup_reply_wait_s: float = 3600  # a visit waits (at most this) for the reply to arrive
     checkin_enabled: bool = True  # elderly check-in calls at each person's windows
     checkin_interval_s: float = 30  # how often due check-ins are looked for
     checkin_retries: int = 3  # unanswered calls again after the first, then escalated
     checkin_backoff_s: float = 600  # between attempts
     checkin_ring_s: int = 30
+    outbound_phone_by_sms: bool = False  # yes: phone callers' replies by SMS (mobiles)
+    outbound_sms_url: str = ""  # the SMS gateway's send URL; empty: no SMS goes out
+    outbound_sms_token: str = ""  # its bearer token (keep it in secrets.toml)
+    outbound_wechat_api: str = "https://api.weixin.qq.com"
+    outbound_wechat_appid: str = ""  # empty: no WeChat messages go out
+    outbound_wechat_secret: str = ""
+    outbound_voice: bool = True  # replies read out by an automatic call
+    outbound_attempts: int = 4  # tries per message before it is given up (and said so)
+    outbound_backoff_s: str = "30,120,600"  # wait before retry n (the last one repeats)
+    outbound_interval_s: float = 5  # how often owed messages are looked for
+    outbound_ring_s: int = 30
     cases_merge_window_h: float = 24  # a report of an open case's place and topic joins it
     penalty_window_days: float = 30  # company figures count dispatches this recent
     penalty_suspension_days: float = 7  # an order suspension lasts this long
@@ -172,14 +185,17 @@ _SECTIONS = {
             "callback_due_lead_s", "callback_reserve_seats", "lease_s", "settled_ttl_s"),
     "callback": ("area_code", "other_areas", "daily_limit"),
     "recording": ("retention_days",),
-    "followup": ("enabled", "interval_s", "retries", "backoff_s", "ring_s", "max_calls"),
+    "followup": ("enabled", "interval_s", "retries", "backoff_s", "ring_s", "max_calls",
+                 "reply_wait_s"),
     "checkin": ("enabled", "interval_s", "retries", "backoff_s", "ring_s"),
+    "outbound": ("phone_by_sms", "sms_url", "sms_token", "wechat_api", "wechat_appid",
+                 "wechat_secret", "voice", "attempts", "backoff_s", "interval_s", "ring_s"),
     "cases": ("merge_window_h",),
     "penalty": ("window_days", "suspension_days", "min_orders", "yellow_on_time",
                 "suspend_on_time", "terminate_on_time", "yellow_complaints",
                 "suspend_complaints", "terminate_complaints"),
 }
-_TOP_LEVEL = ("instance", "state_dir", "hotline_number")
+_TOP_LEVEL = ("instance", "state_dir", "hotline_number", "progress_number")
 
 
 class ConfigError(ValueError):
@@ -230,15 +246,23 @@ def _from_environment(env: dict[str, str]) -> dict[str, Any]:
 SECRETS = ("ami_secret", "sip_secret", "wechat_token", "spool_secret", "redis_password")
 
 
+# issued by others (the SMS provider, WeChat): read from the secrets file, never made up
+PROVIDED_SECRETS = ("outbound_sms_token", "outbound_wechat_secret")
+
+
 def _ensure_secrets(cfg: Config) -> Config:
     """Fill missing secrets from (or into) the local secrets file."""
     missing = [key for key in SECRETS if not getattr(cfg, key)]
-    if not missing:
+    provided = [key for key in PROVIDED_SECRETS if not getattr(cfg, key)]
+    if not missing and not provided:
         return cfg
     path = cfg.state_dir / "secrets.toml"
     stored: dict[str, Any] = {}
     if path.exists():
         stored = tomllib.loads(path.read_text())
+    cfg = replace(cfg, **{key: str(stored[key]) for key in provided if stored.get(key)})
+    if not missing:
+        return cfg
     changed = False
     for key in missing:
         if not stored.get(key):
@@ -268,6 +292,9 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
         raise ConfigError(f"config file {file_path} does not exist")
     values.update(_from_environment(env))
     cfg = Config(**values)
+    for name in ("hotline_number", "progress_number"):  # both go into the dialplan
+        if not (getattr(cfg, name).isascii() and getattr(cfg, name).isdigit()):
+            raise ConfigError(f"{name} must be digits, not {getattr(cfg, name)!r}")
     if not cfg.instance.isidentifier():
         raise ConfigError(f"instance name {cfg.instance!r} must be a plain identifier")
     cfg = _ensure_secrets(cfg)

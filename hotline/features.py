@@ -215,6 +215,49 @@ async def wire_followup(svc: HotlineService) -> None:
     svc.on_stop("follow-ups", dialler.stop)
 
 
+async def wire_outbound(svc: HotlineService) -> None:
+    """Messages owed to citizens go out (SMS gateway, WeChat, a call that reads them),
+    and the `reply` and `progress` FastAGI routes those calls and lookups reach."""
+    import aiohttp
+
+    from case_store.singleton import run_while_held
+    from hotline.outbound.sender import OutboundSender, SenderSettings
+    from hotline.outbound.sms_http import HttpSms
+    from hotline.outbound.voice import VoiceReply, line_key
+    from hotline.outbound.wechat import WechatMessages
+    from ivr.progress import ProgressRoute
+    from ivr.reply_call import ReplyCallRoute
+
+    cfg = svc.cfg
+
+    async def release_line(number: str) -> None:
+        await svc.redis.delete(line_key(cfg.key_prefix, number))
+
+    svc.agi.add_route("reply", ReplyCallRoute(svc.store, svc.spoken.speak, svc.spoken.forget,
+                                              release_line).handle)
+    svc.agi.add_route("progress", ProgressRoute(svc.store, svc.spoken.speak,
+                                                svc.spoken.forget).handle)
+    settings = SenderSettings.from_config(cfg)
+    http = aiohttp.ClientSession()
+    svc.on_stop("outbound http", http.close)
+    adapters: list = []
+    if cfg.outbound_sms_url:
+        adapters.append(HttpSms(cfg.outbound_sms_url, cfg.outbound_sms_token, http))
+    else:
+        log.warning("no SMS gateway configured ([outbound] sms_url): SMS replies wait")
+    if cfg.outbound_wechat_appid:
+        adapters.append(WechatMessages(cfg.outbound_wechat_api, cfg.outbound_wechat_appid,
+                                       cfg.outbound_wechat_secret, http))
+    if cfg.outbound_voice:
+        adapters.append(VoiceReply(svc.ami.originate_and_wait, svc.acd.settings.number_plan,
+                                   svc.redis, cfg.key_prefix, settings.ring_s,
+                                   cfg.hotline_number))
+    sender = OutboundSender(svc.store, adapters, settings)
+    job = asyncio.get_running_loop().create_task(run_while_held(
+        None, sender.run_once, settings.interval_s, settings.lease_s, "outbound sender"))
+    svc.on_stop("outbound sender", lambda: _cancel(job))
+
+
 async def wire_elderly_care(svc: HotlineService) -> None:
     """Elderly people's check-in calls (and the `checkin` FastAGI route they reach), and
     the services of their care plans ordered from partner companies."""
@@ -288,4 +331,5 @@ async def _cancel(task: asyncio.Task) -> None:
     await asyncio.gather(task, return_exceptions=True)
 
 
-FEATURES = (wire_cases, wire_acd, wire_ivr, wire_followup, wire_elderly_care, wire_web)
+FEATURES = (wire_cases, wire_acd, wire_ivr, wire_followup, wire_outbound, wire_elderly_care,
+            wire_web)

@@ -105,7 +105,8 @@ class FollowupCaller:
     async def run_once(self) -> int:
         """Look at every due visit once; returns how many calls were placed."""
         self._forget_stale()
-        visits = await asyncio.to_thread(self.store.due_followups, BATCH)
+        visits = await asyncio.to_thread(self.store.due_followups, BATCH,
+                                         self.settings.reply_wait_s)
         placed = 0
         for visit in visits:
             if len(self.active) >= self.settings.max_calls:

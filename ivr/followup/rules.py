@@ -42,6 +42,7 @@ class FollowupSettings:
     backoff_s: tuple[int, ...] = (1800, 3600)
     ring_s: int = 30
     max_calls: int = 5
+    reply_wait_s: float = 3600.0  # a visit waits this long at most for the reply to arrive
 
     @classmethod
     def from_config(cls, cfg: Any) -> FollowupSettings:
@@ -50,7 +51,8 @@ class FollowupSettings:
                    retries=max(0, int(cfg.followup_retries)),
                    backoff_s=parse_backoff(cfg.followup_backoff_s),
                    ring_s=max(5, int(cfg.followup_ring_s)),
-                   max_calls=max(1, int(cfg.followup_max_calls)))
+                   max_calls=max(1, int(cfg.followup_max_calls)),
+                   reply_wait_s=max(0.0, float(cfg.followup_reply_wait_s)))
 
     @property
     def attempts(self) -> int:

@@ -38,6 +38,8 @@ FOLLOWUP_ENV = {
     "HOTLINE_FOLLOWUP_RETRIES": "1",  # two calls in all
     "HOTLINE_FOLLOWUP_BACKOFF_S": "2",
     "HOTLINE_FOLLOWUP_RING_S": "10",
+    "HOTLINE_FOLLOWUP_REPLY_WAIT_S": "0",  # visits at once: the reply's call is tested apart
+    "HOTLINE_OUTBOUND_VOICE": "no",
 }
 NEAR_WUCHENG = (29.0800, 119.6475)
 

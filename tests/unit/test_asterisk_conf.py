@@ -102,6 +102,7 @@ def test_a_trunk_caller_reaches_only_the_hotline(tmp_path):
     cfg, conf = rendered(tmp_path)
     trunk = _context(conf["extensions.conf"], "from-trunk")
     assert trunk == [f"exten => {cfg.hotline_number},1,Goto(hotline,{cfg.hotline_number},1)",
+                     f"exten => {cfg.progress_number},1,Goto(progress,s,1)",
                      "exten => _X.,1,Hangup(1)"]
     assert "#include" not in conf["extensions.conf"]
     assert "Queue(" not in conf["extensions.conf"]

@@ -49,9 +49,10 @@ class FakeUnitOfWork:
 
 
 def transitions(uow: FakeUnitOfWork) -> Transitions:
-    followups = SimpleNamespace(for_reply=lambda *a: None, hand_over=lambda *a: None)
+    followups = SimpleNamespace(for_reply=lambda *a: [], hand_over=lambda *a: None)
     return Transitions(uow, clocks=None, assignment=None,  # type: ignore[arg-type]
-                       followups=followups, standing=None)
+                       followups=followups, standing=None,
+                       deliveries=SimpleNamespace(owe=lambda *a: None))  # type: ignore[arg-type]
 
 
 def test_unknown_action_names_itself_and_the_known_ones_and_loads_nothing():

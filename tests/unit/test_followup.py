@@ -61,9 +61,10 @@ def test_call_then_wait_for_the_backoff_then_hand_over():
 def test_settings_from_config_strings():
     cfg = SimpleNamespace(followup_enabled=False, followup_interval_s=5, followup_retries=3,
                           followup_backoff_s="10, 20,x", followup_ring_s=20,
-                          followup_max_calls=2)
+                          followup_max_calls=2, followup_reply_wait_s="-5")
     settings = FollowupSettings.from_config(cfg)
     assert (settings.enabled, settings.attempts, settings.backoff_s) == (False, 4, (10, 20))
+    assert settings.reply_wait_s == 0  # never a negative wait
     assert settings.backoff(3) == 20  # the last backoff repeats
     assert parse_backoff("") == (0,)
 
@@ -99,7 +100,7 @@ class FakeStore:
     log: dict[str, list] = field(default_factory=dict)
     status: str = "replied"
 
-    def due_followups(self, limit: int = 100) -> list:
+    def due_followups(self, limit: int = 100, reply_wait_s: float = 0) -> list:
         return list(self.visits)
 
     def events(self, number: str) -> list:
