@@ -276,6 +276,12 @@ class CaseStore:
         """A case's progress for its own citizen (``ProgressLookup.progress``)."""
         return self.lookup.progress(number, phone)
 
+    def owe(self, number: str, purpose: str, text: str) -> DeliveryView | None:
+        """Owe the case's citizen a message on their channel (None: no way to reach them)."""
+        with self.uow.tx() as s:
+            row = self.deliveries.owe(s, self.uow.load(s, number), purpose, text)
+            return None if row is None else DeliveryView.of(row, number)
+
     def owe_progress(self, number: str, phone: str) -> Progress | None:
         """Look the case up for its citizen and owe them the answer by SMS (the SMS
         keyword); None, and nothing owed, when not found."""

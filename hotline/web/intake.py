@@ -3,14 +3,14 @@
 All create cases through ``case_intake.take`` (tagged by the tagger). The form is public
 but CSRF-protected and rate-limited per address; webhooks need an API key of their
 channel's scope, and WeChat's must also carry WeChat's signature (``wechat_sign``).
-Replies go back through the adapter: in the webhook's answer (WeChat's passive reply
-XML, the SMS gateway's JSON) and, for SMS, also on the outbound list
-``<prefix>:outbound:sms`` that a gateway drains.
+WeChat is answered in its passive reply XML. An SMS is answered by an SMS the hotline
+owes in the case store and sends itself (``hotline.outbound``); the webhook's JSON shows
+its text. An SMS reading "查询 <case number>" (or "CX <number>") is a progress lookup for
+the sender's own case, answered the same way, and creates no case.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from xml.etree.ElementTree import Element, SubElement, tostring
@@ -29,7 +29,7 @@ from hotline.web.payload import form_fields, json_object
 from hotline.web.templates import page
 
 FORM_LIMIT = 10  # submissions per address per hour
-OUTBOUND_SMS_MAX = 10_000
+LOOKUP = re.compile(r"^\s*(查询|查|CX|cx)\s*[:：]?\s*([0-9]{8,20})\s*$")
 MAX_TEXT = 2000
 MAX_XML = 16 * 1024
 _PHONE = re.compile(r"^(\+?86)?1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}$")
@@ -93,6 +93,9 @@ async def report_submit(request: web.Request) -> web.Response:
     return page(request, w.report, body)
 
 
+NOT_FOUND_SMS = "未查到与您手机号相符的该工单，请核对工单号。【8890】"
+
+
 def _reply_text(number: str, duplicate: bool) -> str:
     if duplicate:
         return f"您的诉求已在办理中，工单号{number}，请勿重复提交。【8890】"
@@ -110,20 +113,27 @@ async def sms_hook(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="'from' must be the sender's phone number")
     if not text or len(text) > MAX_TEXT:
         raise web.HTTPBadRequest(text=f"'text' must have 1-{MAX_TEXT} characters")
+    lookup = LOOKUP.match(text)
+    if lookup:
+        return await _sms_lookup(c, lookup.group(2), sender)
     try:
         result = await take(c, Intake(channel="sms", caller=sender, text=text,
                                       extras={"sms_id": str(body.get("id") or "")[:64]}))
     except CaseStoreError as exc:
         raise web.HTTPBadRequest(text=str(exc)) from exc
     reply = _reply_text(result.case.number, result.case.duplicate)
-    outbound = c.key("outbound", "sms")
-    async with c.redis.pipeline(transaction=True) as pipe:
-        pipe.rpush(outbound, json.dumps({"to": sender, "text": reply,
-                                         "case": result.case.number}, ensure_ascii=False))
-        pipe.ltrim(outbound, -OUTBOUND_SMS_MAX, -1)  # bounded: the oldest unsent go first
-        await pipe.execute()
+    await _to_thread(c.store.owe, result.case.number, "receipt", reply)
     return web.json_response({"case": result.case.number, "reply": reply,
                               "duplicate": result.case.duplicate}, status=201)
+
+
+async def _sms_lookup(c: WebContext, number: str, sender: str) -> web.Response:
+    """The sender's own case's progress, owed to them by SMS; else a plain not found
+    (sent back only in the answer: nothing is owed on a case that is not theirs)."""
+    found = await _to_thread(c.store.owe_progress, number, sender)
+    if found is None:
+        return web.json_response({"case": None, "reply": NOT_FOUND_SMS}, status=200)
+    return web.json_response({"case": found.number, "reply": found.spoken()}, status=200)
 
 
 def _wechat_reply(to_user: str, from_user: str, text: str) -> web.Response:
