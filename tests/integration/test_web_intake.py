@@ -49,8 +49,10 @@ async def test_sms_webhook_creates_a_case_and_queues_the_reply(web):  # noqa: F8
     case = web.store.get_case(body["case"])
     assert case.channel == "sms" and case.caller == "13912340001" and case.kind == "complaint"
     assert body["case"] in body["reply"]
-    queued = json.loads(await web.redis.lpop(f"{web.prefix}:outbound:sms"))
-    assert queued["to"] == "13912340001" and body["case"] in queued["text"]
+    [receipt] = web.store.deliveries_for(body["case"])  # owed in SQL, sent by the sender
+    assert (receipt.channel, receipt.address, receipt.purpose) == ("sms", "13912340001",
+                                                                  "receipt")
+    assert receipt.text == body["reply"]
     async with http.post("/hooks/sms", json=msg, headers={"X-Api-Key": web.keys["sms"]}) as r:
         again = await r.json()
     assert again["duplicate"] is True and again["case"] == body["case"]
@@ -166,3 +168,41 @@ def test_wechat_token_is_generated_once_into_the_secrets_file(tmp_path):
     again = load()
     assert (again.wechat_token, again.ami_secret) == (first.wechat_token, first.ami_secret)
     assert load(HOTLINE_WECHAT_TOKEN="from-env").wechat_token == "from-env"
+
+
+async def test_an_sms_lookup_answers_only_the_sender_about_their_own_case(web):  # noqa: F811
+    http = web.client()
+    key = {"X-Api-Key": web.keys["sms"]}
+    msg = {"from": "13912340002", "text": "小区路灯坏了好几天", "id": "sms-2"}
+    async with http.post("/hooks/sms", json=msg, headers=key) as r:
+        number = (await r.json())["case"]
+    async with http.post("/hooks/sms", json={"from": "13912340002",
+                                             "text": f"查询 {number}"}, headers=key) as r:
+        assert r.status == 200
+        found = await r.json()
+    assert found["case"] == number and "工单" in found["reply"]
+    purposes = [m.purpose for m in web.store.deliveries_for(number)]
+    assert purposes == ["receipt", "progress"]
+    async with http.post("/hooks/sms", json={"from": "13912340003",
+                                             "text": f"CX{number}"}, headers=key) as r:
+        other = await r.json()
+    assert other["case"] is None and number not in other["reply"]
+    assert len(web.store.deliveries_for(number)) == 2  # nothing owed to a stranger
+
+
+async def test_the_progress_page_shows_a_case_only_with_its_own_phone(web):  # noqa: F811
+    case = web.store.route(web.store.create_case(
+        channel="web", caller="13912340004", text="路灯坏了", kind="affairs",
+        topic="street_light").number)
+    citizen = Browser(web.client())
+    status, page = await citizen.page("/progress")
+    assert status == 200 and 'id="progress-form"' in page
+    status, text = await citizen.form("/progress", {"number": case.number,
+                                                    "phone": "139 1234 0004"})
+    assert status == 200 and 'id="p-status"' in text and case.number in text
+    status, text = await citizen.form("/progress", {"number": case.number,
+                                                    "phone": "13912340005"})
+    assert status == 404 and 'id="p-status"' not in text and "路灯" not in text
+    async with citizen.http.post("/progress", data={"number": case.number,
+                                                    "phone": "13912340004"}) as r:
+        assert r.status == 403  # no CSRF token
