@@ -56,6 +56,7 @@ class ProgressRoute:
                     log.info("progress lookup: nothing for the keys given")
                     await agi.exec("Playback", "hotline/progress_not_found")
                     continue
+                log.info("progress lookup: read case %s (%s)", found.number, found.status)
                 sound = await self.speak(name, found.spoken())
                 if sound:
                     await agi.command(f'STREAM FILE {sound} ""')

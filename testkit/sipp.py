@@ -25,14 +25,33 @@ def _scenario_template() -> str:
     return resources.files("testkit").joinpath("sipp_caller.xml").read_text(encoding="utf-8")
 
 
-def render_scenario(hold_s: float, audio: Path | None = None, unique: bool = False) -> str:
+def _caller_key_step() -> str:
+    """One key a caller sends as SIP INFO (a format string: gap_ms, cseq, key)."""
+    text = resources.files("testkit").joinpath("sipp_caller_key.xml").read_text(encoding="utf-8")
+    return text.split("-->\n", 1)[1]
+
+
+def key_steps(template: str, keys: str, first_s: float, gap_s: float, first_cseq: int) -> str:
+    """SIP INFO DTMF steps: the first key `first_s` in, each next one `gap_s` later."""
+    if any(key not in "0123456789*#" for key in keys):
+        raise ValueError(f"keys must be DTMF digits, got {keys!r}")
+    waits = [first_s] + [gap_s] * (len(keys) - 1)
+    return "".join(template.format(gap_ms=max(1, int(wait * 1000)), cseq=first_cseq + i,
+                                   key=key)
+                   for i, (key, wait) in enumerate(zip(keys, waits, strict=True)))
+
+
+def render_scenario(hold_s: float, audio: Path | None = None, unique: bool = False,
+                    keys: str = "", first_key_s: float = 4.0, key_gap_s: float = 0.3) -> str:
     """SIPp XML for one caller; `audio` must be an 8 kHz mu-law WAV (see `to_ulaw_wav`).
 
     With `unique`, each call of a multi-call run gets its own caller number: the
-    given number followed by SIPp's call counter.
+    given number followed by SIPp's call counter. `keys` are keyed as SIP INFO DTMF
+    after the answer (``key_steps``).
     """
     stream = (f'<nop><action><exec rtp_stream="{audio},1,0"/></action></nop>'
               if audio else "")
+    stream += key_steps(_caller_key_step(), keys, first_key_s, key_gap_s, first_cseq=2)
     text = (_scenario_template().replace("@@audio@@", stream)
             .replace("@@hold_ms@@", str(max(1, int(hold_s * 1000)))))
     return text.replace("[caller_num]", "[caller_num][call_number]") if unique else text
@@ -99,14 +118,16 @@ def sipp_binary() -> str:
 
 async def call(cfg: Config, number: str, caller_num: str, caller_name: str = "",
                hold_s: float = 5.0, audio: Path | None = None,
-               timeout_s: float = 120.0, calls: int = 1, rate: float = 10.0) -> SippResult:
+               timeout_s: float = 120.0, calls: int = 1, rate: float = 10.0,
+               keys: str = "") -> SippResult:
     """Place SIPp calls to NUMBER through the trunk and wait until they end.
 
     With calls > 1, they start `rate` per second, each with its own caller number.
+    `keys` are keyed after the answer (e.g. a case number and # at the lookup number).
     """
     with tempfile.TemporaryDirectory(prefix="hotline-sipp-") as tmp:
         scenario = Path(tmp) / "caller.xml"
-        scenario.write_text(render_scenario(hold_s, audio, unique=calls > 1),
+        scenario.write_text(render_scenario(hold_s, audio, unique=calls > 1, keys=keys),
                             encoding="latin-1", errors="replace")
         proc = await asyncio.create_subprocess_exec(
             sipp_binary(), f"{cfg.sip_host}:{cfg.sip_port}", "-sf", str(scenario),
@@ -173,11 +194,7 @@ def render_citizen_scenario(keys: str, gap_s: float = 3.0, first_s: float = 5.0,
     asking: a key sent before that is lost), each next one `gap_s` after the previous,
     so every key lands while a question is being asked.
     """
-    if any(key not in "0123456789*#" for key in keys):
-        raise ValueError(f"keys must be DTMF digits, got {keys!r}")
-    waits = [first_s] + [gap_s] * (len(keys) - 1)
-    steps = "".join(_KEY_STEP.format(gap_ms=max(1, int(wait * 1000)), cseq=i + 1, key=key)
-                    for i, (key, wait) in enumerate(zip(keys, waits, strict=True)))
+    steps = key_steps(_KEY_STEP, keys, first_s, gap_s, first_cseq=1)
     template = (resources.files("testkit").joinpath("sipp_followup_citizen.xml")
                 .read_text(encoding="utf-8"))
     return (template.replace("@@keys@@", steps)

@@ -191,3 +191,55 @@ async def test_unanswered_followup_is_retried_then_handed_to_an_agent(service):
     assert case.status == "replied"  # the visit still waits, now for an agent
     assert service.store.due_followups() == []  # never dialled again
     assert [f.case_number for f in service.store.agent_followups()] == [number]
+
+
+@pytest_asyncio.fixture
+async def voice_service(followup_sandbox, tmp_path, request, monkeypatch):
+    """A hotline that reads replies to citizens by calls, and visits only after."""
+    for name, value in (("HOTLINE_OUTBOUND_VOICE", "yes"), ("HOTLINE_OUTBOUND_INTERVAL_S", "1"),
+                        ("HOTLINE_OUTBOUND_RING_S", "10"),
+                        ("HOTLINE_FOLLOWUP_REPLY_WAIT_S", "3600")):
+        monkeypatch.setitem(FOLLOWUP_ENV, name, value)
+    prefix = f"hotline-followup-test:{RUN_ID}:{request.node.name[:30]}"
+    async with running(followup_config(tmp_path / "cases.sqlite", prefix)) as svc:
+        yield svc
+
+
+def actions(store, number: str) -> list[str]:
+    return [e.action for e in store.events(number)]
+
+
+async def test_the_citizen_hears_the_reply_by_call_and_then_a_3_at_the_visit_sends_it_back(
+        voice_service):
+    store = voice_service.store
+    phone = await sipp.followup_citizen(voice_service.cfg, keys="3", calls=2)
+    try:
+        number = await asyncio.to_thread(replied_by_department, store, "13955550021")
+        answer = await answered(store, number)
+        await phone.finish(90)
+    finally:
+        await phone.stop()
+    [reply] = store.deliveries_for(number)
+    assert (reply.channel, reply.purpose, reply.status) == ("voice", "reply", "sent")
+    assert reply.provider_ref.startswith("heard:")  # played through on the citizen's line
+    history = actions(store, number)
+    assert history.index("deliver") < history.index("visit")  # visited after hearing it
+    assert answer["satisfaction"] == 3
+    assert store.get_case(number).status == "assigned"  # sent back to the department
+    origins = sorted(c.origin for c in store.calls_for_case(number))
+    assert origins == ["followup"]
+
+
+async def test_progress_lookup_reads_the_callers_own_case_and_nothing_to_anyone_else(
+        service, caplog):
+    caplog.set_level(logging.INFO, logger="ivr.progress")
+    number = await asyncio.to_thread(replied_by_department, service.store, "13955550031")
+    own = await sipp.call(service.cfg, service.cfg.progress_number, "13955550031",
+                          keys=f"{number}#", hold_s=60)
+    assert own.returncode == 0, own.stderr[-1500:]
+    assert f"read case {number} (replied)" in caplog.text
+    caplog.clear()
+    other = await sipp.call(service.cfg, service.cfg.progress_number, "13955550032",
+                            keys=f"{number}#", hold_s=60)
+    assert other.returncode == 0, other.stderr[-1500:]
+    assert "nothing for the keys given" in caplog.text and "read case" not in caplog.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from xml.etree.ElementTree import fromstring
 
 import pytest
