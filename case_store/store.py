@@ -371,6 +371,10 @@ class CaseStore:
         """Department and company codes -> names."""
         return self.console.owner_names()
 
+    def department_names(self) -> dict[str, str]:
+        """Department codes -> names."""
+        return self.console.department_names()
+
     def transfer_targets(self) -> list[TransferTarget]:
         """Partner company phones an agent may transfer a call to."""
         return self.console.transfer_targets()

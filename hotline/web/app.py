@@ -120,10 +120,22 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
 
     metrics.add_routes(app)
     if store is not None and redis is not None:
-        from hotline.web import centre, desk, elderly, intake, open311, portals, wallboard
+        from hotline.web import (
+            centre,
+            desk,
+            elderly,
+            intake,
+            leader,
+            notices,
+            open311,
+            portals,
+            wallboard,
+        )
 
         auth.add_routes(app)
         portals.add_routes(app)
+        leader.add_routes(app)
+        notices.add_routes(app)
         open311.add_routes(app)
         intake.add_routes(app)
         wallboard.add_routes(app)
