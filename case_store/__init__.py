@@ -22,7 +22,10 @@ Public API (everything else is internal; exports load lazily so importing
     store.transition(number, action, actor, **data) -> CaseView
         # accept | start | reply(reply=) | reassign(to=) | escalate(to=None) |
         # extend(days=, approved_by="supervision_office") | add_cohandler(dept=) |
-        # merge(into=) | supervise | note(**anything)
+        # finding(dept=, finding=) | merge(into=) | supervise(reason=) |
+        # acknowledge_notice(notice=, dept=) | mark_for_leader(leader=, note=) |
+        # instruct(leader=, instruction=) |
+        # close_out_of_jurisdiction(reason=, referral=, detail=) | note(**anything)
     store.confirm_contact(number, company) -> CaseView   # partner company API
     store.sweep() -> SweepReport      # missed 10-minute contacts, supervision notices,
                                       # suspensions that have run out

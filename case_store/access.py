@@ -2,7 +2,9 @@
 
 A department sees the cases it owns or co-handles; a company sees only the orders
 dispatched to it, and sees the citizen's full number only while it serves the order;
-agents, supervisors and admins see every case. Actions follow the case's status.
+a leader sees the cases marked for them; agents, supervisors and admins see every case.
+Actions follow the case's status: the lead department handles and replies, co-handlers
+add findings, a leader instructs what waits for them, supervisors oversee.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from case_store.views import CaseView
 
 STAFF = ("agent", "supervisor", "admin")
 CENTRE = "elderly_centre"  # the elderly centre's role: its emergencies
+LEADER = "leader"  # 领导批办: the cases a supervisor marked for them
+HANDLING = ("assigned", "accepted", "in_progress")
 NEAR = timedelta(hours=24)
 NEAR_CONTACT = timedelta(minutes=3)
 
@@ -31,6 +35,8 @@ def can_view(session: dict[str, Any], case: CaseView) -> bool:
             and case.owner == session.get("company")
     if role == CENTRE:
         return _centres(case)
+    if role == LEADER:
+        return case.leader is not None and case.leader == session.get("name")
     return False
 
 
@@ -53,6 +59,8 @@ def actions(session: dict[str, Any], case: CaseView) -> list[str]:
             and case.owner_type == "department":
         return {"assigned": ["accept"], "accepted": ["start", "reply", "extension"],
                 "in_progress": ["reply", "extension"]}.get(status, [])
+    if role == "department" and session.get("dept") in case.cohandlers:
+        return ["finding"] if status in HANDLING else []
     if role == CENTRE and _centres(case):
         # accept: acknowledged; start: the community worker is on the way; note: 120
         # called, a contact reached...; reply: resolved
@@ -61,9 +69,25 @@ def actions(session: dict[str, Any], case: CaseView) -> list[str]:
     if role == "company" and can_view(session, case):
         return {"assigned": ["confirm_contact"], "accepted": ["complete"],
                 "in_progress": ["complete"]}.get(status, [])
-    if role in ("supervisor", "admin") and status in ("accepted", "in_progress"):
-        return ["approve_extension"]
+    if role == LEADER and can_view(session, case) and case.leader_instructed_at is None:
+        return ["instruct"] if status in HANDLING else []
+    if role in ("supervisor", "admin"):
+        return _oversight(case)
     return []
+
+
+def _oversight(case: CaseView) -> list[str]:
+    """A supervisor's buttons: extensions, co-handlers, supervision, a leader, closure."""
+    status, out = case.status, []
+    if status in ("accepted", "in_progress"):
+        out.append("approve_extension")
+    if status in HANDLING and case.owner_type == "department":
+        out += ["add_cohandler", "supervise"]
+        if case.leader is None or case.leader_instructed_at is not None:
+            out.append("mark_for_leader")
+    if status in ("received", *HANDLING):
+        out.append("close_out_of_jurisdiction")
+    return out
 
 
 def urgency(case: CaseView, now: datetime) -> str:

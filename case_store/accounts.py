@@ -26,7 +26,7 @@ from case_store.db import make_engine
 from case_store.errors import CaseStoreError
 from case_store.models import Base, Company, Department
 
-ROLES = ("agent", "supervisor", "department", "company", "admin", "elderly_centre")
+ROLES = ("agent", "supervisor", "department", "company", "admin", "elderly_centre", "leader")
 SCOPES = ("open311", "sms", "wechat", "metrics")
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD = 10

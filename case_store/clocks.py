@@ -1,5 +1,6 @@
 """SLA clocks on the SQL store: the working-day calendar, handling deadlines, loading an
-official year schedule, and the supervision notice a passed deadline earns.
+official year schedule (the supervision notice a passed deadline earns is in
+``case_store.notices``).
 
 The arithmetic is ``case_store.sla`` on a ``WorkCalendar``; this collaborator keeps the
 calendar (the official one plus the schedules loaded into the database) and writes the
@@ -12,7 +13,6 @@ from datetime import datetime
 
 import yaml
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from case_store import lifecycle, sla
 from case_store.models import CalendarDay, Case
@@ -44,21 +44,13 @@ class Clocks:
         return self._calendar
 
     def set_due(self, case: Case, clock_start: datetime) -> None:
-        """(Re)start the handling clock at ``clock_start``; clears a supervision notice."""
+        """(Re)start the handling clock at ``clock_start``; a new clock may be supervised
+        again when it passes."""
         kind = case.kind if case.kind in sla.HANDLING_DAYS else "affairs"
         due = sla.handling_due(self.calendar, kind, clock_start, case.extension_days)
         case.due_days = sla.handling_days(kind, case.extension_days)
         case.due_at, case.due_provisional = (due.at, due.provisional) if due else (None, False)
         case.supervised_at = None
-
-    def supervise(self, s: Session, case: Case, actor: str) -> None:
-        """Issue the supervision notice (督办通知书) for the case's deadline."""
-        now = self.uow.clock()
-        case.supervised_at = now
-        overdue = (now - case.due_at).total_seconds() if case.due_at else 0
-        self.uow.event(s, case, actor, "supervise",
-                       {"notice": "督办通知书", "owner": case.owner_code,
-                        "due_at": iso(case.due_at), "overdue_seconds": int(overdue)})
 
     def load_schedule(self, data: dict | str) -> int:
         """Load an official year schedule (YAML text or mapping); recompute provisional

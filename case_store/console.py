@@ -1,5 +1,5 @@
 """Reads the web console needs: portal queues, wallboard counters, Open311 listings,
-intake extras, owner names and the numbers an agent may transfer a call to.
+intake extras, owner and department names and the numbers an agent may transfer a call to.
 
 ``CaseStore`` delegates to it; each method is one read-only session that returns the store's
 own snapshots (``CaseView``) or plain values, so the console never touches the tables.
@@ -47,7 +47,7 @@ def _views(s: Session, rows: Iterable[Case]) -> list[CaseView]:
 
 class ConsoleQueries:
     """``owned_cases``, ``case_counts``, ``search_cases``, ``intake_details``,
-    ``owner_names`` and ``transfer_targets`` for ``CaseStore``."""
+    ``owner_names``, ``department_names`` and ``transfer_targets`` for ``CaseStore``."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -137,6 +137,12 @@ class ConsoleQueries:
             names = dict(s.execute(select(Department.code, Department.name)).all())
             names.update(dict(s.execute(select(Company.code, Company.name)).all()))
         return names
+
+    def department_names(self) -> dict[str, str]:
+        """Department codes -> names, by code (the co-handler choice)."""
+        with self.uow.read() as s:
+            return dict(s.execute(select(Department.code, Department.name)
+                                  .order_by(Department.code)).all())
 
     def transfer_targets(self) -> list[TransferTarget]:
         """Partner companies that may take orders now and have a phone number, by code."""

@@ -3,9 +3,12 @@
 received -> assigned -> accepted (timely receipt) -> in_progress -> replied -> visiting
 -> closed, with side roads: reassign / escalate (back to assigned, new owner), send_back
 (发回重办: an unsatisfied follow-up sends the case back to its handler), merge (a duplicate
-folds into another case), and same-state actions (extend, supervise, add_cohandler) that
-only append to the event log. The store asks :func:`next_status` before writing anything,
-so an illegal action raises and leaves no trace.
+folds into another case), close_out_of_jurisdiction (集中销案: not the city's to handle,
+closed with a referral before anyone replies), and same-state actions that only append to
+the event log: extend, supervise (督办), add_cohandler and finding (商办会办),
+mark_for_leader and instruct (领导批办), acknowledge_notice (a supervision notice signed).
+The store asks :func:`next_status` before writing anything, so an illegal action raises
+and leaves no trace.
 """
 
 from __future__ import annotations
@@ -48,6 +51,12 @@ TRANSITIONS: MappingProxyType[str, dict[str, str]] = MappingProxyType({
     "extend": _same((ACCEPTED, IN_PROGRESS)),
     "supervise": _same(HANDLING),
     "add_cohandler": _same(HANDLING),
+    "finding": _same(HANDLING),  # a co-handler's part, before the lead's joint reply
+    "mark_for_leader": _same(HANDLING),
+    "instruct": _same(HANDLING),  # the leader's 批示
+    # not the city's to handle: closed with a referral, never after a local reply
+    "close_out_of_jurisdiction": {s: CLOSED for s in (RECEIVED, *HANDLING)},
+    "acknowledge_notice": _same(STATUSES),  # a notice is signed for whatever became of the case
     "note": _same(STATUSES),
     "duplicate": _same(STATUSES),  # the same request again: logged on the first case
     "deliver": _same(STATUSES),  # a message to the citizen went out (or could not)

@@ -144,6 +144,8 @@ class Case(Base):
     merged_into: Mapped[str | None] = mapped_column(String(32))
     sent_back_count: Mapped[int] = mapped_column(Integer, default=0)
     supervised_at: Mapped[datetime | None]
+    leader: Mapped[str | None] = mapped_column(String(64), index=True)  # 领导批办: account
+    leader_instructed_at: Mapped[datetime | None]  # None while the case waits for the leader
     updated_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_cases_caller_digest", "caller_id", "text_digest"),
@@ -168,6 +170,24 @@ class CaseEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SupervisionNotice(Base):
+    """A numbered supervision notice (督办通知书) to the department that held the case,
+    which it must acknowledge; ``number`` is DB-<year issued>-<id>, unique for ever."""
+
+    __tablename__ = "supervision_notices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(24), unique=True)  # set once id is known
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    owner_type: Mapped[str | None] = mapped_column(String(16))
+    owner_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime | None]
+    issued_at: Mapped[datetime]
+    issued_by: Mapped[str] = mapped_column(String(100))
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class Outbox(Base):

@@ -1,5 +1,6 @@
 """The operator's knobs for automatic decisions: penalty thresholds, suspension length,
-the duplicate-merging window. Read from the ``[penalty]`` and ``[cases]`` config
+the duplicate-merging window, how soon a leader's instruction makes a case due, and where
+out-of-jurisdiction requests are referred. Read from the ``[penalty]`` and ``[cases]`` config
 sections (``CasePolicy.from_config``); the defaults suit one city's hotline."""
 
 from __future__ import annotations
@@ -9,6 +10,10 @@ from datetime import timedelta
 from typing import Any
 
 from case_store.scores import PenaltyRules
+
+# 集中销案: where a request the city may not handle belongs (operator: [cases] referrals)
+REFERRALS = ("浙江省12345政务服务热线", "人民法院", "公安机关110", "其他城市12345热线",
+             "国家部委信访渠道")
 
 
 @dataclass(frozen=True)
@@ -20,11 +25,15 @@ class CasePolicy:
     suspension: timedelta = timedelta(days=7)  # how long an order suspension lasts
     merge_window: timedelta = timedelta(hours=24)  # same place and topic: one case
     reply_phone_by_sms: bool = False  # a phone caller's reply by SMS, not by a call
+    leader_days: int = 2  # a leader's instruction: due within this many working days at most
+    referrals: tuple[str, ...] = REFERRALS  # where an out-of-jurisdiction request is sent
 
     def __post_init__(self) -> None:
         for name in ("penalty_window", "suspension", "merge_window"):
             if getattr(self, name) < timedelta(0):
                 raise ValueError(f"case policy: {name} may not be negative")
+        if self.leader_days < 1:
+            raise ValueError("case policy: leader_days must be at least one working day")
         for f in fields(PenaltyRules):
             value = getattr(self.penalties, f.name)
             if value < 0 or (isinstance(value, float) and value > 1):
@@ -40,4 +49,7 @@ class CasePolicy:
                    penalty_window=timedelta(days=float(cfg.penalty_window_days)),
                    suspension=timedelta(days=float(cfg.penalty_suspension_days)),
                    merge_window=timedelta(hours=float(cfg.cases_merge_window_h)),
-                   reply_phone_by_sms=bool(cfg.outbound_phone_by_sms))
+                   reply_phone_by_sms=bool(cfg.outbound_phone_by_sms),
+                   leader_days=int(cfg.cases_leader_days),
+                   referrals=tuple(r.strip() for r in str(cfg.cases_referrals).split(",")
+                                   if r.strip()) or REFERRALS)

@@ -32,8 +32,12 @@ from case_store.deliveries import Deliveries, DeliveryView
 from case_store.dispatcher import Dispatcher
 from case_store.edits import CaseEdits
 from case_store.followup import FollowUpVisits
+from case_store.joint import JointHandling
+from case_store.jurisdiction import OutOfJurisdiction
+from case_store.leaders import LeaderApproval
 from case_store.merging import DuplicateMerging
 from case_store.models import Company
+from case_store.notices import SupervisionNotices
 from case_store.outbox import ROUTING_STREAM, OutboxRelay, Publish
 from case_store.policy import CasePolicy
 from case_store.progress import Progress, ProgressLookup
@@ -52,6 +56,7 @@ from case_store.views import (
     CompanyStandingView,
     EventView,
     FollowUpView,
+    NoticeView,
 )
 from case_store.workdays import WorkCalendar
 
@@ -91,10 +96,15 @@ class CaseStore:
         self.creation = CaseCreation(uow, self.catalog, DuplicateMerging(uow, self.policy),
                                      self.assignment)
         self.followups = FollowUpVisits(uow, self.clocks, self.standing)
-        self.transitions = Transitions(uow, self.clocks, self.assignment, self.followups,
-                                       self.standing, self.deliveries)
+        self.notices = SupervisionNotices(uow)
+        self.leaders = LeaderApproval(uow, self.clocks, self.policy.leader_days)
+        self.transitions = Transitions(
+            uow, self.clocks, self.assignment, self.followups, self.standing,
+            joint=JointHandling(uow), notices=self.notices, leaders=self.leaders,
+            jurisdiction=OutOfJurisdiction(uow, self.policy.referrals, self.deliveries),
+            deliveries=self.deliveries)
         self.edits = CaseEdits(uow, self.catalog)
-        self.sweeper = Sweeper(uow, self.catalog, self.clocks, self.standing,
+        self.sweeper = Sweeper(uow, self.catalog, self.notices, self.standing,
                                self.dispatcher)
         self.reads = CaseReads(uow)
         self.outbox = OutboxRelay(uow)
@@ -165,7 +175,10 @@ class CaseStore:
     def transition(self, number: str, action: str, actor: str, **data: Any) -> CaseView:
         """Apply a handling action (``Transitions.transition``): accept, start,
         reply(reply=), reassign(to=), escalate(to=None), extend(days=, approved_by=),
-        add_cohandler(dept=), merge(into=), supervise, note(**anything)."""
+        add_cohandler(dept=), finding(dept=, finding=), merge(into=), supervise(reason=),
+        acknowledge_notice(notice=, dept=), mark_for_leader(leader=, note=),
+        instruct(leader=, instruction=), close_out_of_jurisdiction(reason=, referral=,
+        detail=), note(**anything)."""
         return self.transitions.transition(number, action, actor, **data)
 
     def confirm_contact(self, number: str, company: str) -> CaseView:
@@ -224,6 +237,21 @@ class CaseStore:
                     batch: int = 5000) -> Iterator[tuple[datetime, str, dict[str, Any]]]:
         """(at, action, data) of every event in [start, end), streamed in batches."""
         return self.reads.iter_events(start, end, batch)
+
+    # -- supervision notices and leaders (case_store.notices, leaders) -------------------
+
+    def notice(self, number: str) -> NoticeView:
+        """One supervision notice (NoticeNotFoundError if there is none)."""
+        return self.notices.notice(number)
+
+    def supervision_notices(self, *, owner: str | None = None,
+                            case_number: str | None = None) -> list[NoticeView]:
+        """Notices to a department or on a case, unacknowledged first."""
+        return self.notices.notices(owner=owner, case_number=case_number)
+
+    def marked_for(self, leader: str) -> list[CaseView]:
+        """Open cases marked for a leader, those still waiting for an instruction first."""
+        return self.leaders.marked_for(leader)
 
     # -- follow-up visits (case_store.followup) ------------------------------------------
 
@@ -398,6 +426,10 @@ class CaseStore:
     def owner_names(self) -> dict[str, str]:
         """Department and company codes -> names."""
         return self.console.owner_names()
+
+    def department_names(self) -> dict[str, str]:
+        """Department codes -> names."""
+        return self.console.department_names()
 
     def transfer_targets(self) -> list[TransferTarget]:
         """Partner company phones an agent may transfer a call to."""

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from case_store import lifecycle
-from case_store.clocks import Clocks
 from case_store.companies import CompanyStanding
 from case_store.dispatcher import Dispatcher
 from case_store.models import Case, Dispatch
+from case_store.notices import SupervisionNotices
 from case_store.routing import rule_for
 from case_store.service_catalog import Catalog
 from case_store.unit import UnitOfWork
@@ -34,11 +34,11 @@ class SweepReport:
 class Sweeper:
     """One ``sweep()`` pass; run it every minute or so."""
 
-    def __init__(self, uow: UnitOfWork, catalog: Catalog, clocks: Clocks,
+    def __init__(self, uow: UnitOfWork, catalog: Catalog, notices: SupervisionNotices,
                  standing: CompanyStanding, dispatcher: Dispatcher) -> None:
         self.uow = uow
         self.catalog = catalog
-        self.clocks = clocks
+        self.notices = notices
         self.standing = standing
         self.dispatcher = dispatcher
 
@@ -76,6 +76,6 @@ class Sweeper:
                                                    Case.supervised_at.is_(None))
                                 .with_for_update(skip_locked=True)).all()
             for case in overdue:
-                self.clocks.supervise(s, case, "sla")
+                self.notices.supervise(s, case, "sla")
                 noticed.append(case.number)
         return SweepReport(tuple(moved), tuple(noticed))

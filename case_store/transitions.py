@@ -1,5 +1,6 @@
 """Handling actions on a case (accept, start, reply, reassign, escalate, extend,
-add_cohandler, merge, supervise, note), each a handler in one explicit action table.
+add_cohandler, finding, merge, supervise, acknowledge_notice, mark_for_leader, instruct,
+close_out_of_jurisdiction, note), each a handler in one explicit action table.
 
 ``transition`` looks the action up in the table, checks the lifecycle allows it and that
 the keywords given are ones the handler takes, and only then calls it; so a caller's
@@ -28,7 +29,11 @@ from case_store.errors import (
     UnknownDepartmentError,
 )
 from case_store.followup import HANDED_OVER, FollowUpVisits
+from case_store.joint import JointHandling
+from case_store.jurisdiction import OutOfJurisdiction
+from case_store.leaders import LeaderApproval
 from case_store.models import Case, Department, Dispatch
+from case_store.notices import SupervisionNotices
 from case_store.unit import UnitOfWork
 from case_store.views import CaseView, iso
 
@@ -77,14 +82,16 @@ class Transitions:
     """The handling actions, and a company's confirmation of contact."""
 
     def __init__(self, uow: UnitOfWork, clocks: Clocks, assignment: Assignment,
-                 followups: FollowUpVisits, standing: CompanyStanding,
-                 deliveries: Deliveries) -> None:
+                 followups: FollowUpVisits, standing: CompanyStanding, *,
+                 joint: JointHandling, notices: SupervisionNotices, leaders: LeaderApproval,
+                 jurisdiction: OutOfJurisdiction, deliveries: Deliveries) -> None:
         self.uow = uow
         self.deliveries = deliveries
         self.clocks = clocks
         self.assignment = assignment
         self.followups = followups
         self.standing = standing
+        self.joint = joint
         self.actions: dict[str, Handler] = {
             "accept": self._accept,
             "start": self._start,
@@ -92,15 +99,23 @@ class Transitions:
             "reassign": self._reassign,
             "escalate": self._escalate,
             "extend": self._extend,
-            "add_cohandler": self._add_cohandler,
+            "add_cohandler": joint.add_cohandler,
+            "finding": joint.finding,
             "merge": self._merge,
-            "supervise": self._supervise,
+            "supervise": notices.supervise,
+            "acknowledge_notice": notices.acknowledge,
+            "mark_for_leader": leaders.mark,
+            "instruct": leaders.instruct,
+            "close_out_of_jurisdiction": jurisdiction.close,
             "note": self._note,
         }
 
     def transition(self, number: str, action: str, actor: str, **data: Any) -> CaseView:
         """Apply a handling action: accept, start, reply(reply=), reassign(to=), escalate,
-        extend(days=, approved_by=), add_cohandler(dept=), merge(into=), supervise, note.
+        extend(days=, approved_by=), add_cohandler(dept=), finding(dept=, finding=),
+        merge(into=), supervise(reason=), acknowledge_notice(notice=, dept=),
+        mark_for_leader(leader=, note=), instruct(leader=, instruction=),
+        close_out_of_jurisdiction(reason=, referral=, detail=), note.
 
         An unknown action raises UnknownActionError; an illegal one or wrong keywords
         IllegalTransitionError; both write nothing.
@@ -159,7 +174,7 @@ class Transitions:
         on_time = case.due_at is None or now <= case.due_at
         self.uow.event(s, case, actor, "reply",
                        {"owner_type": case.owner_type, "owner": case.owner_code,
-                        "on_time": on_time, "reply": text})
+                        "on_time": on_time, "reply": text, **self.joint.reply_part(s, case)})
         for citizen_case in (case, *self.followups.for_reply(s, case, text, now)):
             self.deliveries.owe(s, citizen_case, "reply",
                                 reply_message(citizen_case.number, text))
@@ -197,15 +212,6 @@ class Transitions:
         self.uow.event(s, case, actor, "extend", {"days": more, "approved_by": approved_by,
                                                   "due_at": iso(case.due_at)})
 
-    def _add_cohandler(self, s: Session, case: Case, actor: str, *, dept: str = "") -> None:
-        """First-responsible rule: the owner stays; co-handlers help and are listed."""
-        if s.get(Department, dept) is None:
-            raise UnknownDepartmentError(f"unknown department {dept!r}")
-        if dept == case.owner_code or dept in (case.cohandlers or []):
-            raise IllegalTransitionError(f"{dept} already handles case {case.number}")
-        case.cohandlers = [*(case.cohandlers or []), dept]
-        self.uow.event(s, case, actor, "add_cohandler", {"dept": dept, "owner": case.owner_code})
-
     def _merge(self, s: Session, case: Case, actor: str, *, into: str = "") -> None:
         target = self.uow.load(s, into)
         if target.id == case.id or target.status == lifecycle.MERGED:
@@ -213,6 +219,3 @@ class Transitions:
         case.merged_into = target.number
         self.uow.event(s, case, actor, "merge", {"into": target.number})
         self.uow.event(s, target, actor, "note", {"merged_from": case.number})
-
-    def _supervise(self, s: Session, case: Case, actor: str) -> None:
-        self.clocks.supervise(s, case, actor)

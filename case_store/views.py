@@ -6,7 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from case_store.models import Call, Callback, Case, CaseEvent, Company, CompanyEvent, FollowUp
+from case_store.models import (
+    Call,
+    Callback,
+    Case,
+    CaseEvent,
+    Company,
+    CompanyEvent,
+    FollowUp,
+    SupervisionNotice,
+)
 from case_store.workdays import SHANGHAI
 
 
@@ -50,6 +59,8 @@ class CaseView:
     sent_back_count: int
     supervised_at: datetime | None
     duplicate: bool = False  # True when create_case merged this request into an open case
+    leader: str | None = None  # the leader account the case was marked for (领导批办)
+    leader_instructed_at: datetime | None = None  # None while it waits for the instruction
 
     @classmethod
     def of(cls, row: Case, caller: str, answer: str | None = None,
@@ -66,6 +77,7 @@ class CaseView:
             contact_due_at=local(row.contact_due_at), dispatch_reason=row.dispatch_reason,
             answer=answer, merged_into=row.merged_into, sent_back_count=row.sent_back_count,
             supervised_at=local(row.supervised_at), duplicate=duplicate,
+            leader=row.leader, leader_instructed_at=local(row.leader_instructed_at),
         )
 
 
@@ -82,6 +94,29 @@ class EventView:
     def of(cls, row: CaseEvent) -> EventView:
         return cls(local(row.at), row.actor, row.action, row.from_status, row.to_status,
                    dict(row.data or {}))
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    """A supervision notice as its department and the printed page show it."""
+
+    number: str
+    case_number: str
+    case_text: str
+    owner_type: str | None
+    owner: str | None
+    reason: str
+    due_at: datetime | None
+    issued_at: datetime
+    issued_by: str
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+    @classmethod
+    def of(cls, row: SupervisionNotice, case: Case) -> NoticeView:
+        return cls(row.number or "", case.number, case.text, row.owner_type, row.owner_code,
+                   row.reason, local(row.due_at), local(row.issued_at), row.issued_by,
+                   local(row.acknowledged_at), row.acknowledged_by)
 
 
 @dataclass(frozen=True)

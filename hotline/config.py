@@ -104,6 +104,10 @@ class Config:
     outbound_interval_s: float = 5  # how often owed messages are looked for
     outbound_ring_s: int = 30
     cases_merge_window_h: float = 24  # a report of an open case's place and topic joins it
+    cases_leader_days: int = 2  # a leader's instruction makes a case due within these days
+    # where out-of-jurisdiction closures refer citizens, comma-separated; empty: the
+    # built-in list (case_store.policy.REFERRALS: provincial 12345, courts, police, ...)
+    cases_referrals: str = ""
     penalty_window_days: float = 30  # company figures count dispatches this recent
     penalty_suspension_days: float = 7  # an order suspension lasts this long
     penalty_min_orders: int = 5  # judge no company on fewer dispatches
@@ -190,7 +194,7 @@ _SECTIONS = {
     "checkin": ("enabled", "interval_s", "retries", "backoff_s", "ring_s"),
     "outbound": ("phone_by_sms", "sms_url", "sms_token", "wechat_api", "wechat_appid",
                  "wechat_secret", "voice", "attempts", "backoff_s", "interval_s", "ring_s"),
-    "cases": ("merge_window_h",),
+    "cases": ("merge_window_h", "leader_days", "referrals"),
     "penalty": ("window_days", "suspension_days", "min_orders", "yellow_on_time",
                 "suspend_on_time", "terminate_on_time", "yellow_complaints",
                 "suspend_complaints", "terminate_complaints"),

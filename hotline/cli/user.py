@@ -92,7 +92,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     user = sub.add_parser("user", help="web console accounts")
     user.add_argument("action", choices=["add", "passwd", "disable", "list"])
     user.add_argument("name", nargs="?", default="")
-    user.add_argument("--role", choices=ROLES, default="agent")
+    user.add_argument("--role", choices=ROLES, default="agent",
+                      help="leader: 领导批办, instructs the cases supervisors mark for them")
     user.add_argument("--seat", help="seat extension (agent, supervisor)")
     user.add_argument("--dept", help="department code (department role)")
     user.add_argument("--company", help="company code (company role)")

@@ -125,6 +125,8 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
             desk,
             elderly,
             intake,
+            leader,
+            notices,
             open311,
             portals,
             progress,
@@ -133,6 +135,8 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
 
         auth.add_routes(app)
         portals.add_routes(app)
+        leader.add_routes(app)
+        notices.add_routes(app)
         open311.add_routes(app)
         intake.add_routes(app)
         wallboard.add_routes(app)

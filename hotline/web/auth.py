@@ -37,7 +37,8 @@ MAX_FAILURES = 10  # per user name per FAILURE_WINDOW
 MAX_ADDRESS_FAILURES = 30  # per client address (password spraying across names)
 FAILURE_WINDOW = 900
 HOME = {"agent": "/desk", "supervisor": "/wallboard", "department": "/dept",
-        "company": "/company", "admin": "/wallboard", "elderly_centre": "/centre"}
+        "company": "/company", "admin": "/wallboard", "elderly_centre": "/centre",
+        "leader": "/leader"}
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

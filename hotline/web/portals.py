@@ -1,4 +1,5 @@
-"""Department and company portals: their queue of cases, one case's page, their actions.
+"""Department and company portals: their queue of cases (and a department's supervision
+notices), one case's page, their actions (the oversight ones via ``case_oversight``).
 
 Every read and write checks ``access`` against the session first; a case the user may
 not see answers 404 (its existence is not confirmed either).
@@ -15,7 +16,7 @@ from case_store import access
 from case_store.errors import CaseStoreError
 from case_store.views import CaseView
 from case_store.workdays import SHANGHAI
-from hotline.web import csrf
+from hotline.web import case_oversight, csrf
 from hotline.web.auth import require
 from hotline.web.case_intake import announce_change
 from hotline.web.context import SESSION, ctx
@@ -24,7 +25,8 @@ from hotline.web.i18n import Words, lang_of
 from hotline.web.payload import form_fields
 from hotline.web.templates import page
 
-ALL_ROLES = ("agent", "supervisor", "department", "company", "admin", "elderly_centre")
+ALL_ROLES = ("agent", "supervisor", "department", "company", "admin", "elderly_centre",
+             "leader")
 # what the elderly centre notes on an emergency, besides its own words
 CENTRE_NOTES = ("已通知社区工作者上门", "已拨打120", "已联系家属", "老人平安")
 MAX_REPLY = 4000
@@ -78,7 +80,11 @@ async def dept_portal(request: web.Request) -> web.Response:
         cases = await asyncio.to_thread(c.store.list_cases)
     names = await asyncio.to_thread(c.store.owner_names)
     title = h("{} — {}", w.dept_portal, names.get(code, code)) if code else w.dept_portal
-    body = h('<h1>{}</h1><div id="cases">{}</div>', title, case_table(request, cases, w))
+    notices = await asyncio.to_thread(c.store.supervision_notices, owner=code) if code else []
+    body = h('<h1>{}</h1><div id="cases">{}</div><h2>{}</h2><div id="notices">{}</div>',
+             title, case_table(request, cases, w), w.notices,
+             case_oversight.notice_table(notices, names, w) if notices
+             else h('<p class="empty">{}</p>', w.no_notices))
     return page(request, w.dept_portal, body)
 
 
@@ -105,20 +111,24 @@ async def _visible_case(request: web.Request) -> CaseView:
 
 def _event_text(data: dict) -> str:
     keep = ("owner", "reply", "reason", "days", "extension_requested", "due_at", "rule",
-            "note", "satisfaction", "contact_missed", "forwarded_to", "to", "after")
+            "note", "satisfaction", "contact_missed", "forwarded_to", "to", "after", "dept",
+            "finding", "leader", "instruction", "notice_no", "referral", "referral_detail")
     return "; ".join(f"{k}: {data[k]}" for k in keep if data.get(k) not in (None, ""))
 
 
-def _action_forms(request: web.Request, case: CaseView, w: Words, pending_ext: int) -> Safe:
+def _action_forms(request: web.Request, case: CaseView, w: Words, pending_ext: int,
+                  draft: str, offered: dict) -> Safe:
     forms = []
     token = csrf.field(request)
     for action in access.actions(request[SESSION], case):
         target = h("/case/{}/{}", case.number, action)
-        if action in ("reply", "complete"):
+        if action in case_oversight.ACTIONS:
+            forms.append(case_oversight.form(request, case, action, w, offered))
+        elif action in ("reply", "complete"):
             forms.append(h('<form method="post" action="{}" class="card">{}'
-                           '<label>{}<textarea name="reply" required maxlength="{}" rows="3">'
-                           '</textarea></label><button type="submit" id="do-{}">{}</button>'
-                           "</form>", target, token, w.reply_text, MAX_REPLY, action,
+                           '<label>{}<textarea name="reply" required maxlength="{}" rows="5">'
+                           '{}</textarea></label><button type="submit" id="do-{}">{}</button>'
+                           "</form>", target, token, w.reply_text, MAX_REPLY, draft, action,
                            w(action)))
         elif action == "extension":
             forms.append(h('<form method="post" action="{}" class="card">{}'
@@ -164,6 +174,8 @@ async def case_page(request: web.Request) -> web.Response:
     case = await _visible_case(request)
     events = await asyncio.to_thread(c.store.events, case.number)
     names = await asyncio.to_thread(c.store.owner_names)
+    notices = await asyncio.to_thread(c.store.supervision_notices, case_number=case.number)
+    offered = await case_oversight.choices(request, access.actions(session, case))
     facts = table([w.case_no, w.status_word, w.topic, w.owner, w.phone, w.place, w.due], [[
         case.number, w.status(case.status), _topic_name(request, case),
         names.get(case.owner or "", case.owner or ""), _phone(session, case),
@@ -171,10 +183,13 @@ async def case_page(request: web.Request) -> web.Response:
     history = table([w.received, w.history, w.status_word, ""], [
         [_when(e.at), f"{e.actor} · {e.action}", w.status(e.to_status), _event_text(e.data)]
         for e in events])
-    body = h('<h1>{} {}</h1>{}<h2>{}</h2><p class="case-text" id="case-text">{}</p>'
+    draft = case_oversight.reply_draft(case, events, names, w)
+    body = h('<h1>{} {}</h1>{}<h2>{}</h2><p class="case-text" id="case-text">{}</p>{}'
              '<div class="actions">{}</div><h2>{}</h2><div id="history">{}</div>',
              w.case, case.number, facts, w.text, case.text,
-             _action_forms(request, case, w, pending_extension(events)), w.history, history)
+             case_oversight.sections(case, events, notices, names, w),
+             _action_forms(request, case, w, pending_extension(events), draft, offered),
+             w.history, history)
     return page(request, f"{w.case} {case.number}", body)
 
 
@@ -204,7 +219,9 @@ async def case_action(request: web.Request) -> web.StreamResponse:
     if len(reply) > MAX_REPLY:
         raise web.HTTPBadRequest(text=f"the reply is longer than {MAX_REPLY} characters")
     try:
-        if action == "accept":
+        if action in case_oversight.ACTIONS:
+            await case_oversight.perform(request, case, action, form, session, actor)
+        elif action == "accept":
             await asyncio.to_thread(store.transition, case.number, "accept", actor)
         elif action == "start":
             await asyncio.to_thread(store.transition, case.number, "start", actor)

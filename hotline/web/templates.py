@@ -16,14 +16,16 @@ NAV = (  # (path, word, roles that see it)
     ("/desk", "desk", ("agent",)),
     ("/dept", "dept_portal", ("department", "supervisor", "admin")),
     ("/company", "company_portal", ("company",)),
+    ("/leader", "leader_portal", ("leader",)),
     ("/centre", "centre_portal", ("elderly_centre", "supervisor", "admin")),
     ("/elderly", "elderly_registry", ("admin", "elderly_centre")),
 )
 
 
 def page(request: web.Request, title: str, body: Safe, *, scripts: Iterable[str] = (),
-         status: int = 200, body_class: str = "") -> web.Response:
-    """A complete HTML page; scripts are files under /static (the CSP forbids inline JS)."""
+         styles: Iterable[str] = (), status: int = 200, body_class: str = "") -> web.Response:
+    """A complete HTML page; scripts and extra style sheets are files under /static (the
+    CSP forbids inline JS and CSS)."""
     w = Words(lang_of(request))
     session = request.get(SESSION)
     links = []
@@ -40,7 +42,8 @@ def page(request: web.Request, title: str, body: Safe, *, scripts: Iterable[str]
     other = "en" if w.lang == "zh" else "zh"
     links.append(h('<a href="/lang/{}" class="lang">{}</a>', other,
                    "English" if other == "en" else "中文"))
-    tags = join(h('<script src="/static/{}" defer></script>', s) for s in scripts)
+    tags = join([*(h('<link rel="stylesheet" href="/static/{}">', s) for s in styles),
+                 *(h('<script src="/static/{}" defer></script>', s) for s in scripts)])
     html_text = h(
         '<!doctype html><html lang="{}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

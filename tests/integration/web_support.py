@@ -34,6 +34,7 @@ USERS = {
     "comp_a": ("company", {"company": "plumbing_wucheng"}),
     "comp_b": ("company", {"company": "plumbing_jindong"}),
     "centre1": ("elderly_centre", {}),
+    "leader1": ("leader", {}),
 }
 _CSRF = re.compile(r'data-csrf="([^"]+)"')
 

@@ -1,4 +1,5 @@
-"""Pure rules: lifecycle, routing, company choice, knowledge search, scorecards."""
+"""Pure rules: lifecycle, routing, company choice, knowledge search, scorecards, the
+leader's deadline and the out-of-jurisdiction message."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import pytest
 from case_store import knowledge, lifecycle
 from case_store.dispatch import CompanyView, rank_companies
 from case_store.errors import IllegalTransitionError, InvalidCaseError
+from case_store.jurisdiction import citizen_message
+from case_store.leaders import instruction_due
 from case_store.routing import DeptNode, local_department, rule_for
 from case_store.scores import PenaltyRules, scorecards
 from case_store.service_catalog import load_catalog
-from case_store.workdays import SHANGHAI
+from case_store.workdays import SHANGHAI, WorkCalendar
 
 
 def test_lifecycle_happy_path_and_clear_refusals():
@@ -103,3 +106,45 @@ def test_scorecards_penalise_a_company_that_keeps_missing():
     assert parks["send_back_rate"] == 1.0 and parks["satisfaction"] == 0.0
     outside = scorecards(iter(events), t0 + timedelta(days=1), t0 + timedelta(days=2))
     assert outside == {"companies": [], "departments": []}
+
+
+def test_oversight_actions_keep_the_case_where_it_is_while_it_is_handled():
+    for status in lifecycle.HANDLING:
+        for action in ("mark_for_leader", "instruct", "finding", "supervise"):
+            assert lifecycle.next_status(status, action) == status
+    for action in ("mark_for_leader", "instruct", "finding"):
+        with pytest.raises(IllegalTransitionError, match=f"cannot {action} a case that is"):
+            lifecycle.next_status(lifecycle.REPLIED, action)
+
+
+def test_a_supervision_notice_can_be_signed_for_whatever_became_of_the_case():
+    for status in lifecycle.STATUSES:
+        assert lifecycle.next_status(status, "acknowledge_notice") == status
+
+
+def test_out_of_jurisdiction_closes_only_before_a_local_reply():
+    for status in (lifecycle.RECEIVED, *lifecycle.HANDLING):
+        assert lifecycle.next_status(status, "close_out_of_jurisdiction") == lifecycle.CLOSED
+    for status in (lifecycle.REPLIED, lifecycle.VISITING, lifecycle.CLOSED, lifecycle.MERGED):
+        with pytest.raises(IllegalTransitionError):
+            lifecycle.next_status(status, "close_out_of_jurisdiction")
+
+
+def test_a_leaders_instruction_only_ever_brings_the_deadline_closer():
+    calendar = WorkCalendar()
+    monday = datetime(2025, 10, 13, 9, 0, tzinfo=SHANGHAI)
+    far = datetime(2025, 10, 24, 9, 0, tzinfo=SHANGHAI)
+    sooner = instruction_due(calendar, monday, far, 2)
+    assert sooner is not None and sooner.at == datetime(2025, 10, 15, 9, 0, tzinfo=SHANGHAI)
+    assert instruction_due(calendar, monday, monday + timedelta(hours=4), 2) is None
+    # an instruction on the eve of a holiday counts working days, not calendar days
+    eve = datetime(2025, 9, 30, 16, 0, tzinfo=SHANGHAI)
+    assert instruction_due(calendar, eve, None, 1).at == datetime(2025, 10, 9, 16, 0,
+                                                                  tzinfo=SHANGHAI)
+
+
+def test_the_citizen_is_told_why_and_where_to_go():
+    text = citizen_message("20251013000007", datetime(2025, 10, 13, 9, 0, tzinfo=SHANGHAI),
+                           "属于司法诉讼事项", "人民法院", "婺城区人民法院")
+    assert "20251013000007" in text and "10月13日" in text
+    assert "属于司法诉讼事项" in text and "人民法院（婺城区人民法院）" in text

@@ -69,3 +69,15 @@ def test_bad_policy_values_are_refused_clearly():
         CasePolicy.from_config(replace(Config(), cases_merge_window_h=-1))
     with pytest.raises(ValueError, match="suspend_on_time"):
         CasePolicy.from_config(replace(Config(), penalty_suspend_on_time=1.5))
+    with pytest.raises(ValueError, match="leader_days"):
+        CasePolicy.from_config(replace(Config(), cases_leader_days=0))
+
+
+def test_the_operator_names_where_out_of_jurisdiction_requests_are_referred():
+    cfg = load_config(env={"HOTLINE_CASES_REFERRALS": "浙江省12345政务服务热线, 人民法院,",
+                           "HOTLINE_CASES_LEADER_DAYS": "3",
+                           "HOTLINE_AMI_SECRET": "x", "HOTLINE_SIP_SECRET": "y"})
+    policy = CasePolicy.from_config(cfg)
+    assert policy.referrals == ("浙江省12345政务服务热线", "人民法院")
+    assert policy.leader_days == 3
+    assert "浙江省12345政务服务热线" in CasePolicy.from_config(Config()).referrals

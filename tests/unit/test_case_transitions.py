@@ -13,6 +13,11 @@ from typing import Any
 import pytest
 
 from case_store.errors import IllegalTransitionError, UnknownActionError
+from case_store.joint import JointHandling
+from case_store.jurisdiction import OutOfJurisdiction
+from case_store.leaders import LeaderApproval
+from case_store.notices import SupervisionNotices
+from case_store.policy import REFERRALS
 from case_store.transitions import Transitions, check_arguments
 from case_store.workdays import SHANGHAI
 
@@ -25,7 +30,7 @@ class FakeUnitOfWork:
     def __init__(self, status: str = "accepted") -> None:
         self.case = SimpleNamespace(number="20250930000001", status=status,
                                     owner_type="department", owner_code="city_management",
-                                    receipt_due_at=None, due_at=None)
+                                    receipt_due_at=None, due_at=None, cohandlers=[])
         self.loaded = 0
         self.events: list[tuple[str, dict[str, Any]]] = []
 
@@ -50,9 +55,13 @@ class FakeUnitOfWork:
 
 def transitions(uow: FakeUnitOfWork) -> Transitions:
     followups = SimpleNamespace(for_reply=lambda *a: [], hand_over=lambda *a: None)
+    deliveries = SimpleNamespace(owe=lambda *a: None)
     return Transitions(uow, clocks=None, assignment=None,  # type: ignore[arg-type]
-                       followups=followups, standing=None,
-                       deliveries=SimpleNamespace(owe=lambda *a: None))  # type: ignore[arg-type]
+                       followups=followups, standing=None, joint=JointHandling(uow),
+                       notices=SupervisionNotices(uow),
+                       leaders=LeaderApproval(uow, clocks=None, leader_days=2),
+                       jurisdiction=OutOfJurisdiction(uow, REFERRALS, deliveries),
+                       deliveries=deliveries)  # type: ignore[arg-type]
 
 
 def test_unknown_action_names_itself_and_the_known_ones_and_loads_nothing():
@@ -136,3 +145,34 @@ def test_check_arguments_names_missing_and_unexpected_keywords():
         check_arguments("move", handler, {})
     with pytest.raises(IllegalTransitionError, match="unexpected a, b; missing to"):
         check_arguments("move", handler, {"b": 1, "a": 2})
+
+
+def test_an_out_of_jurisdiction_closure_needs_a_reason_and_a_known_referral():
+    uow = FakeUnitOfWork("accepted")
+    uow.case.received_at = NOW
+    table = transitions(uow)
+    with pytest.raises(IllegalTransitionError, match="unknown referral 'the moon'"):
+        table.transition("1", "close_out_of_jurisdiction", "sup", reason="x",
+                         referral="the moon")
+    with pytest.raises(IllegalTransitionError, match="say why"):
+        table.transition("1", "close_out_of_jurisdiction", "sup", reason=" ",
+                         referral=REFERRALS[0])
+    assert uow.events == []
+    table.transition("1", "close_out_of_jurisdiction", "sup", reason="属于省级事项",
+                     referral=REFERRALS[0])
+    action, data = uow.events[0]
+    assert action == "close_out_of_jurisdiction"
+    assert {"reason", "referral", "notify_citizen"} <= set(data)
+    assert REFERRALS[0] in data["notify_citizen"]
+
+
+def test_a_finding_comes_only_from_a_co_handler():
+    uow = FakeUnitOfWork("in_progress")
+    uow.case.cohandlers = ["environment"]
+    table = transitions(uow)
+    with pytest.raises(IllegalTransitionError, match="'parks' is not a co-handler"):
+        table.transition("1", "finding", "parks", dept="parks", finding="查看了现场")
+    table.transition("1", "finding", "environment", dept="environment", finding="已监测噪声")
+    assert uow.events == [("finding", {"owner_type": "department", "owner": "environment",
+                                       "on_time": True, "finding": "已监测噪声",
+                                       "lead": "city_management"})]

@@ -53,7 +53,29 @@ def test_department_sees_own_and_cohandled_cases_only():
     assert not access.can_view(dept, case())
     assert access.can_view(dept, case(cohandlers=("environment",)))
     assert access.can_view({"role": "department", "dept": "city_management"}, case())
-    assert access.actions(dept, case(cohandlers=("environment",))) == []  # helper, not owner
+    # a helper, not the owner: it adds its finding while the case is handled, nothing else
+    assert access.actions(dept, case(cohandlers=("environment",))) == ["finding"]
+    assert access.actions(dept, case(cohandlers=("environment",), status="replied")) == []
+
+
+def test_a_leader_sees_and_instructs_only_what_waits_for_them():
+    leader = {"role": "leader", "name": "leader1"}
+    mine = case(leader="leader1", status="accepted")
+    assert access.can_view(leader, mine) and access.actions(leader, mine) == ["instruct"]
+    assert access.actions(leader, replace(mine, leader_instructed_at=NOW)) == []
+    assert not access.can_view(leader, case(leader="leader2"))
+    assert not access.can_view(leader, case())
+    sup = {"role": "supervisor"}
+    assert "mark_for_leader" not in access.actions(sup, mine)  # it waits already
+    assert "mark_for_leader" in access.actions(sup, case())
+
+
+def test_only_supervisors_close_out_of_jurisdiction_and_never_after_a_reply():
+    assert "close_out_of_jurisdiction" in access.actions({"role": "supervisor"}, case())
+    assert "close_out_of_jurisdiction" not in access.actions(
+        {"role": "supervisor"}, case(status="replied"))
+    owner = {"role": "department", "dept": "city_management"}
+    assert "close_out_of_jurisdiction" not in access.actions(owner, case())
 
 
 def test_company_sees_its_order_and_the_number_only_while_serving():
