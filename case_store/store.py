@@ -36,6 +36,8 @@ from case_store.models import Company
 from case_store.outbox import ROUTING_STREAM, OutboxRelay, Publish
 from case_store.policy import CasePolicy
 from case_store.reads import CaseReads
+from case_store.report_reads import ReportReads
+from case_store.reports import Period
 from case_store.router import Router
 from case_store.seat_facts import SeatFactRecords
 from case_store.service_catalog import Catalog, load_catalog
@@ -93,6 +95,7 @@ class CaseStore:
         self.sweeper = Sweeper(uow, self.catalog, self.clocks, self.standing,
                                self.dispatcher)
         self.reads = CaseReads(uow)
+        self.report_reads = ReportReads(uow)
         self.outbox = OutboxRelay(uow)
         self.call_records = CallRecords(uow)
         self.callback_records = CallbackRecords(uow)
@@ -219,6 +222,10 @@ class CaseStore:
                     batch: int = 5000) -> Iterator[tuple[datetime, str, dict[str, Any]]]:
         """(at, action, data) of every event in [start, end), streamed in batches."""
         return self.reads.iter_events(start, end, batch)
+
+    def department_report(self, period: Period) -> dict[str, Any]:
+        """Departments, regions, companies and the city over ``period`` (case_store.reports)."""
+        return self.report_reads.department_report(period)
 
     # -- follow-up visits (case_store.followup) ------------------------------------------
 
