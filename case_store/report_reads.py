@@ -32,7 +32,7 @@ class ReportReads:
         with self.uow.read() as s:
             units = [reports.Unit(d.code, d.name, d.level, d.region)
                      for d in s.scalars(select(Department))]
-            companies = dict(s.execute(select(Company.code, Company.name)).tuples().all())
+            companies = {c: n for c, n in s.execute(select(Company.code, Company.name))}
         return reports.department_report(self._events(period), period, units, companies,
                                          self._held(as_of), as_of, region_names())
 

@@ -31,7 +31,8 @@ from case_store import lifecycle, scores
 from case_store.scores import rate
 from case_store.workdays import SHANGHAI
 
-CITY_REGION = "city"  # departments with no region: the city's own (市本级)
+CITY_REGION = "city"  # departments with no region: the city's own
+CITY_NAME = "市本级"
 HANDLERS = ("department", "company")
 MOVES = ("assign", "reassign", "escalate")
 
@@ -238,7 +239,7 @@ def department_report(events: Iterable[Event], period: Period, units: Iterable[U
     as_of = min(as_of, period.end)
     seen = _Pass().read(events, period.start, period.end)
     late = overdue_at(held, as_of)
-    names = region_names or {}
+    names = {CITY_REGION: CITY_NAME, **(region_names or {})}
     departments, by_region = [], defaultdict(lambda: (Figures(), []))
     everything = Figures()
     for unit in sorted(units, key=lambda u: u.code):
