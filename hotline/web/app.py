@@ -120,7 +120,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
 
     metrics.add_routes(app)
     if store is not None and redis is not None:
-        from hotline.web import centre, desk, elderly, intake, open311, portals, wallboard
+        from hotline.web import centre, desk, elderly, intake, open311, portals, reports, wallboard
 
         auth.add_routes(app)
         portals.add_routes(app)
@@ -130,4 +130,5 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         desk.add_routes(app)
         elderly.add_routes(app)
         centre.add_routes(app)
+        reports.add_routes(app)
     return app

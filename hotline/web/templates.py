@@ -17,6 +17,7 @@ NAV = (  # (path, word, roles that see it)
     ("/dept", "dept_portal", ("department", "supervisor", "admin")),
     ("/company", "company_portal", ("company",)),
     ("/centre", "centre_portal", ("elderly_centre", "supervisor", "admin")),
+    ("/reports/departments", "reports_nav", ("department", "supervisor", "admin")),
     ("/elderly", "elderly_registry", ("admin", "elderly_centre")),
 )
 

@@ -47,9 +47,17 @@ def _case(store: CaseStore, caller: str, text: str, place: str, topic: str = "st
 
 
 def seed_month(store: CaseStore) -> dict[str, str]:
-    """Write the month; returns the case numbers by letter."""
-    clock = FakeClock(START)
+    """Write the month on a moved clock (the store's own clock back afterwards); returns
+    the case numbers by letter."""
+    real, clock = store.clock, FakeClock(START)
     store.clock = clock
+    try:
+        return _write(store, clock)
+    finally:
+        store.clock = real
+
+
+def _write(store: CaseStore, clock: FakeClock) -> dict[str, str]:
     a = _case(store, "13800000101", "路灯坏了", "八一南街1号")
     b = _case(store, "13800000102", "路灯不亮", "婺城区宾虹路2号", region="wucheng")
     c = _case(store, "13800000103", "公园路灯坏了", "燕尾洲公园")
