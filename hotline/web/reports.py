@@ -125,10 +125,9 @@ def _supervisor_body(request: web.Request, report: dict[str, Any], w: Words) -> 
     depts = {d["code"]: d for d in report["departments"]}
     ranked = [depts[r["code"]] for r in report["ranking"]]
     region = request.query.get("region", "")
-    qs = _query(request)
     base = {k: v for k, v in request.query.items() if k in ("month", "from", "to")}
-    region_rows = [_figure_row(r, h('<a href="?{}">{}</a>',
-                                       urlencode({**base, "region": r["code"]}), r["name"]))
+    region_rows = [_figure_row(r, h('<a href="?{}">{}</a>', urlencode({**base, "region":
+                                                                       r["code"]}), r["name"]))
                    for r in report["regions"]]
     company_rows = [[c["name"], c["visits_answered"], percent(c["satisfaction_rate"]),
                      c["cases_replied"], percent(c["visit_coverage"])]
@@ -147,14 +146,11 @@ def _supervisor_body(request: web.Request, report: dict[str, Any], w: Words) -> 
     ranking = h("{} — {}", w.report_ranking, region_name) if region else w.report_ranking
     everywhere = h(' <a href="/reports/departments{}" id="all-regions">{}</a>',
                    "?" + urlencode(base) if base else "", w.report_all_regions)
-    return h('<p class="no-print downloads"><a href="/reports/departments.csv{}" id="csv">'
-             'CSV</a> <a href="/reports/departments.xlsx{}" id="xlsx">Excel</a>{} '
-             '<span class="hint">{}</span></p>'
-             '<h2>{}</h2><div id="city">{}</div><div class="charts">{}</div>'
+    return h('{}<h2>{}</h2><div id="city">{}</div><div class="charts">{}</div>'
              '<h2>{}</h2><div id="ranking">{}</div><h2>{}</h2><div id="regions">{}</div>'
              '<h2>{}</h2><div id="companies">{}</div><h2>{}</h2><div id="overdue">{}</div>',
-             qs, qs, everywhere if region else "", w.report_print_hint,
-             w.report_city, _city(report["city"], w), charts, ranking,
+             _downloads(request, w, everywhere if region else ""), w.report_city,
+             _city(report["city"], w), charts, ranking,
              table([w.report_rank, *_figure_heads(w, w.report_department)], rank_rows),
              w.report_regions, table(_figure_heads(w, w.report_region), region_rows),
              w.report_companies,
@@ -163,7 +159,14 @@ def _supervisor_body(request: web.Request, report: dict[str, Any], w: Words) -> 
              w.report_overdue_list, _overdue(report, w))
 
 
-def _department_body(report: dict[str, Any], w: Words) -> Safe:
+def _downloads(request: web.Request, w: Words, more: Safe | str = "") -> Safe:
+    qs = _query(request)
+    return h('<p class="no-print downloads"><a href="/reports/departments.csv{}" id="csv">'
+             'CSV</a> <a href="/reports/departments.xlsx{}" id="xlsx">Excel</a>{} '
+             '<span class="hint">{}</span></p>', qs, qs, more, w.report_print_hint)
+
+
+def _department_body(request: web.Request, report: dict[str, Any], w: Words) -> Safe:
     if not report["departments"]:
         return h('<p class="empty" id="own">{}</p>', w.report_nothing)
     card = report["departments"][0]
@@ -171,16 +174,16 @@ def _department_body(report: dict[str, Any], w: Words) -> Safe:
                   table_class="facts")
     chart = bar_chart(card["name"], [(w(word), card[k]) for k, word in RATES],
                       "chart-own")
-    return h('<div id="own">{}</div><div class="charts">{}</div><h2>{}</h2>'
-             '<div id="overdue">{}</div>', facts, chart, w.report_overdue_list,
-             _overdue(report, w))
+    return h('{}<div id="own">{}</div><div class="charts">{}</div><h2>{}</h2>'
+             '<div id="overdue">{}</div>', _downloads(request, w), facts, chart,
+             w.report_overdue_list, _overdue(report, w))
 
 
 @require(*ROLES)
 async def departments_page(request: web.Request) -> web.Response:
     w = Words(lang_of(request))
     period, report = await _report(request)
-    body = (_department_body(report, w) if request[SESSION]["role"] == "department"
+    body = (_department_body(request, report, w) if request[SESSION]["role"] == "department"
             else _supervisor_body(request, report, w))
     title = h("{} {}", w.report_title, period.label)
     return page(request, title, h('<h1>{}</h1><p class="hint">{} {}</p>{}{}', title,

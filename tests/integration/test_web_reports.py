@@ -40,6 +40,8 @@ async def test_a_supervisor_sees_the_ranking_the_city_and_the_charts(web, seeded
     assert 'class="bar low"' in chart  # below the platform's 98%
     assert 'href="/case/' + seeded["D"] in text.split('id="overdue"', 1)[1]
     assert "<script>" not in text and "style=" not in text  # the CSP allows neither
+    async with sup.http.get("/static/app.css") as r:  # printing drops the nav and the forms
+        assert re.search(r"@media print\{\s*nav,\.no-print\{display:none\}", await r.text())
 
 
 async def test_the_region_view_shows_that_regions_departments(web, seeded):  # noqa: F811
