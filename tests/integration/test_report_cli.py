@@ -1,5 +1,7 @@
-"""`hotline report departments` on a month seeded through the real store: the JSON says
-what the hand count in report_support says, and the table is readable."""
+"""`hotline report departments` on a month seeded through the real store (SQLite and
+PostgreSQL): the JSON says what the hand count in report_support says, and the table is
+readable."""
+# ruff: noqa: F811  (pytest fixtures imported from case_support are re-bound as arguments)
 
 from __future__ import annotations
 
@@ -9,14 +11,15 @@ import pytest
 
 from case_store.store import CaseStore
 from hotline.cli import main
+from tests.integration.case_support import case_db  # noqa: F401
 from tests.integration.report_support import EXPECTED, EXPECTED_CITY, seed_month
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def seeded(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'report.sqlite'}"
+def seeded(case_db, tmp_path, monkeypatch):
+    url = case_db
     monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
     monkeypatch.setenv("HOTLINE_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("HOTLINE_CONFIG", raising=False)
