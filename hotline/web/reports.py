@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from case_store.reports import Period
+from case_store.reports import Period, own_card
 from case_store.workdays import SHANGHAI
 from hotline.web import report_files
 from hotline.web.auth import require
@@ -52,7 +52,8 @@ def visible(report: dict[str, Any], session: dict, region: str = "") -> dict[str
     """What the user may see: a department its own card only; others everything, or one
     region's departments."""
     if session["role"] == "department":
-        own = [d for d in report["departments"] if d["code"] == session.get("dept")]
+        card = own_card(report, session.get("dept") or "")
+        own = [card] if card else []
         return {"period": report["period"], "departments": own, "ranking": [],
                 "regions": [], "companies": [], "city": None}
     if region:
