@@ -43,6 +43,8 @@ Public API (everything else is internal; exports load lazily so importing
     store.search_knowledge(question, topic=None) -> list[knowledge.Hit]
     store.load_schedule(yaml_text_or_mapping) -> int   # official year; recomputes deadlines
     store.iter_events(start, end) -> (at, action, data) iterator, for scores.scorecards()
+    store.department_report(reports.Period.month("2026-11") | Period.days(first, last))
+        -> dict: departments, ranking, regions, companies, city (case_store.reports)
 
     # call records (the ACD writes one row per call; table ``calls``, migration 0002)
     store.record_call(uniqueid, **fields) -> CallView

@@ -42,7 +42,8 @@ class Tally:
     ratings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
-def _rate(part: int, whole: int) -> float | None:
+def rate(part: int, whole: int) -> float | None:
+    """part / whole to four places; None when there was nothing to count."""
     return None if whole == 0 else round(part / whole, 4)
 
 
@@ -51,45 +52,49 @@ def tally(events: Iterable[tuple[datetime, str, dict[str, Any]]], start: datetim
     """Count what each (owner_type, owner) did in [start, end)."""
     out: dict[tuple[str, str], Tally] = defaultdict(Tally)
     for at, action, data in events:
-        if not start <= at < end:
-            continue
-        otype, owner = data.get("owner_type"), data.get("owner")
-        if action in ("assign", "reassign", "escalate") and owner:
-            out[(otype, owner)].assigned += 1
-            if data.get("from_owner"):
-                kind = "company" if action == "reassign" and otype == "company" else "department"
-                out[(kind, data["from_owner"])].moved_away += 1
-        elif action == "accept" and owner:
-            t = out[(otype, owner)]
-            t.accepted += 1
-            t.accepted_on_time += bool(data.get("on_time"))
-        elif action == "note" and data.get("contact_missed"):
-            out[("company", data["contact_missed"])].missed += 1
-        elif action == "reply" and owner:
-            t = out[(otype, owner)]
-            t.replied += 1
-            t.replied_on_time += bool(data.get("on_time"))
-        elif action == "visit" and owner and not data.get("unreachable"):
-            t = out[(otype, owner)]
-            t.visits += 1
-            sat = data.get("satisfaction")
-            t.satisfied += sat in (1, 2)
-            t.complaints += sat == 3
-            for key in ("company_time", "company_quality", "company_price"):
-                if data.get(key):
-                    t.ratings[key].append(int(data[key]))
-        elif action == "send_back" and owner:
-            out[(otype, owner)].sent_back += 1
+        if start <= at < end:
+            count(out, action, data)
     return out
+
+
+def count(out: dict[tuple[str, str], Tally], action: str, data: dict[str, Any]) -> None:
+    """Add one event to the tallies (the reports fold it into their own single pass)."""
+    otype, owner = data.get("owner_type"), data.get("owner")
+    if action in ("assign", "reassign", "escalate") and owner:
+        out[(otype, owner)].assigned += 1
+        if data.get("from_owner"):
+            kind = "company" if action == "reassign" and otype == "company" else "department"
+            out[(kind, data["from_owner"])].moved_away += 1
+    elif action == "accept" and owner:
+        t = out[(otype, owner)]
+        t.accepted += 1
+        t.accepted_on_time += bool(data.get("on_time"))
+    elif action == "note" and data.get("contact_missed"):
+        out[("company", data["contact_missed"])].missed += 1
+    elif action == "reply" and owner:
+        t = out[(otype, owner)]
+        t.replied += 1
+        t.replied_on_time += bool(data.get("on_time"))
+    elif action == "visit" and owner and not data.get("unreachable"):
+        t = out[(otype, owner)]
+        t.visits += 1
+        sat = data.get("satisfaction")
+        t.satisfied += sat in (1, 2)
+        t.complaints += sat == 3
+        for key in ("company_time", "company_quality", "company_price"):
+            if data.get(key):
+                t.ratings[key].append(int(data[key]))
+    elif action == "send_back" and owner:
+        out[(otype, owner)].sent_back += 1
 
 
 def company_card(code: str, t: Tally, rules: PenaltyRules) -> dict[str, Any]:
     """On-time contact rate, satisfaction, complaints and the penalty they call for."""
     dispatched = t.accepted + t.missed
-    on_time = _rate(t.accepted_on_time, dispatched)
+    on_time = rate(t.accepted_on_time, dispatched)
     return {
         "company": code, "dispatched": dispatched, "on_time_contact_rate": on_time,
-        "missed_contacts": t.missed, "satisfaction": _rate(t.satisfied, t.visits),
+        "missed_contacts": t.missed, "satisfaction": rate(t.satisfied, t.visits),
         "complaints": t.complaints,
         "ratings": {k: round(sum(v) / len(v), 3) for k, v in t.ratings.items() if v},
         "penalty": penalty_for(dispatched, on_time, t.complaints, rules),
@@ -115,11 +120,11 @@ def department_card(code: str, t: Tally) -> dict[str, Any]:
     """Timely receipt, on-time completion, repeat dispatch, send-back and satisfaction."""
     return {
         "department": code, "assigned": t.assigned,
-        "timely_receipt_rate": _rate(t.accepted_on_time, t.accepted),
-        "on_time_completion_rate": _rate(t.replied_on_time, t.replied),
-        "repeat_dispatch_rate": _rate(t.moved_away, t.assigned),
-        "send_back_rate": _rate(t.sent_back, t.replied),
-        "satisfaction": _rate(t.satisfied, t.visits),
+        "timely_receipt_rate": rate(t.accepted_on_time, t.accepted),
+        "on_time_completion_rate": rate(t.replied_on_time, t.replied),
+        "repeat_dispatch_rate": rate(t.moved_away, t.assigned),
+        "send_back_rate": rate(t.sent_back, t.replied),
+        "satisfaction": rate(t.satisfied, t.visits),
     }
 
 

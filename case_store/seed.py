@@ -48,3 +48,9 @@ def load_seed(session: Session, catalog: Catalog, now: datetime,
                                        answer=k["answer"], updated_at=now))
             added["knowledge"] += 1
     return added
+
+
+def region_names(path: Path = SEED_PATH) -> dict[str, str]:
+    """Region code -> name (婺城区, 兰溪市, ...), the districts and counties reports group by."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return dict(data.get("regions") or {})

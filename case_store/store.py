@@ -42,6 +42,8 @@ from case_store.outbox import ROUTING_STREAM, OutboxRelay, Publish
 from case_store.policy import CasePolicy
 from case_store.progress import Progress, ProgressLookup
 from case_store.reads import CaseReads
+from case_store.report_reads import ReportReads
+from case_store.reports import Period
 from case_store.router import Router
 from case_store.seat_facts import SeatFactRecords
 from case_store.service_catalog import Catalog, load_catalog
@@ -107,6 +109,7 @@ class CaseStore:
         self.sweeper = Sweeper(uow, self.catalog, self.notices, self.standing,
                                self.dispatcher)
         self.reads = CaseReads(uow)
+        self.report_reads = ReportReads(uow)
         self.outbox = OutboxRelay(uow)
         self.call_records = CallRecords(uow)
         self.callback_records = CallbackRecords(uow)
@@ -252,6 +255,10 @@ class CaseStore:
     def marked_for(self, leader: str) -> list[CaseView]:
         """Open cases marked for a leader, those still waiting for an instruction first."""
         return self.leaders.marked_for(leader)
+
+    def department_report(self, period: Period) -> dict[str, Any]:
+        """Departments, regions, companies and the city over ``period`` (case_store.reports)."""
+        return self.report_reads.department_report(period)
 
     # -- follow-up visits (case_store.followup) ------------------------------------------
 

@@ -17,7 +17,8 @@ from case_store.workdays import SHANGHAI
 _CLOCK_KINDS = ("consult", "affairs", "complaint", "suggestion", "life", "emergency")
 
 
-def _store(args: argparse.Namespace):
+def open_store(args: argparse.Namespace):
+    """The case store the config names, migrated and seeded (every command opens it so)."""
     from case_store.policy import CasePolicy
     from case_store.store import CaseStore
     from hotline.config import load_config
@@ -42,7 +43,7 @@ def _when(moment: datetime | None) -> str:
 
 
 def _show(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = open_store(args)
     try:
         case = store.get_case(args.number)
         events = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action,
@@ -54,7 +55,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = open_store(args)
     try:
         cases = store.list_cases(overdue=args.overdue, owner=args.owner)
     finally:
@@ -66,7 +67,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _reassign(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = open_store(args)
     try:
         case = store.transition(args.number, "reassign", args.actor, to=args.to)
     finally:
@@ -76,7 +77,7 @@ def _reassign(args: argparse.Namespace) -> int:
 
 
 def _companies(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = open_store(args)
     try:
         rows = store.companies(trade=args.trade)
     finally:
@@ -89,7 +90,7 @@ def _companies(args: argparse.Namespace) -> int:
 def _company(args: argparse.Namespace) -> int:
     """Show a company's standing, figures and log; or lift a penalty / carry out a
     termination proposal."""
-    store = _store(args)
+    store = open_store(args)
     try:
         if args.lift:
             store.lift_penalty(args.code, args.actor, args.reason or "")
@@ -105,7 +106,7 @@ def _company(args: argparse.Namespace) -> int:
 
 def _visits(args: argparse.Namespace) -> int:
     """Follow-up visits handed to agents after the automatic calls failed."""
-    store = _store(args)
+    store = open_store(args)
     try:
         visits = store.agent_followups()
     finally:
@@ -118,7 +119,7 @@ def _visits(args: argparse.Namespace) -> int:
 
 def _visit(args: argparse.Namespace) -> int:
     """An agent records the answer of a visit made by hand."""
-    store = _store(args)
+    store = open_store(args)
     try:
         if args.unreachable:
             case = store.record_unreachable(args.number, actor=args.actor,

@@ -130,6 +130,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
             open311,
             portals,
             progress,
+            reports,
             wallboard,
         )
 
@@ -144,4 +145,5 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         elderly.add_routes(app)
         centre.add_routes(app)
         progress.add_routes(app)
+        reports.add_routes(app)
     return app

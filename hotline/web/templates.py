@@ -18,6 +18,7 @@ NAV = (  # (path, word, roles that see it)
     ("/company", "company_portal", ("company",)),
     ("/leader", "leader_portal", ("leader",)),
     ("/centre", "centre_portal", ("elderly_centre", "supervisor", "admin")),
+    ("/reports/departments", "reports_nav", ("department", "supervisor", "admin")),
     ("/elderly", "elderly_registry", ("admin", "elderly_centre")),
 )
 

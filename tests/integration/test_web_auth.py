@@ -14,12 +14,15 @@ HOME = {"admin1": "/wallboard", "sup1": "/wallboard", "agent1": "/desk", "dept_c
 
 # what each role must NOT reach (path -> expected refusal for a logged-in browser)
 FORBIDDEN = {
-    "agent1": ["/wallboard", "/wallboard.json", "/dept", "/company", "/centre"],
+    "agent1": ["/wallboard", "/wallboard.json", "/dept", "/company", "/centre",
+               "/reports/departments"],
     "sup1": ["/desk", "/company"],
     "admin1": ["/desk", "/company"],
     "dept_cm": ["/wallboard", "/wallboard.json", "/desk", "/company", "/centre"],
-    "comp_a": ["/wallboard", "/wallboard.json", "/desk", "/dept", "/centre"],
-    "centre1": ["/wallboard", "/wallboard.json", "/desk", "/dept", "/company"],
+    "comp_a": ["/wallboard", "/wallboard.json", "/desk", "/dept", "/centre",
+               "/reports/departments"],
+    "centre1": ["/wallboard", "/wallboard.json", "/desk", "/dept", "/company",
+                "/reports/my"],
 }
 
 
