@@ -35,6 +35,8 @@ def key_steps(template: str, keys: str, first_s: float, gap_s: float, first_cseq
     """SIP INFO DTMF steps: the first key `first_s` in, each next one `gap_s` later."""
     if any(key not in "0123456789*#" for key in keys):
         raise ValueError(f"keys must be DTMF digits, got {keys!r}")
+    if not keys:
+        return ""
     waits = [first_s] + [gap_s] * (len(keys) - 1)
     return "".join(template.format(gap_ms=max(1, int(wait * 1000)), cseq=first_cseq + i,
                                    key=key)
