@@ -44,6 +44,14 @@ class Assignment:
     def department(self, s: Session, case: Case, dept: str, actor: str, now: datetime,
                    why: str) -> None:
         """First assignment to ``dept``'s unit for the case's region; starts the clocks."""
+        code = self.hand_to(s, case, dept, now)
+        self.uow.event(s, case, actor, "assign",
+                       {"owner_type": "department", "owner": code, "rule": why,
+                        "due_at": iso(case.due_at), "provisional": case.due_provisional})
+
+    def hand_to(self, s: Session, case: Case, dept: str, now: datetime) -> str:
+        """Make ``dept``'s unit for the case's region its owner, with fresh clocks; the
+        caller writes the event that says why. Returns the unit's code."""
         code = local_department(dept, case.region, self._departments(s))
         if s.get(Department, code) is None:
             raise UnknownDepartmentError(f"department {code!r} is not loaded; run the seed")
@@ -51,9 +59,7 @@ class Assignment:
         case.assigned_at = now
         self.clocks.set_due(case, now)
         case.receipt_due_at = sla.receipt_due(now)
-        self.uow.event(s, case, actor, "assign",
-                       {"owner_type": "department", "owner": code, "rule": why,
-                        "due_at": iso(case.due_at), "provisional": case.due_provisional})
+        return code
 
     def move(self, s: Session, case: Case, actor: str, action: str, dept: str) -> None:
         """Hand the case to another department; the handling clock keeps running."""

@@ -7,6 +7,13 @@ The case closes when the last of those visits is answered 1 or 2; any 3 sends it
 (发回重办) at once, and the other visits still open are closed unanswered: the next reply
 makes new ones for everybody.
 
+Every end is visited, not only departments' and companies' replies: a knowledge-base
+answer is asked "was it useful?" (a 3 hands the question to the topic's department, as
+if the knowledge base had had no answer), and praise is asked about the hotline's own
+service (owner ``hotline``; a 3 is counted, nothing is sent back). Besides the one
+satisfaction answer, a visit may carry the kind's own questions (timeliness, attitude:
+``answers``), which the department's figures show.
+
 A visit the automatic calls gave up on is handed to an agent (a ``note`` with
 ``followup="handed_over"``): it leaves ``due_followups`` (no more automatic calls) and is
 listed by ``agent_followups`` until the agent records the answer with ``record_followup``.
@@ -21,25 +28,33 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from case_store import lifecycle, sla
+from case_store.assignment import Assignment
 from case_store.clocks import Clocks
 from case_store.companies import CompanyStanding
 from case_store.deliveries import PENDING
 from case_store.errors import IllegalTransitionError, InvalidCaseError
 from case_store.models import Caller, Case, Delivery, Dispatch, FollowUp
+from case_store.routing import rule_for
+from case_store.service_catalog import Catalog
 from case_store.unit import UnitOfWork
 from case_store.views import CaseView, FollowUpView
 
 HANDED_OVER = "handed_over"  # value of a note's ``followup`` key that hands a visit over
 ANSWERS = (1, 2, 3)  # 1 satisfied, 2 basically satisfied, 3 not satisfied
+HOTLINE_OWNER = ("hotline", "8890")  # whose service a praise's visit judges
+MAX_QUESTIONS = 8
 
 
 class FollowUpVisits:
     """Follow-up visits: made at a reply, handed over by a note, ended by an answer."""
 
-    def __init__(self, uow: UnitOfWork, clocks: Clocks, standing: CompanyStanding) -> None:
+    def __init__(self, uow: UnitOfWork, clocks: Clocks, standing: CompanyStanding,
+                 assignment: Assignment, catalog: Catalog) -> None:
         self.uow = uow
         self.clocks = clocks
         self.standing = standing
+        self.assignment = assignment
+        self.catalog = catalog
 
     # -- reading --------------------------------------------------------------------------
 
@@ -90,6 +105,13 @@ class FollowUpVisits:
                            created_at=now))
         return attached
 
+    def for_answer(self, s: Session, case: Case, now: datetime) -> None:
+        """A knowledge-base answer or a forwarded praise: its citizen is visited too."""
+        owner = HOTLINE_OWNER if case.kind == "praise" else (case.owner_type or "kb",
+                                                              case.owner_code or "")
+        s.add(FollowUp(case_id=case.id, owner_type=owner[0], owner_code=owner[1],
+                       created_at=now))
+
     def _attached(self, s: Session, case: Case) -> list[Case]:
         """Cases merged into this one, directly or through another merged case."""
         found: list[Case] = []
@@ -119,19 +141,26 @@ class FollowUpVisits:
     def record_followup(self, number: str, satisfaction: int, *,
                         company_time: int | None = None, company_quality: int | None = None,
                         company_price: int | None = None, note: str | None = None,
-                        actor: str = "followup") -> CaseView:
+                        actor: str = "followup",
+                        answers: dict[str, int] | None = None) -> CaseView:
         """Record the citizen's answer (by phone or an agent's visit): 1 satisfied,
-        2 basically, 3 not satisfied.
+        2 basically, 3 not satisfied; ``answers`` holds the kind's own questions.
 
         3 sends the case (for a merged report: the case it was merged into) back to the
         same handler with a fresh handling clock; 1 or 2 closes it once every attached
         citizen has answered. A visit about a company's work re-judges its standing.
         """
         extra = (company_time, company_quality, company_price)
-        if satisfaction not in ANSWERS or any(v not in (None, *ANSWERS) for v in extra):
+        asked = dict(answers or {})
+        if satisfaction not in ANSWERS or any(v not in (None, *ANSWERS) for v in extra) \
+                or any(v not in (None, *ANSWERS) for v in asked.values()):
             raise InvalidCaseError("follow-up answers are 1 (satisfied), 2 (basically), "
                                    "3 (not satisfied)")
-        return self._end_visit(number, actor, note, satisfaction, *extra)
+        if len(asked) > MAX_QUESTIONS or not all(
+                isinstance(k, str) and k.isidentifier() and len(k) <= 32 for k in asked):
+            raise InvalidCaseError("follow-up questions are short names such as timeliness")
+        return self._end_visit(number, actor, note, satisfaction, *extra,
+                               answers={k: v for k, v in asked.items() if v is not None})
 
     def record_unreachable(self, number: str, *, actor: str, note: str = "") -> CaseView:
         """The agent could not reach the citizen either: the visit ends unanswered. It
@@ -140,11 +169,11 @@ class FollowUpVisits:
         if not actor.strip():
             raise InvalidCaseError("an unreachable visit needs the agent who tried")
         return self._end_visit(number, actor, f"unreachable: {note}"[:2000], None,
-                               None, None, None)
+                               None, None, None, answers={})
 
     def _end_visit(self, number: str, actor: str, note: str | None, satisfaction: int | None,
                    company_time: int | None, company_quality: int | None,
-                   company_price: int | None) -> CaseView:
+                   company_price: int | None, answers: dict[str, int]) -> CaseView:
         with self.uow.tx() as s:
             case = self.uow.load(s, number, lock=True)
             visit = s.scalar(select(FollowUp).where(FollowUp.case_id == case.id,
@@ -158,9 +187,12 @@ class FollowUpVisits:
             visit.satisfaction = satisfaction
             visit.company_time, visit.company_quality = company_time, company_quality
             visit.company_price, visit.note = company_price, note
+            visit.answers = answers
             data = {"owner_type": visit.owner_type, "owner": visit.owner_code,
                     "satisfaction": satisfaction, "company_time": company_time,
                     "company_quality": company_quality, "company_price": company_price}
+            if answers:
+                data["answers"] = answers
             if satisfaction is None:
                 data["unreachable"] = True
             if root is case:
@@ -169,8 +201,13 @@ class FollowUpVisits:
                 self.uow.event(s, case, actor, "visit", data, to_status=lifecycle.MERGED)
                 self.uow.event(s, root, actor, "note",
                                {"attached_visit": case.number, "satisfaction": satisfaction})
-            if satisfaction == 3 and root.status in (lifecycle.REPLIED, lifecycle.VISITING):
-                self._send_back(s, root, actor, data, now, after=case.number)
+            judged = (visit.owner_type, visit.owner_code)
+            if satisfaction == 3 and root.status in (lifecycle.REPLIED, lifecycle.VISITING) \
+                    and judged != HOTLINE_OWNER:
+                if root.owner_type == "kb":
+                    self._kb_not_enough(s, root, actor, data, now)
+                else:
+                    self._send_back(s, root, actor, data, now, after=case.number)
             elif root.status == lifecycle.VISITING and not self._open_visits(s, root):
                 self.uow.event(s, root, actor, "close", data)
             if visit.owner_type == "company":
@@ -183,6 +220,16 @@ class FollowUpVisits:
         while root.status == lifecycle.MERGED and root.merged_into:
             root = self.uow.load(s, root.merged_into, lock=True)
         return root
+
+    def _kb_not_enough(self, s: Session, case: Case, actor: str, data: dict[str, Any],
+                       now: datetime) -> None:
+        """The answer did not help: the topic's department takes the question, with the
+        consultation clock, as if the knowledge base had had no answer."""
+        dept = rule_for(self.catalog, case.kind, case.topic).dept
+        case.sent_back_count += 1
+        self.uow.event(s, case, actor, "send_back", {**data, "to": dept,
+                                                     "why": "knowledge-base answer not useful"})
+        self.assignment.hand_to(s, case, dept, now)
 
     def _send_back(self, s: Session, case: Case, actor: str, data: dict[str, Any],
                    now: datetime, after: str) -> None:

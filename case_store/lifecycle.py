@@ -37,8 +37,8 @@ def _same(states: tuple[str, ...]) -> dict[str, str]:
 
 TRANSITIONS: MappingProxyType[str, dict[str, str]] = MappingProxyType({
     "assign": {RECEIVED: ASSIGNED},
-    "answer": {RECEIVED: CLOSED},  # consult answered at once from the knowledge base
-    "forward": {RECEIVED: CLOSED},  # praise: recorded and forwarded to the praised unit
+    "answer": {RECEIVED: REPLIED},  # consult answered at once from the knowledge base
+    "forward": {RECEIVED: REPLIED},  # praise: recorded and forwarded to the praised unit
     "accept": {ASSIGNED: ACCEPTED},  # department signs for it / company confirms contact
     "start": {ACCEPTED: IN_PROGRESS},
     "reply": {ACCEPTED: REPLIED, IN_PROGRESS: REPLIED},

@@ -8,6 +8,7 @@ from case_store import knowledge, lifecycle
 from case_store.assignment import Assignment
 from case_store.deliveries import Deliveries
 from case_store.dispatcher import Dispatcher
+from case_store.followup import FollowUpVisits
 from case_store.reads import kb_entries
 from case_store.routing import rule_for
 from case_store.service_catalog import Catalog
@@ -24,9 +25,11 @@ class Router:
     """Applies a received case's rule, once."""
 
     def __init__(self, uow: UnitOfWork, catalog: Catalog, assignment: Assignment,
-                 dispatcher: Dispatcher, deliveries: Deliveries) -> None:
+                 dispatcher: Dispatcher, deliveries: Deliveries,
+                 followups: FollowUpVisits) -> None:
         self.uow = uow
         self.deliveries = deliveries
+        self.followups = followups
         self.catalog = catalog
         self.assignment = assignment
         self.dispatcher = dispatcher
@@ -43,6 +46,7 @@ class Router:
             if rule.name == "forward":
                 self.uow.event(s, case, actor, "forward", {"forwarded_to": rule.dept})
                 case.owner_type, case.owner_code = "department", rule.dept
+                self.followups.for_answer(s, case, now)
             elif rule.name == "emergency":
                 self.assignment.emergency(s, case, now)
             elif rule.name == "kb":
@@ -54,6 +58,7 @@ class Router:
                                    {"entry": hit.entry.id, "score": hit.score})
                     self.deliveries.owe(s, case, "answer", answer_message(
                         case.number, hit.entry.answer))
+                    self.followups.for_answer(s, case, now)
                 else:
                     self.assignment.department(s, case, rule.dept, actor, now,
                                                "no KB answer")

@@ -93,11 +93,12 @@ class CaseStore:
         self.dispatcher = Dispatcher(uow, self.catalog, self.clocks, self.standing,
                                      self.assignment)
         self.deliveries = Deliveries(uow, self.policy.reply_phone_by_sms)
+        self.followups = FollowUpVisits(uow, self.clocks, self.standing, self.assignment,
+                                        self.catalog)
         self.router = Router(uow, self.catalog, self.assignment, self.dispatcher,
-                             self.deliveries)
+                             self.deliveries, self.followups)
         self.creation = CaseCreation(uow, self.catalog, DuplicateMerging(uow, self.policy),
                                      self.assignment)
-        self.followups = FollowUpVisits(uow, self.clocks, self.standing)
         self.notices = SupervisionNotices(uow)
         self.leaders = LeaderApproval(uow, self.clocks, self.policy.leader_days)
         self.transitions = Transitions(
@@ -273,11 +274,13 @@ class CaseStore:
     def record_followup(self, number: str, satisfaction: int, *,
                         company_time: int | None = None, company_quality: int | None = None,
                         company_price: int | None = None, note: str | None = None,
-                        actor: str = "followup") -> CaseView:
-        """Record the citizen's answer: 1 satisfied, 2 basically, 3 not satisfied."""
+                        actor: str = "followup",
+                        answers: dict[str, int] | None = None) -> CaseView:
+        """Record the citizen's answer: 1 satisfied, 2 basically, 3 not satisfied (and the
+        kind's own questions in ``answers``)."""
         return self.followups.record_followup(
             number, satisfaction, company_time=company_time, company_quality=company_quality,
-            company_price=company_price, note=note, actor=actor)
+            company_price=company_price, note=note, actor=actor, answers=answers)
 
     def record_unreachable(self, number: str, *, actor: str, note: str = "") -> CaseView:
         """The agent could not reach the citizen either: the visit ends unanswered."""

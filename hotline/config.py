@@ -87,6 +87,9 @@ class Config:
     followup_ring_s: int = 30
     followup_max_calls: int = 5  # follow-up calls in the air at once
     followup_reply_wait_s: float = 3600  # a visit waits (at most this) for the reply to arrive
+    # each kind's own questions after satisfaction (kind=names;...): timeliness, attitude
+    followup_questions: str = ("affairs=timeliness,attitude;complaint=timeliness,attitude;"
+                               "suggestion=attitude;emergency=attitude;consult=timeliness")
     checkin_enabled: bool = True  # elderly check-in calls at each person's windows
     checkin_interval_s: float = 30  # how often due check-ins are looked for
     checkin_retries: int = 3  # unanswered calls again after the first, then escalated
@@ -190,7 +193,7 @@ _SECTIONS = {
     "callback": ("area_code", "other_areas", "daily_limit"),
     "recording": ("retention_days",),
     "followup": ("enabled", "interval_s", "retries", "backoff_s", "ring_s", "max_calls",
-                 "reply_wait_s"),
+                 "reply_wait_s", "questions"),
     "checkin": ("enabled", "interval_s", "retries", "backoff_s", "ring_s"),
     "outbound": ("phone_by_sms", "sms_url", "sms_token", "wechat_api", "wechat_appid",
                  "wechat_secret", "voice", "attempts", "backoff_s", "interval_s", "ring_s"),

@@ -205,11 +205,13 @@ async def wire_followup(svc: HotlineService) -> None:
     from ivr.followup.rules import FollowupSettings
 
     cfg = svc.cfg
-    svc.agi.add_route("followup", FollowupRoute(svc.store).handle)
+    settings = FollowupSettings.from_config(cfg)
+    svc.agi.add_route("followup", FollowupRoute(svc.store, settings).handle)
     dialler = FollowupCaller(svc.store, svc.redis, cfg.key_prefix, svc.originate,
-                             FollowupSettings.from_config(cfg), cfg.hotline_number,
+                             settings, cfg.hotline_number,
                              lock=AsyncSingletonLock(svc.redis, cfg.key_prefix,
-                                                     "followup-dialler"))
+                                                     "followup-dialler"),
+                             terminals=svc.acd.settings.number_plan.terminals)
     svc.ami.listeners.append(dialler.on_event)
     await dialler.start()
     svc.on_stop("follow-ups", dialler.stop)

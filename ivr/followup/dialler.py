@@ -70,7 +70,8 @@ class FollowupCaller:
 
     def __init__(self, store, redis, prefix: str, originate: Originate,
                  settings: FollowupSettings, hotline_number: str = "88900000",
-                 lock: AsyncSingletonLock | None = None) -> None:
+                 lock: AsyncSingletonLock | None = None,
+                 terminals: frozenset[str] = frozenset()) -> None:
         self.store = store
         self.redis = redis
         self.prefix = prefix
@@ -79,6 +80,7 @@ class FollowupCaller:
         self.hotline_number = "".join(ch for ch in hotline_number if ch in "0123456789")
         self.active: dict[str, _Call] = {}  # Originate ChannelId -> call
         self.lock = lock  # with several processes, only its holder dials
+        self.terminals = terminals  # elderly terminals: dialled on their own endpoints
         self._task: asyncio.Task | None = None
         self._outcomes: set[asyncio.Task] = set()
 
@@ -149,7 +151,8 @@ class FollowupCaller:
         channel_id = f"fu-{case}-{attempt}-{uuid.uuid4().hex[:8]}"
         self.active[channel_id] = _Call(case, number, attempt, time.time())
         reply = await self.originate({
-            "Channel": f"PJSIP/{number}@trunk",
+            "Channel": f"PJSIP/{number}" if number in self.terminals
+            else f"PJSIP/{number}@trunk",
             "Context": "followup",
             "Exten": number,
             "Priority": "1",

@@ -1,7 +1,10 @@
 """The `followup` FastAGI route: the citizen picked up a follow-up call (回访); ask and record.
 
-The question is asked once more when nothing or a wrong key comes back. A case a
-partner company handled gets three more questions (response time, quality, price).
+The question is asked once more when nothing or a wrong key comes back. A KB answer is
+asked whether it helped, praise about the hotline's service, anything else about the
+handler's work; then a case a partner company handled gets three more questions
+(response time, quality, price), a department's case its kind's own (timeliness,
+attitude: ``FollowupSettings.questions``).
 The answer is written before the goodbye, so a citizen who hangs up during it is
 still counted; 3 (not satisfied) makes the store send the case back to its handler.
 """
@@ -10,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ivr.fastagi import AgiHangup, AgiSession
+from ivr.followup.rules import FollowupSettings, first_question
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,7 @@ class Answers:
 
     satisfaction: int | None = None
     company: tuple[int | None, ...] = ()
+    own: dict[str, int | None] = field(default_factory=dict)  # the kind's own questions
 
     def as_record(self) -> dict[str, int | None]:
         time_, quality, price = (tuple(self.company) + (None, None, None))[:3]
@@ -53,8 +58,9 @@ async def ask(agi: AgiSession, prompt: str, tries: int = 2) -> int | None:
 class FollowupRoute:
     """FastAGI `followup`; the store is the CaseStore (synchronous, used via threads)."""
 
-    def __init__(self, store) -> None:
+    def __init__(self, store, settings: FollowupSettings | None = None) -> None:
         self.store = store
+        self.settings = settings or FollowupSettings()
 
     async def handle(self, agi: AgiSession) -> None:
         case_number = (await agi.get_variable("FOLLOWUP_CASE") or "").strip()
@@ -69,10 +75,14 @@ class FollowupRoute:
         answers, hung_up = Answers(), False
         try:
             await agi.command("ANSWER")
-            answers.satisfaction = await ask(agi, "followup_intro")
-            if answers.satisfaction is not None and case.owner_type == "company":
+            owner_type = case.owner_type or ""
+            answers.satisfaction = await ask(agi, first_question(owner_type, case.kind))
+            if answers.satisfaction is not None and owner_type == "company":
                 for question in COMPANY_QUESTIONS:
                     answers.company += (await ask(agi, question),)
+            elif answers.satisfaction is not None:
+                for name in self.settings.questions_for(owner_type, case.kind):
+                    answers.own[name] = await ask(agi, f"followup_q_{name}")
         except AgiHangup:
             log.info("follow-up %s: citizen hung up during the questions", case_number)
             hung_up = True
@@ -95,7 +105,7 @@ class FollowupRoute:
         try:
             await asyncio.to_thread(self.store.record_followup, case_number,
                                     answers.satisfaction, note="phone follow-up (DTMF)",
-                                    **answers.as_record())
+                                    answers=answers.own, **answers.as_record())
         except ValueError as exc:  # e.g. the visit was already made by an agent
             log.warning("follow-up %s: answer not recorded: %s", case_number, exc)
             return False

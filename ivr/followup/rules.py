@@ -32,6 +32,31 @@ def parse_backoff(text: str) -> tuple[int, ...]:
     return tuple(values) or (0,)
 
 
+QUESTIONS = ("timeliness", "attitude")  # a department's own questions (prompts followup_q_*)
+
+
+def parse_questions(text: str) -> dict[str, tuple[str, ...]]:
+    """'affairs=timeliness,attitude;suggestion=attitude' -> {kind: questions}; names
+    without a prompt are skipped, so a typo in the config asks nothing rather than fails."""
+    out: dict[str, tuple[str, ...]] = {}
+    for part in str(text).split(";"):
+        kind, _, names = part.partition("=")
+        asked = tuple(n.strip() for n in names.split(",") if n.strip() in QUESTIONS)
+        if kind.strip() and asked:
+            out[kind.strip()] = asked
+    return out
+
+
+def first_question(owner_type: str, kind: str) -> str:
+    """The satisfaction question's prompt: about a KB answer, the hotline (praise) or
+    the handler's work."""
+    if owner_type == "kb":
+        return "followup_kb_useful"
+    if kind == "praise":
+        return "followup_praise"
+    return "followup_intro"
+
+
 @dataclass(frozen=True)
 class FollowupSettings:
     """The [followup] config section, parsed."""
@@ -43,6 +68,7 @@ class FollowupSettings:
     ring_s: int = 30
     max_calls: int = 5
     reply_wait_s: float = 3600.0  # a visit waits this long at most for the reply to arrive
+    questions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (kind, its own questions)
 
     @classmethod
     def from_config(cls, cfg: Any) -> FollowupSettings:
@@ -52,7 +78,14 @@ class FollowupSettings:
                    backoff_s=parse_backoff(cfg.followup_backoff_s),
                    ring_s=max(5, int(cfg.followup_ring_s)),
                    max_calls=max(1, int(cfg.followup_max_calls)),
-                   reply_wait_s=max(0.0, float(cfg.followup_reply_wait_s)))
+                   reply_wait_s=max(0.0, float(cfg.followup_reply_wait_s)),
+                   questions=tuple(parse_questions(cfg.followup_questions).items()))
+
+    def questions_for(self, owner_type: str, kind: str) -> tuple[str, ...]:
+        """A department's case asks its kind's questions; KB answers and praise none."""
+        if owner_type != "department" or kind == "praise":
+            return ()
+        return dict(self.questions).get(kind, ())
 
     @property
     def attempts(self) -> int:

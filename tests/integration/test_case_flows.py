@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from case_store.errors import InvalidCaseError
 from case_store.workdays import SHANGHAI
 from tests.integration.case_support import case_clock, case_db, cases  # noqa: F401
 
@@ -23,7 +24,7 @@ def make(cases, kind, topic, text, **kw):
 
 def test_consult_with_a_knowledge_answer_is_answered_at_once(cases):
     case = make(cases, "consult", "social_security", "我想查询一下社保缴费记录在哪里查")
-    assert case.status == "closed"
+    assert case.status == "replied"  # answered; closed once the citizen is visited
     assert case.owner_type == "kb"
     assert "浙里办" in case.answer
 
@@ -87,8 +88,47 @@ def test_an_emergency_runs_on_minutes_and_only_the_centre_can_act_on_it(cases, c
 
 def test_praise_is_recorded_and_forwarded(cases):
     case = make(cases, "praise", "thanks", "感谢环卫工人")
-    assert (case.status, case.owner) == ("closed", "supervision_office")
+    assert (case.status, case.owner) == ("replied", "supervision_office")
     assert [e.action for e in cases.events(case.number)] == ["create", "forward"]
+
+
+def test_a_useful_kb_answer_closes_at_its_visit(cases):
+    case = make(cases, "consult", "social_security", "我想查询一下社保缴费记录在哪里查")
+    [visit] = cases.due_followups()
+    assert (visit.case_number, visit.owner_type) == (case.number, "kb")
+    closed = cases.record_followup(case.number, 1)
+    assert closed.status == "closed" and cases.due_followups() == []
+
+
+def test_a_kb_answer_that_did_not_help_goes_to_the_topics_department(cases):
+    case = make(cases, "consult", "social_security", "我想查询一下社保缴费记录在哪里查")
+    handed = cases.record_followup(case.number, 3, note="答复没有用")
+    assert (handed.status, handed.owner_type) == ("assigned", "department")
+    assert handed.owner == "human_resources"
+    assert handed.due_at is not None  # the consultation clock now runs for the department
+    send_back = [e for e in cases.events(case.number) if e.action == "send_back"][0]
+    assert send_back.data["owner_type"] == "kb" and send_back.data["to"] == handed.owner
+
+
+def test_praise_is_visited_about_the_hotline_and_a_3_sends_nothing_back(cases):
+    case = make(cases, "praise", "thanks", "感谢环卫工人")
+    [visit] = cases.due_followups()
+    assert (visit.owner_type, visit.owner) == ("hotline", "8890")
+    closed = cases.record_followup(case.number, 3)
+    assert (closed.status, closed.sent_back_count) == ("closed", 0)
+
+
+def test_a_departments_visit_keeps_the_kinds_own_answers(cases):
+    case = make(cases, "affairs", "street_light", "路灯不亮")
+    cases.transition(case.number, "accept", case.owner)
+    cases.transition(case.number, "reply", case.owner, reply="已修复")
+    cases.record_followup(case.number, 2, answers={"timeliness": 3, "attitude": 1})
+    visit = [e for e in cases.events(case.number) if e.action == "visit"][0]
+    assert visit.data["answers"] == {"timeliness": 3, "attitude": 1}
+    with pytest.raises(InvalidCaseError):
+        cases.record_followup(case.number, 1, answers={"timeliness": 7})
+    with pytest.raises(InvalidCaseError):
+        cases.record_followup(case.number, 1, answers={"drop table": 1})
 
 
 def test_routing_twice_changes_nothing(cases):

@@ -159,11 +159,14 @@ async def test_a_kb_answer_is_sent_to_a_mobile_caller_and_the_visit_waits_for_it
         cases, http, gateway):
     case = cases.route(cases.create_case(channel="phone", caller="13800000007",
                                          text="公积金怎么提取", kind="consult").number)
-    assert case.owner_type == "kb" and case.status == "closed"
+    assert case.owner_type == "kb" and case.status == "replied"
     [message] = cases.deliveries_for(case.number)
     assert (message.channel, message.purpose) == ("sms", "answer")
+    assert cases.due_followups(reply_wait_s=3600) == []  # asked once they have it
     await sender(cases, http, gateway).run_once()
     assert case.answer and case.answer[:10] in gateway.sent[0]["text"]
+    [visit] = cases.due_followups(reply_wait_s=3600)
+    assert (visit.case_number, visit.owner_type) == (case.number, "kb")
 
 
 def test_a_visit_waits_for_its_reply_to_reach_the_citizen(cases, case_clock):

@@ -17,6 +17,7 @@ from ivr.followup.rules import (
     VisitState,
     next_step,
     parse_backoff,
+    parse_questions,
     unreachable_reason,
     visit_state,
 )
@@ -59,7 +60,8 @@ def test_call_then_wait_for_the_backoff_then_hand_over():
 
 
 def test_settings_from_config_strings():
-    cfg = SimpleNamespace(followup_enabled=False, followup_interval_s=5, followup_retries=3,
+    cfg = SimpleNamespace(followup_questions="affairs=attitude", followup_enabled=False,
+                          followup_interval_s=5, followup_retries=3,
                           followup_backoff_s="10, 20,x", followup_ring_s=20,
                           followup_max_calls=2, followup_reply_wait_s="-5")
     settings = FollowupSettings.from_config(cfg)
@@ -224,12 +226,14 @@ class FakeAgi:
 
 
 class RouteStore:
-    def __init__(self, owner_type: str = "department") -> None:
+    def __init__(self, owner_type: str = "department", kind: str = "life") -> None:
         self.owner_type = owner_type
+        self.kind = kind
         self.recorded: list[tuple] = []
 
     def get_case(self, number: str) -> SimpleNamespace:
-        return SimpleNamespace(caller="13955550001", owner_type=self.owner_type)
+        return SimpleNamespace(caller="13955550001", owner_type=self.owner_type,
+                               kind=self.kind)
 
     def record_followup(self, number: str, satisfaction: int, **kw) -> None:
         self.recorded.append((number, satisfaction, kw))
@@ -268,7 +272,30 @@ async def test_company_case_asks_time_quality_price():
                                 "hotline/followup_company_price"]
     assert store.recorded == [("20251009000001", 1, {
         "company_time": 2, "company_quality": 3, "company_price": 1,
-        "note": "phone follow-up (DTMF)"})]
+        "note": "phone follow-up (DTMF)", "answers": {}})]
+
+
+async def test_a_department_case_asks_its_kinds_own_questions():
+    settings = FollowupSettings(questions=tuple(parse_questions(
+        "affairs=timeliness,attitude;suggestion=attitude;bogus=colour").items()))
+    assert dict(settings.questions) == {"affairs": ("timeliness", "attitude"),
+                                        "suggestion": ("attitude",)}
+    store = RouteStore("department", "affairs")
+    agi = FakeAgi(["2", "3", "1"], {"FOLLOWUP_CASE": "20251009000001"})
+    await FollowupRoute(store, settings).handle(agi)
+    assert prompts(agi) == ["hotline/followup_intro", "hotline/followup_q_timeliness",
+                            "hotline/followup_q_attitude"]
+    assert store.recorded[0][2]["answers"] == {"timeliness": 3, "attitude": 1}
+
+
+async def test_a_kb_answer_is_asked_whether_it_helped_and_praise_about_the_hotline():
+    for owner_type, kind, question in (("kb", "consult", "followup_kb_useful"),
+                                       ("department", "praise", "followup_praise")):
+        store = RouteStore(owner_type, kind)
+        agi = FakeAgi(["1"], {"FOLLOWUP_CASE": "20251009000001"})
+        await FollowupRoute(store, FollowupSettings(questions=(("praise", ("attitude",)),))
+                            ).handle(agi)
+        assert prompts(agi) == [f"hotline/{question}"]  # and nothing more is asked
 
 
 async def test_hanging_up_mid_questions_still_keeps_the_satisfaction():
