@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from case_store.console import INTAKE_DETAILS_ACTOR
 from case_store.errors import CaseNotFoundError
-from case_store.models import Caller, Case, CaseEvent, Delivery
+from case_store.models import Caller, Case, CaseEvent, Company, Delivery
 from case_store.reply_channel import SMS, VOICE, Route, digits, is_mobile, route_for
 from case_store.unit import UnitOfWork
 from case_store.views import local
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 PURPOSES = ("reply", "answer", "receipt", "progress", "closure", "order")
+CITIZEN_ANSWERS = ("reply", "answer")  # what a visit asks the citizen about
 MAX_TEXT = 1000  # an SMS gateway splits long texts; a spoken reply longer than this drags
 ERROR_CHARS = 300
 
@@ -52,6 +53,16 @@ class DeliveryView:
                    local(row.sent_at), row.provider_ref, row.last_error)
 
 
+def order_message(case: Case, topic_name: str, citizen_phone: str) -> str:
+    """A new order as its handler receives it: what, where, whom to contact, by when."""
+    where = f"，地点{case.place}" if case.place else ""
+    by = ""
+    if case.owner_type == "company" and case.contact_due_at is not None:
+        by = f"，请于{local(case.contact_due_at):%H:%M}前联系市民"
+    return (f"8890派单：工单号{case.number}，{topic_name or case.kind}{where}，"
+            f"市民电话{citizen_phone}{by}。详情请登录8890工作台。")
+
+
 class Deliveries:
     """Owed messages: made by ``owe``, sent under ``claim``'s lease, settled by
     ``sent`` or ``failed``."""
@@ -66,6 +77,8 @@ class Deliveries:
             route: Route | None = None) -> Delivery | None:
         """Owe ``text`` to the case's citizen on their channel (or ``route``); None when
         there is no way to reach them, which the case log then says."""
+        if purpose not in PURPOSES:
+            raise ValueError(f"unknown delivery purpose {purpose!r}")
         route = route or self.citizen_route(s, case, purpose)
         if route is None:
             self.uow.event(s, case, "outbound", "deliver",
@@ -79,6 +92,20 @@ class Deliveries:
         s.add(row)
         s.flush()
         return row
+
+    def owe_order(self, s: Session, case: Case, topic_name: str) -> Delivery | None:
+        """Tell the case's new handler of the order, besides its portal: an SMS to a
+        mobile duty phone, else a call that reads it. None when it has no phone."""
+        phone = ""
+        if case.owner_type == "company":
+            phone = digits(s.scalar(select(Company.phone)
+                                    .where(Company.code == case.owner_code)) or "")
+        if not phone:
+            return None
+        citizen = s.scalar(select(Caller.phone).where(Caller.id == case.caller_id)) or ""
+        text = order_message(case, topic_name, citizen)
+        return self.owe(s, case, "order", text,
+                        Route(SMS if is_mobile(phone) else VOICE, phone))
 
     def citizen_route(self, s: Session, case: Case, purpose: str) -> Route | None:
         phone = s.scalar(select(Caller.phone).where(Caller.id == case.caller_id)) or ""

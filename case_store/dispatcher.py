@@ -17,6 +17,7 @@ from case_store import dispatch, lifecycle, sla
 from case_store.assignment import Assignment
 from case_store.clocks import Clocks
 from case_store.companies import CompanyStanding
+from case_store.deliveries import Deliveries
 from case_store.models import Case, Company, Dispatch
 from case_store.routing import rule_for
 from case_store.service_catalog import Catalog
@@ -30,8 +31,10 @@ class Dispatcher:
     """Sends a case to the best eligible company of a trade, inside the caller's session."""
 
     def __init__(self, uow: UnitOfWork, catalog: Catalog, clocks: Clocks,
-                 standing: CompanyStanding, assignment: Assignment) -> None:
+                 standing: CompanyStanding, assignment: Assignment,
+                 deliveries: Deliveries) -> None:
         self.uow = uow
+        self.deliveries = deliveries
         self.catalog = catalog
         self.clocks = clocks
         self.standing = standing
@@ -69,6 +72,8 @@ class Dispatcher:
         if case.assigned_at is None:
             case.assigned_at = now
             self.clocks.set_due(case, now)
+        topic = self.catalog.topics.get(case.topic or "")
+        self.deliveries.owe_order(s, case, topic.name if topic else "")
         return True
 
     def _no_company(self, s: Session, case: Case, trade: str, actor: str,

@@ -31,7 +31,7 @@ from case_store import lifecycle, sla
 from case_store.assignment import Assignment
 from case_store.clocks import Clocks
 from case_store.companies import CompanyStanding
-from case_store.deliveries import PENDING
+from case_store.deliveries import CITIZEN_ANSWERS, PENDING
 from case_store.errors import IllegalTransitionError, InvalidCaseError
 from case_store.models import Caller, Case, Delivery, Dispatch, FollowUp
 from case_store.routing import rule_for
@@ -69,6 +69,7 @@ class FollowUpVisits:
             since = self.uow.clock() - timedelta(seconds=reply_wait_s)
             replying = exists().where(Delivery.case_id == FollowUp.case_id,
                                       Delivery.status == PENDING,
+                                      Delivery.purpose.in_(CITIZEN_ANSWERS),
                                       Delivery.created_at > since)
             due = and_(due, ~replying)
         return self._visits(due, FollowUp.id, limit)

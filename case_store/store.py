@@ -90,9 +90,9 @@ class CaseStore:
         self.clocks = Clocks(uow, calendar)
         self.standing = CompanyStanding(uow, self.policy)
         self.assignment = Assignment(uow, self.clocks)
-        self.dispatcher = Dispatcher(uow, self.catalog, self.clocks, self.standing,
-                                     self.assignment)
         self.deliveries = Deliveries(uow, self.policy.reply_phone_by_sms)
+        self.dispatcher = Dispatcher(uow, self.catalog, self.clocks, self.standing,
+                                     self.assignment, self.deliveries)
         self.followups = FollowUpVisits(uow, self.clocks, self.standing, self.assignment,
                                         self.catalog)
         self.router = Router(uow, self.catalog, self.assignment, self.dispatcher,

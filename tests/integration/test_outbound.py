@@ -199,3 +199,18 @@ def test_progress_is_read_only_to_the_phone_that_raised_the_case(cases):
     assert cases.progress("20250930999999", "13800000021") is None  # no such case
     for junk in ("", "abc", "２０２５", "1" * 40, number + "0"):
         assert cases.progress(junk, "13800000021") is None
+
+
+async def test_a_company_is_told_of_its_new_order_by_a_call_reading_it(cases):
+    case = cases.route(cases.create_case(channel="phone", caller="13800000031",
+                                         text="空调不制冷了请派师傅上门", kind="life",
+                                         topic="appliance_repair", place="八一北街12号",
+                                         lat=29.0800, lon=119.6475).number)
+    assert case.owner_type == "company"
+    [order] = cases.deliveries_for(case.number)
+    company = cases.company(case.owner)
+    assert (order.purpose, order.channel) == ("order", "voice")  # a fixed duty line
+    assert order.address == "".join(ch for ch in company.phone if ch.isdigit())
+    assert case.number in order.text and "13800000031" in order.text
+    assert "八一北街12号" in order.text and "前联系市民" in order.text
+    assert cases.due_followups(reply_wait_s=3600) == []  # no visit before any reply
