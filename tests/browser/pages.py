@@ -1,4 +1,4 @@
-"""Page steps every browser test takes: log in, wait for a text to show."""
+"""Page steps every browser test takes: log in, wait for a text or an element to show."""
 
 from __future__ import annotations
 
@@ -21,3 +21,8 @@ def login(browser, base: str, name: str, password: str = PASSWORD) -> None:
 def wait_text(browser, element_id: str, expected: str, timeout: float = 10) -> None:
     WebDriverWait(browser, timeout).until(
         ec.text_to_be_present_in_element((By.ID, element_id), expected))
+
+
+def find(browser, by, value, timeout: float = 10):
+    """Wait for an element of the page being loaded (clicks may navigate)."""
+    return WebDriverWait(browser, timeout).until(ec.presence_of_element_located((by, value)))

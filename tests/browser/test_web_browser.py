@@ -9,18 +9,12 @@ import time
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.pages import login, wait_text
+from tests.browser.pages import find, login, wait_text
 from tests.integration.test_web_live import snapshot
 
 pytestmark = pytest.mark.integration
-
-
-def find(browser, by, value, timeout: float = 10):
-    """Wait for an element of the page being loaded (clicks may navigate)."""
-    return WebDriverWait(browser, timeout).until(ec.presence_of_element_located((by, value)))
 
 
 def text_of(browser, element_id: str) -> str:
