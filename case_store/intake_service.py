@@ -6,6 +6,8 @@ hand an ``Intake`` to ``IntakeService.take``. A kind or topic the channel alread
 the text. The case is created and routed at once (``route`` is idempotent, so the
 routing worker meeting the same outbox message later does no harm), extra intake fields
 are kept as a note in the case's log, and the new case is announced to wallboards.
+A request without coordinates of its own (all but Open311) is placed by the Jinhua names
+it mentions (``case_store.gazetteer``), so "nearest" dispatch works for every channel.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from case_store import gazetteer
 from case_store.changes import CaseChanges
 from case_store.console import INTAKE_DETAILS_ACTOR
 from case_store.errors import CaseStoreError
@@ -61,6 +64,19 @@ def _regions() -> dict[str, str]:
     return {name: code for code, name in (data.get("regions") or {}).items()}
 
 
+def _whereabouts(item: Intake, place: str | None,
+                 region: str | None) -> tuple[float | None, float | None, str | None]:
+    """The intake's own coordinates (Open311's are never overridden); else the gazetteer's
+    for its place, then for its whole text, which also supply a region it lacks."""
+    if item.lat is not None or item.lon is not None:
+        return item.lat, item.lon, region
+    spot = gazetteer.locate(place, context=item.text) if place else None
+    spot = spot or gazetteer.locate(item.text)
+    if spot is None:
+        return None, None, region
+    return spot.lat, spot.lon, region or spot.region
+
+
 class IntakeService:
     def __init__(self, store: Any, tagger: Any = None, changes: CaseChanges | None = None):
         self.store = store  # case_store.CaseStore
@@ -89,10 +105,11 @@ class IntakeService:
     def take_now(self, item: Intake, actor: str) -> IntakeResult:
         """Create and route the case (blocking: SQL); CaseStoreError on bad input."""
         kind, topic, tags = self._classify(item)
+        place = item.place or tags.get("place") or None
+        lat, lon, region = _whereabouts(item, place, _regions().get(tags.get("district") or ""))
         view = self.store.create_case(
             channel=item.channel, caller=item.caller, text=item.text, kind=kind, topic=topic,
-            place=item.place or tags.get("place") or None, lat=item.lat, lon=item.lon,
-            region=_regions().get(tags.get("district") or ""), caller_name=item.caller_name,
+            place=place, lat=lat, lon=lon, region=region, caller_name=item.caller_name,
             transcript=item.transcript, call_ref=item.call_ref, elderly=item.elderly)
         if view.duplicate:
             return IntakeResult(view, tags)

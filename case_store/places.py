@@ -15,9 +15,13 @@ import unicodedata
 _SQUASH = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
+def squash(text: str) -> str:
+    """``text`` without width, case, spaces or punctuation (宾虹路 128 号 -> 宾虹路128号)."""
+    return _SQUASH.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
 def place_key(place: str | None) -> str | None:
     """The normalised place, or None when there is no usable place."""
     if not place:
         return None
-    key = _SQUASH.sub("", unicodedata.normalize("NFKC", place).lower())
-    return key[:300] or None
+    return squash(place)[:300] or None
