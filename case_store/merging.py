@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -44,12 +44,14 @@ class DuplicateMerging:
             spot = f"{case.topic}|{case.place_key}".encode()
             key = int(hashlib.sha1(spot).hexdigest()[:15], 16)  # noqa: S324
             s.execute(sql_text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-        return s.scalar(select(Case).where(
+        query = select(Case).where(
             Case.topic == case.topic, Case.kind == case.kind,
             Case.place_key == case.place_key, Case.id != case.id,
             Case.status.in_(MERGE_TARGETS),
-            Case.received_at >= case.received_at - self.policy.merge_window,
-        ).order_by(Case.id).limit(1).with_for_update())
+            Case.received_at >= case.received_at - self.policy.merge_window)
+        if case.region:  # 城西街道 of Yiwu is not 城西街道 of Wucheng
+            query = query.where(or_(Case.region.is_(None), Case.region == case.region))
+        return s.scalar(query.order_by(Case.id).limit(1).with_for_update())
 
     def merge_on_intake(self, s: Session, case: Case, original: Case, caller: str,
                         actor: str) -> None:

@@ -61,6 +61,20 @@ def test_different_topic_or_place_is_a_separate_case(cases, other):
     assert second.number != first.number and second.status == "assigned"
 
 
+def test_the_same_street_name_in_another_county_is_another_case(cases):
+    first = cases.route(cases.create_case(channel="phone", caller="13900000001",
+                                          text="路灯不亮", kind="affairs", topic="street_light",
+                                          place="城西街道", region="wucheng").number)
+    yiwu = cases.create_case(channel="phone", caller="13900000002", text="路灯不亮",
+                             kind="affairs", topic="street_light", place="城西街道",
+                             region="yiwu")
+    assert not yiwu.duplicate and yiwu.merged_into is None
+    same = cases.create_case(channel="phone", caller="13900000003", text="路灯不亮",
+                             kind="affairs", topic="street_light", place="城西街道",
+                             region="wucheng")
+    assert same.merged_into == first.number
+
+
 def test_no_merge_into_a_replied_or_closed_case_or_after_the_window(cases, case_clock):
     first = report(cases, "13900000001")
     cases.transition(first.number, "accept", "city_management")
