@@ -23,6 +23,7 @@ from hotline.web import csrf, wechat_sign
 from hotline.web.auth import require_key
 from hotline.web.case_intake import take
 from hotline.web.context import WebContext, ctx
+from hotline.web.hourly_limit import over_hourly_limit
 from hotline.web.html import h
 from hotline.web.i18n import Words, lang_of
 from hotline.web.payload import form_fields, json_object
@@ -58,13 +59,6 @@ async def report_form(request: web.Request) -> web.Response:
     return page(request, w.report, _form_html(request, w))
 
 
-async def _rate_limited(c: WebContext, who: str) -> bool:
-    key = c.key("web", "report-rate", who, str(int(time.time() // 3600)))
-    count = await c.redis.incr(key)
-    await c.redis.expire(key, 3700)
-    return count > FORM_LIMIT
-
-
 async def report_submit(request: web.Request) -> web.Response:
     await csrf.check(request)
     c, w = ctx(request), Words(lang_of(request))
@@ -78,7 +72,7 @@ async def report_submit(request: web.Request) -> web.Response:
         error = "请填写反映内容" if w.lang == "zh" else "Describe your request"
     elif len(values["text"]) > MAX_TEXT:
         error = f"内容不能超过 {MAX_TEXT} 字" if w.lang == "zh" else "The text is too long"
-    elif await _rate_limited(c, request.remote or "unknown"):
+    elif await over_hourly_limit(c, "report", request.remote or "unknown", FORM_LIMIT):
         error = "提交过于频繁，请稍后再试" if w.lang == "zh" else "Too many requests; try later"
     if error:
         return page(request, w.report, _form_html(request, w, error, values), status=400)

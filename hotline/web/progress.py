@@ -7,12 +7,12 @@ number and someone else's case answer the same "not found" (``case_store.progres
 from __future__ import annotations
 
 import asyncio
-import time
 
 from aiohttp import web
 
 from hotline.web import csrf
-from hotline.web.context import WebContext, ctx
+from hotline.web.context import ctx
+from hotline.web.hourly_limit import over_hourly_limit
 from hotline.web.html import h
 from hotline.web.i18n import Words, lang_of
 from hotline.web.payload import form_fields
@@ -39,20 +39,13 @@ async def progress_form(request: web.Request) -> web.Response:
     return page(request, w.progress, _form(request, w))
 
 
-async def _too_many(c: WebContext, who: str) -> bool:
-    key = c.key("web", "progress-rate", who, str(int(time.time() // 3600)))
-    count = await c.redis.incr(key)
-    await c.redis.expire(key, 3700)
-    return count > LOOKUPS_PER_HOUR
-
-
 async def progress_lookup(request: web.Request) -> web.Response:
     await csrf.check(request)
     c, w = ctx(request), Words(lang_of(request))
     form = await form_fields(request)
     number = str(form.get("number", "")).strip()[:20]
     phone = str(form.get("phone", "")).strip()[:20]
-    if await _too_many(c, request.remote or "unknown"):
+    if await over_hourly_limit(c, "progress", request.remote or "unknown", LOOKUPS_PER_HOUR):
         return page(request, w.progress, _form(request, w, w.too_many, number, phone),
                     status=429)
     found = await asyncio.to_thread(c.store.progress, number, phone)
