@@ -212,7 +212,8 @@ def actions(store, number: str) -> list[str]:
 async def test_the_citizen_hears_the_reply_by_call_and_then_a_3_at_the_visit_sends_it_back(
         voice_service):
     store = voice_service.store
-    phone = await sipp.followup_citizen(voice_service.cfg, keys="3", calls=2)
+    # 3 for the outcome, then the affairs questions (timeliness, attitude)
+    phone = await sipp.followup_citizen(voice_service.cfg, keys="333", calls=2)
     try:
         number = await asyncio.to_thread(replied_by_department, store, "13955550021")
         answer = await answered(store, number)
@@ -225,6 +226,7 @@ async def test_the_citizen_hears_the_reply_by_call_and_then_a_3_at_the_visit_sen
     history = actions(store, number)
     assert history.index("deliver") < history.index("visit")  # visited after hearing it
     assert answer["satisfaction"] == 3
+    assert answer["answers"] == {"timeliness": 3, "attitude": 3}
     assert store.get_case(number).status == "assigned"  # sent back to the department
     origins = sorted(c.origin for c in store.calls_for_case(number))
     assert origins == ["followup"]
