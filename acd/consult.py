@@ -112,7 +112,7 @@ class Consults:
         room = room_of(call.caller_uniqueid)
         await self._into_room(call, room)
         answered = await self._ring(room, verdict.number)
-        log.warning("consult %s: %s %s", room, verdict.number,
+        log.info("consult %s: %s %s", room, verdict.number,
                     "answered" if answered else "not answered")
         return Consulted(call, room, verdict.number, answered)
 

@@ -11,6 +11,7 @@ case, and the call record's ``transferred_to`` names the party once the agent le
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,14 +128,12 @@ async def consult(request: web.Request) -> web.Response:
         "step": "answered" if done.answered else "no_answer"}, number)
     left = False
     if done.answered and not stay:
-        try:
+        with contextlib.suppress(TransferError):  # the party hung up at once: agent stays
             await consults.leave(seat, uniqueid)
             left = True
-        except TransferError:  # the party hung up at once: the agent is still there
-            left = False
-        if left:
-            await _log(c, uniqueid, actor, {"to": target.label, "step": "agent_left"}, number,
-                       transferred_to=target.label)
+    if left:
+        await _log(c, uniqueid, actor, {"to": target.label, "step": "agent_left"}, number,
+                   transferred_to=target.label)
     return web.json_response({"target": target.label, "call": uniqueid, "room": done.room,
                               "answered": done.answered, "left": left, "case": case})
 

@@ -96,11 +96,13 @@ async def test_agent_consults_a_department_then_leaves_the_caller_with_it(servic
             assert (record.seat, record.outcome) == ("8001", "answered_in_window"), record
             status, err = await desk.post_json("/desk/consult/leave", {})
             assert status == 409  # no longer in the room
+            await duty.hangup("trunk")  # the department is done: the caller is let go
+            result = await asyncio.wait_for(caller, 10)
+            assert result.returncode == 0, result.stderr[-1500:]
+            await until(lambda: _gone(service, room), timeout=10, what="the room closed")
         finally:
-            result = await caller
-        assert result.returncode == 0, result.stderr[-1500:]
-        # the caller hung up: the department is let go with them, the room is gone
-        await until(lambda: _gone(service, room), timeout=10, what="the room closed")
+            if not caller.done():
+                caller.cancel()
 
 
 async def test_a_department_that_does_not_answer_leaves_agent_and_caller_together(
@@ -176,6 +178,9 @@ async def test_a_company_consult_hands_the_caller_over_once_answered(service, te
         finally:
             result = await caller
         assert result.returncode == 0, result.stderr[-1500:]
+        # the caller hung up: the company is let go with them, the room is gone
+        await until(lambda: _gone(service, done["room"]), timeout=10, what="the room closed")
+        await company.wait_for("hangup", seat="trunk", timeout=5)
 
 
 async def _gone(service, room: str) -> bool:
