@@ -66,6 +66,22 @@ def find_call(channels: list[dict[str, Any]], seat: str) -> ActiveCall | None:
     return None
 
 
+async def channels(ami: Any) -> list[dict[str, Any]]:
+    """Every channel Asterisk has (CoreShowChannel events); 503 while AMI is away."""
+    if ami is None or not ami.connected.is_set():
+        raise TransferError("电话系统未连接，暂时无法转接", 503)
+    replies = await ami.action({"Action": "CoreShowChannels"}, as_list=True)
+    return replies if isinstance(replies, list) else []
+
+
+async def active_call(ami: Any, seat: str) -> ActiveCall:
+    """The seat's call with its caller, or TransferError when it has none."""
+    call = find_call(await channels(ami), seat)
+    if call is None:
+        raise TransferError(f"坐席 {seat} 当前没有通话，无法转接")
+    return call
+
+
 class Transfers:
     """Transfers for one hotline instance: its AMI link, Redis and seats."""
 
@@ -76,13 +92,7 @@ class Transfers:
         self.seats = seats
 
     async def active_call(self, seat: str) -> ActiveCall:
-        if self.ami is None or not self.ami.connected.is_set():
-            raise TransferError("电话系统未连接，暂时无法转接", 503)
-        replies = await self.ami.action({"Action": "CoreShowChannels"}, as_list=True)
-        call = find_call(replies if isinstance(replies, list) else [], seat)
-        if call is None:
-            raise TransferError(f"坐席 {seat} 当前没有通话，无法转接")
-        return call
+        return await active_call(self.ami, seat)
 
     async def to_seat(self, from_seat: str, to_seat: str) -> ActiveCall:
         """Hand the caller to a free seat; TransferError says why a busy one cannot."""

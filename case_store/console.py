@@ -29,7 +29,8 @@ INTAKE_DETAILS_ACTOR = "intake-details"  # who writes a case's extra intake fiel
 
 @dataclass(frozen=True)
 class TransferTarget:
-    """A partner company's phone an agent may hand a call to (digits only, dialable)."""
+    """A partner company's or a department's phone an agent may hand a call to or consult
+    on it (``digits``: the phone's digits only, what the dial plan is asked about)."""
 
     code: str
     name: str
@@ -47,7 +48,8 @@ def _views(s: Session, rows: Iterable[Case]) -> list[CaseView]:
 
 class ConsoleQueries:
     """``owned_cases``, ``case_counts``, ``search_cases``, ``intake_details``,
-    ``owner_names``, ``department_names`` and ``transfer_targets`` for ``CaseStore``."""
+    ``owner_names``, ``department_names``, ``transfer_targets`` and ``duty_phones`` for
+    ``CaseStore``."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -151,6 +153,18 @@ class ConsoleQueries:
                              .where(Company.phone.is_not(None),
                                     Company.standing.in_(DISPATCHABLE))
                              .order_by(Company.code)).all()
-        targets = [TransferTarget(code, name, phone, re.sub(r"\D", "", phone))
-                   for code, name, phone in rows]
-        return [t for t in targets if 3 <= len(t.digits) <= 20]
+        return _dialable(rows)
+
+    def duty_phones(self) -> list[TransferTarget]:
+        """Departments with a duty phone (值班电话), by code: whom an agent may consult."""
+        with self.uow.read() as s:
+            rows = s.execute(select(Department.code, Department.name, Department.duty_phone)
+                             .where(Department.duty_phone.is_not(None))
+                             .order_by(Department.code)).all()
+        return _dialable(rows)
+
+
+def _dialable(rows: Iterable[tuple[str, str, str]]) -> list[TransferTarget]:
+    targets = [TransferTarget(code, name, phone, re.sub(r"\D", "", phone))
+               for code, name, phone in rows]
+    return [t for t in targets if 3 <= len(t.digits) <= 20]

@@ -1,6 +1,7 @@
 """Edits to a case that are not lifecycle steps: an agent's correction of what was
-recorded, and the log line of a call transferred while the case was open. Both keep the
-case's status and append one event in the same transaction as the change."""
+recorded, and the log lines of a call transferred, or of a department or company
+consulted on it (三方通话), while the case was open. All keep the case's status and
+append one event in the same transaction as the change."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from case_store.views import CaseView
 
 
 class CaseEdits:
-    """``correct`` and ``record_transfer``."""
+    """``correct``, ``record_transfer`` and ``record_consult``."""
 
     def __init__(self, uow: UnitOfWork, catalog: Catalog) -> None:
         self.uow = uow
@@ -45,10 +46,22 @@ class CaseEdits:
                         number: str | None = None) -> CaseView | None:
         """Log that an agent transferred a call: on the call record, and on its case (given,
         or the case opened for that call); None when the call has no case yet."""
+        return self._call_event(uniqueid, by, "transfer", {"to": to}, number, to)
+
+    def record_consult(self, uniqueid: str, *, by: str, data: dict[str, Any],
+                       number: str | None = None,
+                       transferred_to: str | None = None) -> CaseView | None:
+        """Log one step of a consult (``data["step"]``: answered, no_answer, agent_left):
+        a ``consult`` event on the call's case; ``transferred_to`` also goes on the call
+        record once the agent has left the caller with the other party."""
+        return self._call_event(uniqueid, by, "consult", data, number, transferred_to)
+
+    def _call_event(self, uniqueid: str, by: str, action: str, data: dict[str, Any],
+                    number: str | None, transferred_to: str | None) -> CaseView | None:
         with self.uow.tx() as s:
             call = s.get(Call, str(uniqueid)[:150])
-            if call is not None:
-                call.transferred_to = to[:80]
+            if call is not None and transferred_to:
+                call.transferred_to = transferred_to[:80]
             if number:
                 case = self.uow.load(s, number, lock=True)
             else:
@@ -56,6 +69,6 @@ class CaseEdits:
                                 .order_by(Case.id.desc()).limit(1))
                 if case is None:
                     return None
-            self.uow.event(s, case, by, "transfer", {"to": to, "call": str(uniqueid)[:150]},
+            self.uow.event(s, case, by, action, {**data, "call": str(uniqueid)[:150]},
                            to_status=case.status)
             return self.uow.view(s, case)

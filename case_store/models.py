@@ -62,6 +62,7 @@ class Department(Base):
     level: Mapped[str] = mapped_column(String(16))  # city | district | county
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
     region: Mapped[str | None] = mapped_column(String(64))
+    duty_phone: Mapped[str | None] = mapped_column(String(32))  # consulted on a live call
 
 
 class Company(Base):

@@ -1,7 +1,8 @@
 """Seed data loader: departments (catalog + hierarchy), partner companies, knowledge base.
 
 Idempotent: rows that exist are left alone, so the operator's edits (ratings, standing)
-survive a re-run.
+survive a re-run; only a department's missing duty phone is filled in (a store seeded
+before departments had one).
 """
 
 from __future__ import annotations
@@ -24,16 +25,25 @@ def load_seed(session: Session, catalog: Catalog, now: datetime,
     """Insert what is missing; returns counts of rows added per table."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     added = {"departments": 0, "companies": 0, "knowledge": 0}
+    duty_phones = dict(data.get("duty_phones") or {})
     for code, name in catalog.departments.items():
-        if session.get(Department, code) is None:
-            session.add(Department(code=code, name=name, level="city"))
+        row = session.get(Department, code)
+        if row is None:
+            session.add(Department(code=code, name=name, level="city",
+                                   duty_phone=duty_phones.get(code)))
             added["departments"] += 1
+        elif row.duty_phone is None:
+            row.duty_phone = duty_phones.get(code)
     session.flush()
     for d in data.get("departments", []):
-        if session.get(Department, d["code"]) is None:
+        row = session.get(Department, d["code"])
+        if row is None:
             session.add(Department(code=d["code"], name=d["name"], level=d["level"],
-                                   parent_code=d.get("parent"), region=d.get("region")))
+                                   parent_code=d.get("parent"), region=d.get("region"),
+                                   duty_phone=d.get("duty_phone")))
             added["departments"] += 1
+        elif row.duty_phone is None:
+            row.duty_phone = d.get("duty_phone")
     for c in data.get("companies", []):
         if session.get(Company, c["code"]) is None:
             session.add(Company(code=c["code"], name=c["name"], trade=c["trade"],

@@ -198,6 +198,13 @@ class CaseStore:
         """Log a call transfer on the call and its case (``CaseEdits.record_transfer``)."""
         return self.edits.record_transfer(uniqueid, by=by, to=to, number=number)
 
+    def record_consult(self, uniqueid: str, *, by: str, data: dict[str, Any],
+                       number: str | None = None,
+                       transferred_to: str | None = None) -> CaseView | None:
+        """Log a consult step on the call's case (``CaseEdits.record_consult``)."""
+        return self.edits.record_consult(uniqueid, by=by, data=data, number=number,
+                                         transferred_to=transferred_to)
+
     # -- clocks and outbox (case_store.sweep, clocks, outbox) ----------------------------
 
     def sweep(self) -> SweepReport:
@@ -444,4 +451,8 @@ class CaseStore:
     def transfer_targets(self) -> list[TransferTarget]:
         """Partner company phones an agent may transfer a call to."""
         return self.console.transfer_targets()
+
+    def duty_phones(self) -> list[TransferTarget]:
+        """Departments' duty phones an agent may consult on a live call."""
+        return self.console.duty_phones()
 

@@ -95,6 +95,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         context.prefix = cfg.key_prefix
         context.seats = list(cfg.seats)
         context.number_plan = NumberPlan.from_config(cfg)
+        context.hotline_number = cfg.hotline_number
         context.secure_cookies = cfg.web_secure_cookies
     context.changes = CaseChanges(redis, context.prefix)
     context.intake = intake or IntakeService(store, tagger, context.changes)

@@ -31,6 +31,7 @@ class WebContext:
     ami: Any = None  # acd.ami_link.AmiLink, for ChanSpy
     seats: list[str] = field(default_factory=list)
     number_plan: NumberPlan = field(default_factory=NumberPlan)  # what callbacks dial alone
+    hotline_number: str = "88900000"  # the caller ID of calls the desk places (consults)
     tagger: Any = None  # case_store.tagging.learning.LearningTagger; None: the packaged tagger
     intake: Any = None  # case_store.intake_service.IntakeService
     changes: Any = None  # case_store.changes.CaseChanges

@@ -5,7 +5,8 @@ starts ringing) and on the stats channel for the seat's own state. A pop is enri
 here with the caller's earlier cases, the case the IVR or a callback already opened,
 the tagger's suggestion and knowledge-base answers, so the agent sees one screen.
 Saving an existing case is a correction (``CaseStore.correct``); a changed topic teaches
-the tagger (``LearningTagger.learn``). Transfers live in ``desk_transfer``.
+the tagger (``LearningTagger.learn``). Transfers live in ``desk_transfer``, three-way
+calls in ``desk_consult``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from acd.control import SEAT_ACTIONS
 from case_store.amend import CORRECTABLE
 from case_store.errors import CaseStoreError
 from case_store.views import CaseView
-from hotline.web import desk_callbacks, desk_transfer, live
+from hotline.web import desk_callbacks, desk_consult, desk_transfer, live
 from hotline.web.auth import require
 from hotline.web.case_intake import announce_change, suggest
 from hotline.web.context import SESSION, WebContext, ctx
@@ -46,6 +47,7 @@ async def desk_page(request: web.Request) -> web.Response:
     kinds, topics = _catalog_choices(c)
     seat = session.get("seat") or ""
     targets = await asyncio.to_thread(desk_transfer.transfer_choices, c, seat, w)
+    consulted = await asyncio.to_thread(desk_consult.consult_targets, c)
     to_check = await asyncio.to_thread(desk_callbacks.waiting_checks, c)
     body = h(
         '<div id="desk" data-seat="{seat}" data-words="{words}">'
@@ -76,7 +78,7 @@ async def desk_page(request: web.Request) -> web.Response:
         '</textarea></label>'
         '<div class="buttons"><button type="submit" name="do" value="save" id="save">{save}'
         '</button><button type="submit" name="do" value="dispatch" id="dispatch">{dispatch}'
-        '</button></div><p id="case-result" role="status"></p></form>{transfer}{check}'
+        '</button></div><p id="case-result" role="status"></p></form>{transfer}{consult}{check}'
         '<section class="card"><h2>{kb}</h2><form id="kb-form"><input name="q" id="kb-q"'
         ' maxlength="200"><button type="submit">{search}</button></form>'
         '<ol id="kb-hits"></ol></section></div>',
@@ -89,6 +91,7 @@ async def desk_page(request: web.Request) -> web.Response:
         topics=options(topics, None), place=w.place, text=w.text, max=MAX_TEXT,
         save=w.save_case, dispatch=w.dispatch, kb=w.kb, search=w.search,
         transfer=desk_transfer.transfer_card(targets, w),
+        consult=desk_consult.consult_card(consulted, w),
         check=desk_callbacks.check_card(request, to_check, w),
     )
     return page(request, w.desk, body, scripts=["common.js", "desk.js"])
@@ -270,4 +273,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/desk/suggest", suggest_tags)
     app.router.add_post("/desk/seat/{action}", seat_action)
     desk_transfer.add_routes(app)
+    desk_consult.add_routes(app)
     desk_callbacks.add_routes(app)

@@ -68,7 +68,7 @@ async def transfer(request: web.Request) -> web.Response:
         else:
             call = await transfers.to_number(seat, value)
     except TransferError as exc:
-        raise _error(exc) from exc
+        raise error_of(exc) from exc
     number = str(body.get("case_number") or "") or None
     try:
         case = await asyncio.to_thread(c.store.record_transfer, call.caller_uniqueid,
@@ -82,9 +82,10 @@ async def transfer(request: web.Request) -> web.Response:
     return web.json_response(result)
 
 
-def _error(exc: TransferError) -> web.HTTPException:
-    classes = {400: web.HTTPBadRequest, 409: web.HTTPConflict, 502: web.HTTPBadGateway,
-               503: web.HTTPServiceUnavailable}
+def error_of(exc: TransferError) -> web.HTTPException:
+    """The HTTP error a transfer's or a consult's refusal is answered with."""
+    classes = {400: web.HTTPBadRequest, 403: web.HTTPForbidden, 409: web.HTTPConflict,
+               502: web.HTTPBadGateway, 503: web.HTTPServiceUnavailable}
     return classes.get(exc.status, web.HTTPConflict)(text=str(exc))
 
 

@@ -124,3 +124,18 @@ def test_an_elderly_emergency_alarm_shows_on_the_wallboard_and_a_click_acknowled
     WebDriverWait(browser, 10).until(
         lambda d: d.find_element(By.ID, "alarms").get_attribute("data-count") == "0")
     assert live.run(alarms.open()) == []
+
+
+def test_desk_consult_card_defaults_to_stay_for_departments_and_reports_refusals(
+        live, browser, artifacts):
+    login(browser, live.base, "agent1")
+    find(browser, By.ID, "consult-form")
+    stay = browser.find_element(By.ID, "c-stay")
+    assert stay.is_selected()  # a department comes first: the agent stays by default
+    browser.execute_script(
+        "const s = document.getElementById('c-target');"
+        "s.value = 'company:plumbing_wucheng'; s.dispatchEvent(new Event('change'));")
+    assert not stay.is_selected()  # a company: the agent hands the caller over
+    browser.find_element(By.ID, "consult").click()
+    wait_text(browser, "consult-result", "未连接")  # this console has no AMI link
+    browser.save_screenshot(str(artifacts / "desk-consult.png"))

@@ -277,6 +277,30 @@ def test_an_existing_database_upgrades_and_keeps_its_cases(case_db, case_clock):
         old.close()
 
 
+def test_a_store_seeded_before_duty_phones_gets_them_and_keeps_an_edited_one(case_db,
+                                                                            case_clock):
+    from sqlalchemy import update
+
+    from case_store.models import Department
+
+    migrate(case_db, "0009")
+    store = CaseStore(case_db, clock=case_clock)
+    try:
+        store.setup(seed=True)  # 0009 -> 0010: the column arrives empty, the seed fills it
+        with store.uow.tx() as s:
+            s.execute(update(Department).values(duty_phone=None))
+            s.execute(update(Department).where(Department.code == "parks")
+                      .values(duty_phone="0579-82000000"))  # the operator's own number
+        store.setup(seed=True)
+        phones = {t.code: (t.phone, t.digits) for t in store.duty_phones()}
+        assert phones["parks"] == ("0579-82000000", "057982000000")
+        assert phones["water_group"] == ("0579-88901005", "057988901005")
+        assert phones["wuyi_center"] == ("0579-88901030", "057988901030")
+        assert set(phones) == set(store.department_names())
+    finally:
+        store.close()
+
+
 def test_racing_writers_make_one_call_and_one_callback(cases):
     """Two ACD nodes writing the same arrival or callback at once never duplicate it."""
     from concurrent.futures import ThreadPoolExecutor

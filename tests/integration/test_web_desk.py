@@ -144,3 +144,45 @@ async def test_an_agent_checks_a_number_outside_the_plan_then_it_goes_in_line(we
     status, _ = await department.post_json("/desk/callbacks/cb-check-1/confirm",
                                            {"number": "13912345678"})
     assert status == 403
+
+
+async def test_consult_targets_are_named_and_only_the_agent_on_the_call_may_consult(
+        web):  # noqa: F811
+    duty = {t.code: t.phone for t in web.store.duty_phones()}
+    assert duty["city_management"] == "0579-88901004"  # a catalog (city) department
+    assert duty["lanxi_center"] == "0579-88901025"  # a county sub-centre from the seed
+    assert len(duty) == len(web.store.department_names())  # every department has one
+    agent = await web.login("agent1")
+    status, html = await agent.page("/desk")
+    assert 'value="department:city_management" data-stay="1"' in html
+    assert 'value="company:plumbing_wucheng" data-stay="0"' in html
+    status, err = await agent.post_json("/desk/consult", {"target": "057988901004"})
+    assert status == 400 and "unknown consult target" in err["error"]  # never a number
+    status, err = await agent.post_json("/desk/consult", {"target": "department:nobody"})
+    assert status == 400
+    status, err = await agent.post_json("/desk/consult", {"target": "department:parks",
+                                                          "stay": "yes"})
+    assert status == 400
+    status, err = await agent.post_json("/desk/consult", {"target": "department:parks"})
+    assert status == 503 and "未连接" in err["error"]  # this console has no AMI link
+    status, err = await agent.post_json("/desk/consult/leave", {})
+    assert status == 503
+    for name in ("dept_cm", "comp_a", "leader1", "admin1"):  # not on any call
+        other = await web.login(name)
+        for path in ("/desk/consult", "/desk/consult/leave"):
+            status, _ = await other.post_json(path, {"target": "department:parks"})
+            assert status == 403, (name, path)
+    sup = await web.login("sup1")  # a supervisor at a seat gets as far as the phone system
+    status, _ = await sup.post_json("/desk/consult", {"target": "department:parks"})
+    assert status == 503
+    web.accounts.add_user("sup_noseat", "supervisor", "correct-horse-42")
+    seatless = await web.login("sup_noseat")
+    status, err = await seatless.post_json("/desk/consult", {"target": "department:parks"})
+    assert status == 403 and "no seat" in err["error"]
+
+
+async def test_consult_refuses_without_the_csrf_token(web):  # noqa: F811
+    agent = await web.login("agent1")
+    agent.csrf = "forged"
+    status, _ = await agent.post_json("/desk/consult", {"target": "department:parks"})
+    assert status == 403

@@ -134,6 +134,7 @@ async def build_stack(url: str, cfg=None, secure_cookies: bool = False) -> WebSt
         seats = [str(8001 + i) for i in range(10)]
         terminals = ["9001"]
         callback_area_code, callback_other_areas, callback_daily_limit = "0579", False, 3
+        hotline_number = "88900000"
         web_secure_cookies = secure_cookies
 
     tmp = tempfile.TemporaryDirectory(prefix="hotline-webtest-")

@@ -76,6 +76,28 @@
       $("pop").classList.remove("ringing");
     } catch (e) { $("transfer-result").textContent = e.message; }
   };
+  const consultTarget = $("c-target");
+  const stayDefault = () => {
+    const o = consultTarget.selectedOptions[0];
+    if (o) $("c-stay").checked = o.dataset.stay === "1";
+  };
+  consultTarget.onchange = stayDefault;
+  stayDefault();
+  $("consult-form").onsubmit = async (ev) => {
+    ev.preventDefault();
+    $("consult-result").textContent = W.consult_ringing;
+    try {
+      const r = await HL.post("/desk/consult", {target: consultTarget.value, stay: $("c-stay").checked,
+                                                case_number: $("f-case").value, call: $("f-uniqueid").value});
+      $("consult-result").textContent = !r.answered ? W.consult_no_answer : (r.left ? W.consult_left : W.consult_answered);
+    } catch (e) { $("consult-result").textContent = e.message; }
+  };
+  $("consult-leave").onclick = async () => {
+    try {
+      await HL.post("/desk/consult/leave", {case_number: $("f-case").value, call: $("f-uniqueid").value});
+      $("consult-result").textContent = W.consult_left;
+    } catch (e) { $("consult-result").textContent = e.message; }
+  };
   $("kb-form").onsubmit = async (ev) => {
     ev.preventDefault();
     const res = await fetch(`/desk/kb?q=${encodeURIComponent($("kb-q").value)}`, {credentials: "same-origin"});
