@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from case_store import sla
 from case_store.clocks import Clocks
+from case_store.deliveries import Deliveries
 from case_store.errors import UnknownDepartmentError
 from case_store.models import Case, Department, Outbox
 from case_store.outbox import EMERGENCY_STREAM
@@ -25,9 +26,10 @@ from case_store.views import iso
 class Assignment:
     """Sets a case's owner and the clocks that go with it, inside the caller's session."""
 
-    def __init__(self, uow: UnitOfWork, clocks: Clocks) -> None:
+    def __init__(self, uow: UnitOfWork, clocks: Clocks, deliveries: Deliveries) -> None:
         self.uow = uow
         self.clocks = clocks
+        self.deliveries = deliveries  # each new owner hears of the order
 
     def emergency(self, s: Session, case: Case, now: datetime) -> None:
         """A person and the elderly centre take it at once, on a clock of minutes (it
@@ -59,6 +61,7 @@ class Assignment:
         case.assigned_at = now
         self.clocks.set_due(case, now)
         case.receipt_due_at = sla.receipt_due(now)
+        self.deliveries.owe_order(s, case)
         return code
 
     def move(self, s: Session, case: Case, actor: str, action: str, dept: str) -> None:
@@ -72,6 +75,7 @@ class Assignment:
             self.clocks.set_due(case, case.assigned_at or now)
         case.owner_type, case.owner_code = "department", dept
         case.receipt_due_at = sla.receipt_due(now)
+        self.deliveries.owe_order(s, case)
 
     @staticmethod
     def _departments(s: Session) -> list[DeptNode]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from case_store.console import INTAKE_DETAILS_ACTOR
 from case_store.errors import CaseNotFoundError
-from case_store.models import Caller, Case, CaseEvent, Company, Delivery
+from case_store.models import Caller, Case, CaseEvent, Company, Delivery, Department
 from case_store.reply_channel import SMS, VOICE, Route, digits, is_mobile, route_for
 from case_store.unit import UnitOfWork
 from case_store.views import local
@@ -67,9 +67,12 @@ class Deliveries:
     """Owed messages: made by ``owe``, sent under ``claim``'s lease, settled by
     ``sent`` or ``failed``."""
 
-    def __init__(self, uow: UnitOfWork, phone_by_sms: bool = False) -> None:
+    def __init__(self, uow: UnitOfWork, phone_by_sms: bool = False,
+                 topic_names: dict[str, str] | None = None, notify_orders: bool = True) -> None:
         self.uow = uow
         self.phone_by_sms = phone_by_sms  # operator's choice: SMS, not a call, to mobiles
+        self.topic_names = topic_names or {}  # what an order says it is about
+        self.notify_orders = notify_orders  # handlers hear of new orders, not only see them
 
     # -- owing -----------------------------------------------------------------------
 
@@ -93,17 +96,21 @@ class Deliveries:
         s.flush()
         return row
 
-    def owe_order(self, s: Session, case: Case, topic_name: str) -> Delivery | None:
-        """Tell the case's new handler of the order, besides its portal: an SMS to a
-        mobile duty phone, else a call that reads it. None when it has no phone."""
+    def owe_order(self, s: Session, case: Case) -> Delivery | None:
+        """Tell the case's new handler (a company, a department) of the order, besides
+        its portal: an SMS to a mobile duty phone, else a call that reads it. None when
+        it has no phone or the operator turned this off."""
         phone = ""
         if case.owner_type == "company":
-            phone = digits(s.scalar(select(Company.phone)
-                                    .where(Company.code == case.owner_code)) or "")
-        if not phone:
+            phone = s.scalar(select(Company.phone).where(Company.code == case.owner_code))
+        elif case.owner_type == "department":
+            phone = s.scalar(select(Department.duty_phone)
+                             .where(Department.code == case.owner_code))
+        phone = digits(phone or "")
+        if not phone or not self.notify_orders:
             return None
         citizen = s.scalar(select(Caller.phone).where(Caller.id == case.caller_id)) or ""
-        text = order_message(case, topic_name, citizen)
+        text = order_message(case, self.topic_names.get(case.topic or "", ""), citizen)
         return self.owe(s, case, "order", text,
                         Route(SMS if is_mobile(phone) else VOICE, phone))
 

@@ -72,8 +72,7 @@ class Dispatcher:
         if case.assigned_at is None:
             case.assigned_at = now
             self.clocks.set_due(case, now)
-        topic = self.catalog.topics.get(case.topic or "")
-        self.deliveries.owe_order(s, case, topic.name if topic else "")
+        self.deliveries.owe_order(s, case)
         return True
 
     def _no_company(self, s: Session, case: Case, trade: str, actor: str,

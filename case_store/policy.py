@@ -25,6 +25,7 @@ class CasePolicy:
     suspension: timedelta = timedelta(days=7)  # how long an order suspension lasts
     merge_window: timedelta = timedelta(hours=24)  # same place and topic: one case
     reply_phone_by_sms: bool = False  # a phone caller's reply by SMS, not by a call
+    notify_orders: bool = True  # departments and companies told of new orders by phone
     leader_days: int = 2  # a leader's instruction: due within this many working days at most
     referrals: tuple[str, ...] = REFERRALS  # where an out-of-jurisdiction request is sent
 
@@ -50,6 +51,7 @@ class CasePolicy:
                    suspension=timedelta(days=float(cfg.penalty_suspension_days)),
                    merge_window=timedelta(hours=float(cfg.cases_merge_window_h)),
                    reply_phone_by_sms=bool(cfg.outbound_phone_by_sms),
+                   notify_orders=bool(cfg.outbound_notify_orders),
                    leader_days=int(cfg.cases_leader_days),
                    referrals=tuple(r.strip() for r in str(cfg.cases_referrals).split(",")
                                    if r.strip()) or REFERRALS)

@@ -89,8 +89,10 @@ class CaseStore:
         self.uow = uow = UnitOfWork(self.engine, clock)
         self.clocks = Clocks(uow, calendar)
         self.standing = CompanyStanding(uow, self.policy)
-        self.assignment = Assignment(uow, self.clocks)
-        self.deliveries = Deliveries(uow, self.policy.reply_phone_by_sms)
+        self.deliveries = Deliveries(uow, self.policy.reply_phone_by_sms,
+                                     {c: t.name for c, t in self.catalog.topics.items()},
+                                     self.policy.notify_orders)
+        self.assignment = Assignment(uow, self.clocks, self.deliveries)
         self.dispatcher = Dispatcher(uow, self.catalog, self.clocks, self.standing,
                                      self.assignment, self.deliveries)
         self.followups = FollowUpVisits(uow, self.clocks, self.standing, self.assignment,

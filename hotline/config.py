@@ -96,6 +96,7 @@ class Config:
     checkin_backoff_s: float = 600  # between attempts
     checkin_ring_s: int = 30
     outbound_phone_by_sms: bool = False  # yes: phone callers' replies by SMS (mobiles)
+    outbound_notify_orders: bool = True  # departments and companies told of each new order
     outbound_sms_url: str = ""  # the SMS gateway's send URL; empty: no SMS goes out
     outbound_sms_token: str = ""  # its bearer token (keep it in secrets.toml)
     outbound_wechat_api: str = "https://api.weixin.qq.com"
@@ -195,8 +196,9 @@ _SECTIONS = {
     "followup": ("enabled", "interval_s", "retries", "backoff_s", "ring_s", "max_calls",
                  "reply_wait_s", "questions"),
     "checkin": ("enabled", "interval_s", "retries", "backoff_s", "ring_s"),
-    "outbound": ("phone_by_sms", "sms_url", "sms_token", "wechat_api", "wechat_appid",
-                 "wechat_secret", "voice", "attempts", "backoff_s", "interval_s", "ring_s"),
+    "outbound": ("phone_by_sms", "notify_orders", "sms_url", "sms_token", "wechat_api",
+                 "wechat_appid", "wechat_secret", "voice", "attempts", "backoff_s",
+                 "interval_s", "ring_s"),
     "cases": ("merge_window_h", "leader_days", "referrals"),
     "penalty": ("window_days", "suspension_days", "min_orders", "yellow_on_time",
                 "suspend_on_time", "terminate_on_time", "yellow_complaints",

@@ -40,6 +40,7 @@ FOLLOWUP_ENV = {
     "HOTLINE_FOLLOWUP_RING_S": "10",
     "HOTLINE_FOLLOWUP_REPLY_WAIT_S": "0",  # visits at once: the reply's call is tested apart
     "HOTLINE_OUTBOUND_VOICE": "no",
+    "HOTLINE_OUTBOUND_NOTIFY_ORDERS": "no",  # the citizen's phone is the only one on the trunk
 }
 NEAR_WUCHENG = (29.0800, 119.6475)
 

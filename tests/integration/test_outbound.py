@@ -58,6 +58,11 @@ def replied(cases, channel="sms", caller="13800000001", reply="路灯已修复")
     return case.number
 
 
+def to_citizen(cases, number):
+    """The case's messages to its citizen (not the orders its handlers are told of)."""
+    return [m for m in cases.deliveries_for(number) if m.purpose != "order"]
+
+
 def delivered(cases, number):
     return [e.data for e in cases.events(number) if e.action == "deliver"]
 
@@ -71,7 +76,7 @@ async def test_a_department_reply_goes_out_by_sms_once_and_is_logged_on_the_case
     assert sms["to"] == "13800000001" and "路灯已修复" in sms["text"] and number in sms["text"]
     [record] = delivered(cases, number)
     assert record["channel"] == "sms" and record["purpose"] == "reply" and record["ref"]
-    assert cases.deliveries_for(number)[0].status == "sent"
+    assert to_citizen(cases, number)[0].status == "sent"
     assert await sender(cases, http, gateway).run_once() == 0  # nothing twice
 
 
@@ -81,7 +86,7 @@ async def test_an_overloaded_gateway_is_tried_again_after_the_backoff(cases, cas
     gateway.fail_next(503)
     out = sender(cases, http, gateway)
     assert await out.run_once() == 1 and gateway.sent == []
-    [message] = cases.deliveries_for(number)
+    [message] = to_citizen(cases, number)
     assert (message.status, message.attempts) == ("pending", 1)
     assert "503" in message.last_error
     assert await out.run_once() == 0  # not before its backoff
@@ -95,7 +100,7 @@ async def test_a_refused_number_is_given_up_on_sms_and_owed_by_a_call_instead(ca
     number = replied(cases)
     gateway.fail_next(400)
     await sender(cases, http, gateway).run_once()
-    first, fallback = cases.deliveries_for(number)
+    first, fallback = to_citizen(cases, number)
     assert first.status == "failed" and first.attempts == 1  # a 400 is not retried
     assert (fallback.channel, fallback.status, fallback.text) == ("voice", "pending",
                                                                   first.text)
@@ -108,7 +113,7 @@ async def test_a_refused_number_is_given_up_on_sms_and_owed_by_a_call_instead(ca
 async def test_a_dead_senders_message_is_taken_over_when_its_lease_runs_out(
         cases, case_clock, http, gateway):
     number = replied(cases)
-    taken = cases.claim_deliveries("dead-sender", SETTINGS.lease_s)
+    taken = cases.claim_deliveries("dead-sender", SETTINGS.lease_s, channels=("sms",))
     assert [m.case_number for m in taken] == [number]
     alive = sender(cases, http, gateway, owner="sender-b")
     assert await alive.run_once() == 0  # still the dead one's
@@ -151,7 +156,7 @@ async def test_wechat_refusing_a_user_silent_for_48_hours_falls_back_to_sms(
     await out.run_once()
     await out.run_once()
     assert wechat.sent == [] and [m["to"] for m in gateway.sent] == ["13800000006"]
-    channels = [(m.channel, m.status) for m in cases.deliveries_for(case.number)]
+    channels = [(m.channel, m.status) for m in to_citizen(cases, case.number)]
     assert channels == [("wechat", "failed"), ("sms", "sent")]
 
 
@@ -160,7 +165,7 @@ async def test_a_kb_answer_is_sent_to_a_mobile_caller_and_the_visit_waits_for_it
     case = cases.route(cases.create_case(channel="phone", caller="13800000007",
                                          text="公积金怎么提取", kind="consult").number)
     assert case.owner_type == "kb" and case.status == "replied"
-    [message] = cases.deliveries_for(case.number)
+    [message] = to_citizen(cases, case.number)
     assert (message.channel, message.purpose) == ("sms", "answer")
     assert cases.due_followups(reply_wait_s=3600) == []  # asked once they have it
     await sender(cases, http, gateway).run_once()
@@ -186,7 +191,7 @@ def test_merged_reporters_are_each_sent_the_reply(cases):
     assert second.merged_into == first.number
     cases.transition(first.number, "accept", "city_management")
     cases.transition(first.number, "reply", "city_management", reply="已修复")
-    owed = {m.address for n in (first.number, second.number) for m in cases.deliveries_for(n)}
+    owed = {m.address for n in (first.number, second.number) for m in to_citizen(cases, n)}
     assert owed == {"13800000011", "13800000012"}
 
 
@@ -214,3 +219,15 @@ async def test_a_company_is_told_of_its_new_order_by_a_call_reading_it(cases):
     assert case.number in order.text and "13800000031" in order.text
     assert "八一北街12号" in order.text and "前联系市民" in order.text
     assert cases.due_followups(reply_wait_s=3600) == []  # no visit before any reply
+
+
+def test_a_department_is_told_of_its_new_order_on_its_duty_phone(cases):
+    case = cases.route(cases.create_case(channel="phone", caller="13800000041",
+                                         text="路灯坏了", kind="affairs",
+                                         topic="street_light").number)
+    [order] = [m for m in cases.deliveries_for(case.number) if m.purpose == "order"]
+    assert order.channel == "voice" and order.address.startswith("0579")
+    assert case.number in order.text and "路灯" in order.text
+    cases.transition(case.number, "reassign", "operator", to="environment")
+    orders = [m for m in cases.deliveries_for(case.number) if m.purpose == "order"]
+    assert len(orders) == 2 and orders[1].address != order.address  # the new owner's phone
