@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from case_store.console import INTAKE_DETAILS_ACTOR
@@ -232,16 +232,11 @@ class Deliveries:
                 raise CaseNotFoundError(f"no delivery {delivery_id}")
             return DeliveryView.of(*found)
 
-    def stuck(self) -> int:
-        """Messages owed and not out yet (a gauge for the operator)."""
-        with self.uow.read() as s:
-            return s.scalar(select(func.count()).where(Delivery.status == PENDING)) or 0
-
-
-def release_all(uow: UnitOfWork, owner: str) -> int:
-    """A stopping sender hands back what it holds, so others need not wait its lease out."""
-    with uow.tx() as s:
-        result = s.execute(update(Delivery).where(Delivery.lease_owner == owner,
-                                                  Delivery.status == PENDING)
-                           .values(lease_owner=None, lease_until=None))
-        return result.rowcount or 0
+    def release(self, owner: str) -> int:
+        """A stopping sender hands back what it holds, so others need not wait its lease
+        out (a message heard meanwhile is already settled and stays so)."""
+        with self.uow.tx() as s:
+            result = s.execute(update(Delivery).where(Delivery.lease_owner == owner,
+                                                      Delivery.status == PENDING)
+                               .values(lease_owner=None, lease_until=None))
+            return result.rowcount or 0

@@ -311,6 +311,10 @@ class CaseStore:
         """This attempt failed: retry later, or (None) give up and say so on the case."""
         return self.deliveries.failed(delivery_id, owner, error, retry_after_s)
 
+    def release_deliveries(self, owner: str) -> int:
+        """A stopping sender's leases handed back (``Deliveries.release``)."""
+        return self.deliveries.release(owner)
+
     def deliveries_for(self, number: str) -> list[DeliveryView]:
         """The messages of one case, oldest first."""
         return self.deliveries.for_case(number)

@@ -257,7 +257,11 @@ async def wire_outbound(svc: HotlineService) -> None:
     sender = OutboundSender(svc.store, adapters, settings)
     job = asyncio.get_running_loop().create_task(run_while_held(
         None, sender.run_once, settings.interval_s, settings.lease_s, "outbound sender"))
-    svc.on_stop("outbound sender", lambda: _cancel(job))
+    async def stop_sender() -> None:
+        await _cancel(job)
+        await sender.release()
+
+    svc.on_stop("outbound sender", stop_sender)
 
 
 async def wire_elderly_care(svc: HotlineService) -> None:

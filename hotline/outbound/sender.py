@@ -58,6 +58,10 @@ class OutboundSender:
         self.settings = settings
         self.owner = owner or f"{process_owner()}:outbound"
 
+    async def release(self) -> None:
+        """Hand back what this sender holds (it is stopping): others send it at once."""
+        await asyncio.to_thread(self.store.release_deliveries, self.owner)
+
     async def run_once(self) -> int:
         """Send what is due now; returns how many messages were taken."""
         if not self.adapters:

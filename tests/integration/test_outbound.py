@@ -122,6 +122,14 @@ async def test_a_dead_senders_message_is_taken_over_when_its_lease_runs_out(
     assert not cases.delivery_sent(taken[0].id, "dead-sender")  # its late word is refused
 
 
+async def test_a_stopping_sender_hands_its_messages_back_at_once(cases, http, gateway):
+    number = replied(cases)
+    cases.claim_deliveries("stopping", SETTINGS.lease_s, channels=("sms",))
+    await OutboundSender(cases, [], SETTINGS, owner="stopping").release()
+    assert await sender(cases, http, gateway, owner="other").run_once() == 1
+    assert [m.status for m in to_citizen(cases, number)] == ["sent"]
+
+
 async def test_a_wechat_citizen_is_answered_on_wechat_and_a_stale_token_is_renewed(
         cases, http, wechat):
     from case_store.console import INTAKE_DETAILS_ACTOR
