@@ -225,8 +225,9 @@ async def wire_outbound(svc: HotlineService) -> None:
     from case_store.singleton import run_while_held
     from hotline.outbound.sender import OutboundSender, SenderSettings
     from hotline.outbound.sms_http import HttpSms
-    from hotline.outbound.voice import VoiceReply, line_key
+    from hotline.outbound.voice import VoiceReply
     from hotline.outbound.wechat import WechatMessages
+    from ivr.followup.dialler import line_key
     from ivr.progress import ProgressRoute
     from ivr.reply_call import ReplyCallRoute
 

@@ -15,14 +15,10 @@ from collections.abc import Awaitable, Callable
 from acd.callback_numbers import NumberPlan
 from case_store.deliveries import DeliveryView
 from hotline.outbound.outcome import Outcome, failed
+from ivr.followup.dialler import line_key
 
 CALL_LIMIT_S = 180  # longest a reply call holds the citizen's line key
 OriginateAndWait = Callable[[dict, float], Awaitable[bool]]
-
-
-def line_key(prefix: str, number: str) -> str:
-    """The key the follow-up dialler also holds while it calls this number."""
-    return f"{prefix}:followup:line:{number}"
 
 
 class VoiceReply:

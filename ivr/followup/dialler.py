@@ -56,6 +56,12 @@ def trunk_digits(phone: str) -> str | None:
     return digits if 3 <= len(digits) <= 20 else None
 
 
+def line_key(prefix: str, number: str) -> str:
+    """Held while any automatic call to this citizen is in the air (a visit, a reply
+    read out): one call to one person at a time."""
+    return f"{prefix}:followup:line:{number}"
+
+
 @dataclass
 class _Call:
     case: str
@@ -102,7 +108,7 @@ class FollowupCaller:
 
     # ---- one pass ----
     def _line_key(self, number: str) -> str:
-        return f"{self.prefix}:followup:line:{number}"
+        return line_key(self.prefix, number)
 
     async def run_once(self) -> int:
         """Look at every due visit once; returns how many calls were placed."""
