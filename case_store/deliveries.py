@@ -53,6 +53,10 @@ class DeliveryView:
                    local(row.sent_at), row.provider_ref, row.last_error)
 
 
+def _citizen_phone(s: Session, case: Case) -> str:
+    return s.scalar(select(Caller.phone).where(Caller.id == case.caller_id)) or ""
+
+
 def order_message(case: Case, topic_name: str, citizen_phone: str) -> str:
     """A new order as its handler receives it: what, where, whom to contact, by when."""
     where = f"，地点{case.place}" if case.place else ""
@@ -100,6 +104,8 @@ class Deliveries:
         """Tell the case's new handler (a company, a department) of the order, besides
         its portal: an SMS to a mobile duty phone, else a call that reads it. None when
         it has no phone or the operator turned this off."""
+        if not self.notify_orders:
+            return None
         phone = ""
         if case.owner_type == "company":
             phone = s.scalar(select(Company.phone).where(Company.code == case.owner_code))
@@ -107,15 +113,15 @@ class Deliveries:
             phone = s.scalar(select(Department.duty_phone)
                              .where(Department.code == case.owner_code))
         phone = digits(phone or "")
-        if not phone or not self.notify_orders:
+        if not phone:
             return None
-        citizen = s.scalar(select(Caller.phone).where(Caller.id == case.caller_id)) or ""
-        text = order_message(case, self.topic_names.get(case.topic or "", ""), citizen)
+        text = order_message(case, self.topic_names.get(case.topic or "", ""),
+                             _citizen_phone(s, case))
         return self.owe(s, case, "order", text,
                         Route(SMS if is_mobile(phone) else VOICE, phone))
 
     def citizen_route(self, s: Session, case: Case, purpose: str) -> Route | None:
-        phone = s.scalar(select(Caller.phone).where(Caller.id == case.caller_id)) or ""
+        phone = _citizen_phone(s, case)
         wechat_user = ""
         if case.channel == "wechat":
             for data in s.scalars(select(CaseEvent.data).where(
@@ -192,7 +198,7 @@ class Deliveries:
         """The same message on the next channel (WeChat -> SMS -> a call; a call -> SMS),
         once per channel: WeChat refuses writing to a user silent for 48 hours, a
         number that never answers may still read an SMS."""
-        phone = digits(s.scalar(select(Caller.phone).where(Caller.id == case.caller_id)) or "")
+        phone = digits(_citizen_phone(s, case))
         tried = set(s.scalars(select(Delivery.channel).where(
             Delivery.case_id == case.id, Delivery.purpose == row.purpose,
             Delivery.text == row.text)))
