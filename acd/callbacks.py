@@ -30,6 +30,7 @@ from acd.leases import Leases
 from acd.line import Entry, WaitingLine, with_attempt
 from acd.originate_wait import GRACE_S
 from acd.seat_board import SeatBoard
+from acd.seat_state import not_ready_yet
 from acd.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ RETRY_SYSTEM_S = 2.0
 GONE_CHECKS = 2  # the agent's channel missing this many checks: its end event was lost
 OUTCOMES = {"ANSWER": "answered", "BUSY": "busy", "NOANSWER": "no_answer",
             "CHANUNAVAIL": "wrong_number", "CONGESTION": "wrong_number"}
+# OriginateResponse's Reason (the control frame that ended the seat leg) as a Dial status:
+# 0 no channel at all, 5 busy, 8 congestion; anything else rang without an answer.
+ORIGINATE_REFUSALS = {"0": "CHANUNAVAIL", "5": "BUSY", "8": "CHANUNAVAIL"}
 
 
 class CallbackLedger(Protocol):
@@ -161,7 +165,8 @@ class CallbackRunner:
             if event.get("Response") == "Success":
                 await self._agent_answered(channel_id)
             else:
-                await self._agent_missed(channel_id)
+                await self._agent_missed(channel_id, ORIGINATE_REFUSALS.get(
+                    str(event.get("Reason", "")), "NOANSWER"))
         elif name == "UserEvent" and event.get("UserEvent") == "HotlineCallbackAnswered":
             channel_id = event.get("CallbackId", "")
             if channel_id in self.active:
@@ -201,10 +206,12 @@ class CallbackRunner:
         log.info("callback %s: agent %s answered, dialling %s after %.1f s", entry.id, seat,
                  entry.callback_number, delay)
 
-    async def _agent_missed(self, channel_id: str) -> None:
+    async def _agent_missed(self, channel_id: str, dial_status: str) -> None:
         flight = self.active.pop(channel_id)
         entry = flight.entry
-        await self.board.release(flight.seat, entry.id, missed=True,
+        not_ready = not_ready_yet(await self.board.facts(flight.seat), dial_status,
+                                  time.time())
+        await self.board.release(flight.seat, entry.id, missed=True, not_ready=not_ready,
                                  pause_after_missed=self.policy.pause_after_missed)
         await self._back_in_line(entry)
 

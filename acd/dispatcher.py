@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 
 from acd.leases import Leases
 from acd.line import Entry, WaitingLine
-from acd.policy import CallbackSlack, Policy, next_change, plan
+from acd.policy import CallbackSlack, Policy, Reach, next_change, plan
 from acd.seat_board import SeatBoard
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ Claimed = Callable[[Entry, str], Awaitable[None]]
 class Dispatcher:
     def __init__(self, redis: Redis, line: WaitingLine, board: SeatBoard, policy: Policy,
                  on_callback: Claimed, leases: Leases, slack: CallbackSlack | None = None,
-                 tick_s: float = 1.0) -> None:
+                 tick_s: float = 1.0, reach: Reach | None = None) -> None:
         self.redis = redis
         self.leases = leases
         self.line = line
@@ -41,6 +41,7 @@ class Dispatcher:
         self.on_claim: dict[str, Claimed] = {}  # by entry kind; others go to on_callback
         self.on_callback = on_callback
         self.slack = slack or CallbackSlack()
+        self.reach = reach or Reach()
         self.tick_s = tick_s
         self.wake_at: float | None = None  # wall clock: the next change by the clock
         self.claims = 0
@@ -110,23 +111,33 @@ class Dispatcher:
         now = time.time()
         self.wake_at = next_change(entries, seats, now, self.slack)
         claimed = 0
-        for entry, facts in plan(entries, seats, now, self.policy, self.slack):
+        for entry, facts in plan(entries, seats, now, self.policy, self.slack, self.reach):
             if not await self.line.claim(entry.id, self.board.key(facts.seat), facts.seat,
                                          self.leases):
                 continue
             claimed += 1
-            self.claims += 1
-            await self.redis.hincrby(f"{self.line.prefix}:claims", self.node, 1)
-            await self.board.refresh(facts.seat)
-            await self._pop(entry, facts.seat)
-            if entry.kind == "live":
-                await self.line.notify_offer(entry.id, facts.seat)
-            else:
-                place = self.on_claim.get(entry.kind, self.on_callback)
-                task = asyncio.create_task(place(entry, facts.seat))
-                self._spawned.add(task)
-                task.add_done_callback(self._spawned.discard)
+            await self.offered(entry, facts.seat)
         return claimed
+
+    async def offered(self, entry: Entry, seat: str, fast: bool = False) -> None:
+        """A seat was claimed for the entry: tell the waiting session (unless the fast
+        path already did) or place the callback, then count it, show the seat ringing
+        and pop the desk."""
+        if entry.kind == "live" and not fast:
+            await self.line.notify_offer(entry.id, seat)
+        elif entry.kind != "live":
+            place = self.on_claim.get(entry.kind, self.on_callback)
+            task = asyncio.create_task(place(entry, seat))
+            self._spawned.add(task)
+            task.add_done_callback(self._spawned.discard)
+        self.claims += 1
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hincrby(f"{self.line.prefix}:claims", self.node, 1)
+            if fast:
+                pipe.hincrby(f"{self.line.prefix}:fast-claims", self.node, 1)
+            await pipe.execute()
+        await self.board.refresh(seat)
+        await self._pop(entry, seat)
 
     async def _pop(self, entry: Entry, seat: str) -> None:
         """Screen pop for the agent desk, sent as the seat starts ringing."""

@@ -34,9 +34,10 @@ from acd.emergency_seats import EmergencySeats
 from acd.first_voice import FirstVoice
 from acd.leases import Leases, Reaped
 from acd.line import Entry, WaitingLine, new_entry_id
-from acd.policy import CallbackSlack, Policy
+from acd.policy import CallbackSlack, Policy, Reach, fast_candidates
 from acd.seat_board import SeatBoard
 from acd.seat_mirror import SeatFactsRecord, SeatMirror
+from acd.seat_state import not_ready_yet
 from acd.stats import Stats, day_key
 from agi_scripts import spool_signature
 
@@ -49,6 +50,7 @@ SPOOL_ALARM_S = 60.0  # records waiting longer than this: the spool is not drain
 ASCII_DIGITS = "0123456789"  # str.isdigit() also takes "²" and other scripts' digits
 CallbackObserver = Callable[[Entry], Awaitable[None]]  # hears each callback once it is owed
 FallbackObserver = Callable[[Entry, str], Awaitable[None]]
+BOOKING_WAIT_S = 10.0  # a later record of a call waits this long for its arrival's
 
 
 class CallRecorder(Protocol):
@@ -62,6 +64,9 @@ class AcdSettings:
     policy: Policy = Policy.LONGEST_IDLE
     ring_window_s: float = 15  # float: `hotline bench acd` compresses time
     seat_ring_s: float = 8
+    min_ring_s: float = 4  # an offer needs this much ringing left in the caller's window
+    device_settle_s: float = 2  # a seat's call ended: wait at most this for NOT_INUSE
+    not_ready_s: float = 0.5  # a phone that could not take a call just after one
     wrapup_s: float = 15
     pause_after_missed: int = 3
     callback_deadline_s: float = 300
@@ -77,6 +82,7 @@ class AcdSettings:
     def from_config(cls, cfg) -> AcdSettings:
         backoff = tuple(float(x) for x in str(cfg.acd_callback_backoff_s).split(",") if x.strip())
         return cls(Policy(cfg.acd_policy), cfg.acd_ring_window_s, cfg.acd_seat_ring_s,
+                   cfg.acd_min_ring_s, cfg.acd_device_settle_s, cfg.acd_not_ready_s,
                    cfg.acd_wrapup_s, cfg.acd_pause_after_missed, cfg.acd_callback_deadline_s,
                    cfg.acd_callback_retries, backoff,
                    CallbackSlack(cfg.acd_callback_due_lead_s, cfg.acd_callback_reserve_seats),
@@ -98,7 +104,8 @@ class Acd:
         self.prefix = prefix
         self.settings = settings
         self.line = WaitingLine(redis, prefix, settings.settled_ttl_s)
-        self.board = SeatBoard(redis, prefix, seats)
+        self.board = SeatBoard(redis, prefix, seats, settings.device_settle_s,
+                               settings.not_ready_s)
         self.stats = Stats(redis, prefix)
         self.seat_mirror = SeatMirror(self.board, seat_record) if seat_record else None
         self.ledger = ledger
@@ -115,7 +122,8 @@ class Acd:
                            settings.number_plan.terminals),
             self.leases)
         self.dispatcher = Dispatcher(redis, self.line, self.board, settings.policy,
-                                     self.callbacks.place, self.leases, settings.callback_slack)
+                                     self.callbacks.place, self.leases, settings.callback_slack,
+                                     reach=Reach(settings.min_ring_s))
         self.dispatcher.on_tick.append(self._tick)
         self.epoch_key = f"{prefix}:epoch"
         self._publish_due = 0.0
@@ -130,6 +138,7 @@ class Acd:
         self.on_fallback_request: list[FallbackObserver] = []
         self.spool_status: Callable[[], dict] | None = None  # e.g. StoreWriter.status
         self._settling: set[asyncio.Task] = set()
+        self._booking: dict[str, asyncio.Task] = {}  # arrivals whose record is being written
         self._keeper: asyncio.Task | None = None
         self._resync: asyncio.Task | None = None
 
@@ -255,31 +264,59 @@ class Acd:
 
     # ---- live calls (called by the IVR) ----
     async def arrive(self, uniqueid: str, caller: str, caller_name: str, origin: str,
-                     arrived_at: float) -> Entry:
-        """A caller reached the IVR: join the line at once (a free seat rings now), then
-        settle what needs lookups: an owed callback (keep its earlier arrival, cancel it)
-        and an open urgent case (move ahead)."""
+                     arrived_at: float, ring_until: float = 0.0) -> Entry:
+        """A caller reached the IVR: join the line and, when a seat is free and nobody
+        ahead is served first, take it in the same step (the fast path: the session finds
+        its seat offered at once, no dispatcher pass between). Then, off the ringing path,
+        count and record the call and settle what needs lookups: an owed callback (keep
+        its earlier arrival, cancel it) and an open urgent case (move ahead)."""
         priority = 0 if origin == "terminal" else 2
         preferred = await self.redis.get(f"{self.prefix}:last-seat:{caller}") if caller else None
         entry = Entry(id=new_entry_id("live"), kind="live", caller=caller,
                       caller_name=caller_name, arrived_at=arrived_at, priority=priority,
-                      origin=origin, uniqueid=uniqueid, preferred_seat=preferred or "")
+                      origin=origin, uniqueid=uniqueid, preferred_seat=preferred or "",
+                      ring_until=ring_until)
         try:
-            await self.leases.take(entry.id)  # first: no entry is ever in line unowned
-            await self.line.add(entry)
-            self.dispatcher.kick()
-            await self.stats.count(offered=1)
-            if priority == 0:
-                await self.stats.elderly(uniqueid, True)
-            await self.record_call(uniqueid, caller=caller, caller_name=caller_name,
-                                   origin=origin, arrived_at=arrived_at)
+            seats = fast_candidates(entry, await self.board.snapshot(), time.time(),
+                                    self.settings.policy)
+            # leased in the same step: no entry is ever in line unowned
+            seat = await self.line.join(entry, [(self.board.key(f.seat), f.seat)
+                                                for f in seats], self.leases,
+                                        self.settings.callback_slack.due_lead_s)
         except BaseException:  # the route never gets the entry: let its lease run out
             self.leases.held.discard(entry.id)
             raise
-        task = asyncio.create_task(self._settle_arrival(entry))  # off the ringing path
+        if not seat:
+            self.dispatcher.kick()
+        task = asyncio.create_task(self._book_arrival(entry, seat))  # off the ringing path
+        self._booking[entry.id] = task
         self._settling.add(task)
         task.add_done_callback(self._settling.discard)
+        task.add_done_callback(lambda _: self._booking.pop(entry.id, None))
         return entry
+
+    async def _book_arrival(self, entry: Entry, fast_seat: str) -> Entry:
+        """What an arrival owes the books: counts, the SQL call record, the seat's state
+        and screen pop on the fast path; then the lookups that may move it up the line."""
+        try:
+            if fast_seat:
+                await self.dispatcher.offered(entry, fast_seat, fast=True)
+            await self.stats.count(offered=1)
+            if entry.priority == 0:
+                await self.stats.elderly(entry.uniqueid, True)
+            await self.record_call(entry.uniqueid, caller=entry.caller,
+                                   caller_name=entry.caller_name, origin=entry.origin,
+                                   arrived_at=entry.arrived_at)
+        except Exception:  # the caller is ringing or in line; the books catch up later
+            log.exception("recording the arrival of %s failed", entry.uniqueid)
+        return await self._settle_arrival(entry)
+
+    async def _booked(self, entry: Entry) -> None:
+        """Wait for the arrival's own record before writing what happened next."""
+        task = self._booking.pop(entry.id, None)
+        if task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(task), BOOKING_WAIT_S)
 
     async def _settle_arrival(self, entry: Entry) -> Entry:
         try:
@@ -310,6 +347,7 @@ class Acd:
     async def seat_result(self, entry: Entry, seat: str, dial_status: str, rang_ms: int,
                           answered_at: float | None, ended_at: float) -> bool:
         """After ringing a seat: True if the call was answered (and is now over)."""
+        await self._booked(entry)
         if dial_status == "ANSWER" and answered_at is not None:
             waited = answered_at - entry.arrived_at
             in_window = waited <= self.settings.ring_window_s
@@ -332,12 +370,18 @@ class Acd:
                                    outcome="answered_in_window" if in_window
                                    else "answered_late")
             return True
-        missed = dial_status in ("NOANSWER", "BUSY", "CHANUNAVAIL", "CONGESTION")
-        await self.board.release(seat, entry.id, missed=missed,
+        not_ready = not_ready_yet(await self.board.facts(seat), dial_status, ended_at)
+        # a ring the caller's window cut short is no agent's miss
+        full_ring = rang_ms >= 900 * self.settings.seat_ring_s
+        missed = dial_status in ("BUSY", "CHANUNAVAIL", "CONGESTION") or \
+            (dial_status == "NOANSWER" and full_ring)
+        await self.board.release(seat, entry.id, missed=missed, not_ready=not_ready,
                                  pause_after_missed=self.settings.pause_after_missed)
+        if not_ready:
+            await self.stats.count(seat_not_ready=1)
         if dial_status != "CANCEL":
             current = await self.line.get(entry.id) or entry
-            tried = ",".join(sorted(current.tried_seats | {seat}))
+            tried = current.tried if not_ready else ",".join(sorted(current.tried_seats | {seat}))
             await self.line.requeue(replace(current, tried=tried))
         return False
 
@@ -351,6 +395,7 @@ class Acd:
             await self.board.release(offered_seat, entry.id)
         await self.leases.drop(entry.id)
         if reason == "abandoned":
+            await self._booked(entry)
             await self.stats.count(abandoned_waiting=1)
             await self._end_elderly(entry)
             await self.record_call(entry.uniqueid, outcome="abandoned_waiting",
@@ -380,6 +425,7 @@ class Acd:
         await self.stats.callback_open(callback.id, callback.due_at)
         await self.stats.count(callbacks_requested=1)
         await self._end_elderly(entry)
+        await self._booked(entry)
         await self.record_call(entry.uniqueid, outcome="callback_requested",
                                callback_id=callback.id, ended_at=time.time())
         if check:

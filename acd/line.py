@@ -45,6 +45,7 @@ class Entry:
     transcript: str = ""
     tried: str = ""  # seats that rang for this caller and did not answer, comma-separated
     number_check: str = ""  # callbacks: why an agent confirms the number before any dialling
+    ring_until: float = 0.0  # live: a seat must answer by then (the IVR answers); 0 = none
     tags: dict = field(default_factory=dict)
 
     @property
@@ -84,31 +85,87 @@ def rank(entry: Entry) -> float:
     return entry.arrived_at - PRIORITY_BOOST.get(entry.priority, 0.0)
 
 
+# The claim script's test of a seat (SeatFacts' can_take_call, in Lua): logged in, not
+# paused, reserved, busy or in wrap-up, and settled after its last call.
+_CAN_RING = """
+local function can_ring(seat_key, now)
+  local s = redis.call('HMGET', seat_key, 'logged_in', 'paused_reason', 'reserved_for',
+                       'device_state', 'wrapup_until', 'settle_until', 'device_free_at',
+                       'last_assigned')
+  if s[1] == '0' then return false end
+  if s[2] and s[2] ~= '' then return false end
+  if s[3] and s[3] ~= '' then return false end
+  if s[4] ~= 'NOT_INUSE' then return false end
+  if tonumber(s[5] or '0') > now then return false end
+  if tonumber(s[6] or '0') > now and tonumber(s[7] or '0') <= tonumber(s[8] or '0') then
+    return false
+  end
+  return true
+end
+local function take(seat_key, entry_key, line_key, log_key, entry_id, seat, now)
+  redis.call('ZREM', line_key, entry_id)
+  redis.call('HSET', entry_key, 'state', 'offered', 'seat', seat, 'offered_at', now)
+  redis.call('HSET', seat_key, 'reserved_for', entry_id, 'last_assigned', now)
+  redis.call('RPUSH', log_key, 'claim ' .. seat .. ' ' .. entry_id .. ' ' .. now)
+  redis.call('LTRIM', log_key, -100000, -1)
+end
+"""
+
 # KEYS: seat hash, entry hash, line zset, assignment log, leases zset, lease owners.
 # ARGV: entry id, seat, now, claimer, lease expiry. A claimed callback (or emergency seat
 # call) is leased to the claimer in the same step, so no crash can leave it offered with
 # nobody owning it.
-_CLAIM = """
+_CLAIM = _CAN_RING + """
 if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
 if redis.call('HGET', KEYS[2], 'state') ~= 'waiting' then return 0 end
-local s = redis.call('HMGET', KEYS[1], 'logged_in', 'paused_reason', 'reserved_for',
-                     'device_state', 'wrapup_until')
-if s[1] == '0' then return 0 end
-if s[2] and s[2] ~= '' then return 0 end
-if s[3] and s[3] ~= '' then return 0 end
-if s[4] ~= 'NOT_INUSE' then return 0 end
-if tonumber(s[5] or '0') > tonumber(ARGV[3]) then return 0 end
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('HSET', KEYS[2], 'state', 'offered', 'seat', ARGV[2], 'offered_at', ARGV[3])
-redis.call('HSET', KEYS[1], 'reserved_for', ARGV[1], 'last_assigned', ARGV[3])
-redis.call('RPUSH', KEYS[4], 'claim ' .. ARGV[2] .. ' ' .. ARGV[1] .. ' ' .. ARGV[3])
-redis.call('LTRIM', KEYS[4], -100000, -1)
+if not can_ring(KEYS[1], tonumber(ARGV[3])) then return 0 end
+take(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3])
 local kind = redis.call('HGET', KEYS[2], 'kind')
 if kind == 'callback' or kind == 'emergency' then
   redis.call('ZADD', KEYS[5], ARGV[5], ARGV[1])
   redis.call('HSET', KEYS[6], ARGV[1], ARGV[4])
 end
 return 1
+"""
+
+# The fast path: a live caller joins the line and, when nobody ahead of it would be
+# served first, takes the first candidate seat that can ring, in one step.
+# KEYS: entry hash, line zset, assignment log, leases zset, lease owners, lease seats,
+# offer list, then the candidate seats' hashes. ARGV: entry id, rank, now, owner, lease
+# expiry, callbacks' due lead, entry key prefix, wake channel, number of candidates, their
+# seat names, then the entry's fields as name, value pairs. Returns the seat taken or "".
+_JOIN = _CAN_RING + """
+local id, score, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local n = tonumber(ARGV[9])
+local fields = {}
+for i = 10 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('HSET', KEYS[1], 'state', 'waiting')
+redis.call('EXPIRE', KEYS[1], 86400)
+redis.call('ZADD', KEYS[4], ARGV[5], id)
+redis.call('HSET', KEYS[5], id, ARGV[4])
+redis.call('HDEL', KEYS[6], id)
+redis.call('ZADD', KEYS[2], score, id)
+local function wake() redis.call('PUBLISH', ARGV[8], id) return '' end
+local ahead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[2], 'LIMIT', 0, 33)
+if #ahead > 32 then return wake() end
+for _, other in ipairs(ahead) do
+  local o = redis.call('HMGET', ARGV[7] .. other, 'kind', 'due_at', 'not_before')
+  if o[1] ~= 'callback' then return wake() end
+  if tonumber(o[3] or '0') <= now and tonumber(o[2] or '0') - tonumber(ARGV[6]) <= now then
+    return wake()
+  end
+end
+for i = 1, n do
+  local seat_key, seat = KEYS[7 + i], ARGV[9 + i]
+  if can_ring(seat_key, now) then
+    take(seat_key, KEYS[1], KEYS[2], KEYS[3], id, seat, ARGV[3])
+    redis.call('RPUSH', KEYS[7], seat)
+    redis.call('EXPIRE', KEYS[7], 600)
+    return seat
+  end
+end
+return wake()
 """
 
 # KEYS: entry hash, line zset. ARGV: entry id, settled TTL.
@@ -147,6 +204,7 @@ class WaitingLine:
         self.assign_log_key = f"{prefix}:assign-log"  # audit: every claim and release, in order
         self.wake_channel = f"{prefix}:acd-wake"
         self._claim = redis.register_script(_CLAIM)
+        self._join = redis.register_script(_JOIN)
         self._withdraw = redis.register_script(_WITHDRAW)
         self._requeue = redis.register_script(_REQUEUE)
 
@@ -164,6 +222,23 @@ class WaitingLine:
             pipe.zadd(self.line_key, {entry.id: rank(entry)})
             await pipe.execute()
         await self.redis.publish(self.wake_channel, entry.id)
+
+    async def join(self, entry: Entry, seat_keys: list[tuple[str, str]], leases: Leases,
+                   due_lead_s: float) -> str:
+        """Add a live caller, leased to `leases`' owner, and take the first of
+        `seat_keys` ((hash key, seat), best first) that can ring when nobody ahead of it
+        would be served first: its seat is offered at once. "" when it waits in line."""
+        now = time.time()
+        leases.held.add(entry.id)
+        fields = [x for pair in entry.to_hash().items() for x in pair]
+        seat = await self._join(
+            keys=[self.entry_key(entry.id), self.line_key, self.assign_log_key, leases.key,
+                  leases.owner_key, leases.seat_key, self.offer_key(entry.id),
+                  *(key for key, _ in seat_keys)],
+            args=[entry.id, rank(entry), now, leases.owner, now + leases.lease_s, due_lead_s,
+                  self.entry_key(""), self.wake_channel, len(seat_keys),
+                  *(seat for _, seat in seat_keys), *fields])
+        return seat or ""
 
     async def get(self, entry_id: str) -> Entry | None:
         raw = await self.redis.hgetall(self.entry_key(entry_id))
@@ -202,6 +277,10 @@ class WaitingLine:
             pipe.rpush(key, seat)
             pipe.expire(key, 600)
             await pipe.execute()
+
+    async def take_offer(self, entry_id: str) -> str | None:
+        """The seat already offered to this entry (the fast path's), without waiting."""
+        return await self.redis.lpop(self.offer_key(entry_id))
 
     async def wait_offer(self, entry_id: str, timeout: float) -> str | None:
         """Block until a seat is offered to this entry or the timeout passes."""

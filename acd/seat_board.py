@@ -16,16 +16,18 @@ from redis.asyncio import Redis
 from acd.seat_state import SeatFacts, SeatState, derive
 
 # KEYS: seat hash, assignment log. ARGV: entry, now, answered(0/1), wrapup_s, missed(0/1),
-# pause_after, seat
+# pause_after, seat, settle_until (0: leave it)
 _RELEASE = """
 if redis.call('HGET', KEYS[1], 'reserved_for') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'reserved_for', '')
 redis.call('RPUSH', KEYS[2], 'release ' .. ARGV[7] .. ' ' .. ARGV[1] .. ' ' .. ARGV[2])
 local now = tonumber(ARGV[2])
+if ARGV[8] ~= '0' then redis.call('HSET', KEYS[1], 'settle_until', ARGV[8]) end
 if ARGV[3] == '1' then
   local until_ = now + tonumber(ARGV[4])
   redis.call('HINCRBY', KEYS[1], 'calls', 1)
-  redis.call('HSET', KEYS[1], 'missed', 0, 'wrapup_until', until_, 'idle_since', until_)
+  redis.call('HSET', KEYS[1], 'missed', 0, 'wrapup_until', until_, 'idle_since', until_,
+             'call_ended_at', now)
 elseif ARGV[5] == '1' then
   local missed = redis.call('HINCRBY', KEYS[1], 'missed', 1)
   if missed >= tonumber(ARGV[6]) then
@@ -40,12 +42,15 @@ return 1
 # claim script's conditions, told apart for the agent who asked).
 _RESERVE = """
 local s = redis.call('HMGET', KEYS[1], 'logged_in', 'paused_reason', 'reserved_for',
-                     'device_state', 'wrapup_until')
+                     'device_state', 'wrapup_until', 'settle_until', 'device_free_at',
+                     'last_assigned')
 if s[1] == '0' then return 'logged_out' end
 if s[2] and s[2] ~= '' then return 'paused' end
 if s[3] and s[3] ~= '' then return 'ringing' end
 if s[4] ~= 'NOT_INUSE' then return s[4] or 'UNAVAILABLE' end
 if tonumber(s[5] or '0') > tonumber(ARGV[2]) then return 'wrapup' end
+if tonumber(s[6] or '0') > tonumber(ARGV[2])
+   and tonumber(s[7] or '0') <= tonumber(s[8] or '0') then return 'settling' end
 redis.call('HSET', KEYS[1], 'reserved_for', ARGV[1])
 return 'ok'
 """
@@ -54,8 +59,11 @@ return 'ok'
 class SeatBoard:
     """Seat facts and states for all seats of this hotline instance."""
 
-    def __init__(self, redis: Redis, prefix: str, seats: list[str]) -> None:
+    def __init__(self, redis: Redis, prefix: str, seats: list[str],
+                 settle_s: float = 2.0, not_ready_s: float = 0.5) -> None:
         self.redis = redis
+        self.settle_s = settle_s  # after a call: wait at most this for Asterisk's NOT_INUSE
+        self.not_ready_s = not_ready_s  # a phone not ready yet is tried again after this
         self.prefix = prefix
         self.seats = list(seats)
         self.events_channel = f"{prefix}:seat-events"
@@ -87,6 +95,7 @@ class SeatBoard:
         fields: dict[str, str | float] = {"device_state": device_state.upper()}
         if device_state.upper() == "NOT_INUSE" and facts.device_state != "NOT_INUSE":
             fields["idle_since"] = max(time.time(), facts.wrapup_until)
+            fields["device_free_at"] = time.time()
         return await self.update(seat, **fields)
 
     async def reserve(self, seat: str, holder: str) -> str:
@@ -99,12 +108,19 @@ class SeatBoard:
 
     async def release(self, seat: str, entry_id: str, *, answered: bool = False,
                       missed: bool = False, wrapup_s: float = 0.0,
-                      pause_after_missed: int = 3) -> int:
-        """Drop a reservation; count the call or the miss. 2 = auto-paused for misses."""
+                      pause_after_missed: int = 3, not_ready: bool = False) -> int:
+        """Drop a reservation; count the call or the miss. 2 = auto-paused for misses.
+
+        After a call the seat is offered again only once Asterisk says its device is
+        free, or `settle_s` later; a phone `not_ready` (it could not take the call just
+        after one) is no miss and waits `not_ready_s`."""
+        now = time.time()
+        settle_until = now + self.settle_s if answered else \
+            now + self.not_ready_s if not_ready else 0
         result = await self._release(
             keys=[self.key(seat), f"{self.prefix}:assign-log"],
-            args=[entry_id, time.time(), int(answered), wrapup_s, int(missed),
-                  pause_after_missed, seat])
+            args=[entry_id, now, int(answered), wrapup_s, int(missed and not not_ready),
+                  pause_after_missed, seat, settle_until])
         await self.refresh(seat)
         return int(result)
 

@@ -22,6 +22,7 @@ class SeatState(StrEnum):
 
 
 FREE_DEVICE_STATE = "NOT_INUSE"
+NOT_READY_GRACE_S = 3.0  # a refusal this soon after the seat's last call is "not ready yet"
 
 _DEVICE_STATES = {
     "NOT_INUSE": SeatState.AVAILABLE,
@@ -53,6 +54,9 @@ class SeatFacts:
     skills: frozenset[str] = frozenset()
     name: str = ""
     state_since: float = 0.0
+    device_free_at: float = 0.0  # when Asterisk last said the device turned NOT_INUSE
+    settle_until: float = 0.0  # after a call or a "not ready yet": how long to wait at most
+    call_ended_at: float = 0.0  # the seat's last answered call ended
 
     @classmethod
     def from_hash(cls, seat: str, raw: dict[str, str]) -> SeatFacts:
@@ -77,6 +81,9 @@ class SeatFacts:
             skills=skills,
             name=raw.get("name") or "",
             state_since=num("state_since"),
+            device_free_at=num("device_free_at"),
+            settle_until=num("settle_until"),
+            call_ended_at=num("call_ended_at"),
         )
 
 
@@ -103,9 +110,24 @@ def derive(facts: SeatFacts, now: float) -> SeatState:
     return SeatState.AVAILABLE
 
 
+def not_ready_yet(facts: SeatFacts, dial_status: str, now: float,
+                  grace_s: float = NOT_READY_GRACE_S) -> bool:
+    """A phone that refused a call (CHANUNAVAIL, BUSY) just after its last one ended is
+    still hanging that one up: not an agent who failed to answer."""
+    return dial_status in ("CHANUNAVAIL", "BUSY") and now - facts.call_ended_at <= grace_s
+
+
+def settled(facts: SeatFacts, now: float) -> bool:
+    """Ready to ring: Asterisk saw the device turn free since the seat was last offered
+    (its call is over on the phone too), or the bounded wait after the call ran out."""
+    return facts.settle_until <= now or facts.device_free_at > facts.last_assigned
+
+
 def can_take_call(facts: SeatFacts, now: float) -> bool:
-    """Same rule as the claim script in Redis: free device, logged in, not paused or busy."""
-    return derive(facts, now) is SeatState.AVAILABLE and facts.device_state == FREE_DEVICE_STATE
+    """Same rule as the claim script in Redis: free device, logged in, not paused or busy,
+    and settled after its last call."""
+    return (derive(facts, now) is SeatState.AVAILABLE
+            and facts.device_state == FREE_DEVICE_STATE and settled(facts, now))
 
 
 def seat_from_device(device: str, seats: set[str]) -> str | None:

@@ -65,6 +65,9 @@ class Config:
     acd_ring_window_s: float = 15  # three rings of the cn cadence (1 s on, 4 s off)
     acd_elderly_window_s: float = 10  # a terminal's caller: a person, else the emergency path
     acd_seat_ring_s: float = 8  # one seat rings this long before the next is tried
+    acd_min_ring_s: float = 4  # a seat is offered only if it can ring this long in the window
+    acd_device_settle_s: float = 2  # after a call: wait at most this for Asterisk's NOT_INUSE
+    acd_not_ready_s: float = 0.5  # a phone that refused a call just after one: tried after this
     acd_wrapup_s: float = 15
     acd_pause_after_missed: int = 3
     acd_callback_deadline_s: float = 300  # the five-minute promise (float: benches compress time)
@@ -188,7 +191,8 @@ _SECTIONS = {
     "seat": ("first", "count"),
     "terminal": ("first", "count"),
     "vosk": ("model",),
-    "acd": ("policy", "ring_window_s", "elderly_window_s", "seat_ring_s", "wrapup_s",
+    "acd": ("policy", "ring_window_s", "elderly_window_s", "seat_ring_s", "min_ring_s",
+            "device_settle_s", "not_ready_s", "wrapup_s",
             "pause_after_missed", "callback_deadline_s", "callback_retries", "callback_backoff_s",
             "callback_due_lead_s", "callback_reserve_seats", "lease_s", "settled_ttl_s"),
     "callback": ("area_code", "other_areas", "daily_limit"),

@@ -16,6 +16,7 @@ the first entry, so their place in the line and their deadlines stay as they wer
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -40,7 +41,7 @@ WINDOW_S = 15.0  # the margin and the shortest seat ring scale with a compressed
 RECORD_MS = 60000
 RECORD_SILENCE_S = 2
 DONE_VARIABLE = "HOTLINE_DONE"  # the dialplan's sign that the route saw the call through
-REENTRY_MIN_S = 2.0  # an arrival older than this is a caller entering the route again
+CLOCK_SKEW_S = 1.0  # Asterisk's clock ahead of ours by up to this is still believed
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,30 @@ async def read_caller(agi: AgiSession) -> CallerId:
     number_b64 = await agi.get_variable("HOTLINE_CID_NUM_B64")
     name_b64 = await agi.get_variable("HOTLINE_CID_NAME_B64")
     return decode_caller(number_b64, name_b64, agi.headers.get("agi_callerid", ""))
+
+
+@dataclass(frozen=True)
+class RouteArgs:
+    """What the dialplan hands the `incoming` route as AGI arguments (no round trips
+    before a seat rings): arrival, origin and the base64 caller ID."""
+
+    arrival: str
+    origin: str
+    number_b64: str
+    name_b64: str
+
+    @classmethod
+    async def read(cls, agi: AgiSession) -> RouteArgs:
+        """From `agi_arg_1..4`; asked as variables from a dialplan that passes none."""
+        args = [agi.headers.get(f"agi_arg_{i}") for i in range(1, 5)]
+        if args[0] is None:
+            args = [await agi.get_variable(name) for name in (
+                "HOTLINE_ARRIVAL", "HOTLINE_ORIGIN", "HOTLINE_CID_NUM_B64",
+                "HOTLINE_CID_NAME_B64")]
+        return cls(*(value or "" for value in args))
+
+    def caller(self, agi: AgiSession) -> CallerId:
+        return decode_caller(self.number_b64, self.name_b64, agi.headers.get("agi_callerid", ""))
 
 
 class RedisArrivals:
@@ -111,35 +136,39 @@ class IncomingRoute:
         self.intake = intake
         self.settings = acd.settings
         self.request_watchers: list[RequestWatcher] = list(request_watchers)  # none: no-op
+        self._publishing: set[asyncio.Task] = set()
 
     async def handle(self, agi: AgiSession) -> None:
-        arrived_at = first_arrival(await agi.get_variable("HOTLINE_ARRIVAL"), time.time())
-        caller = await read_caller(agi)
-        origin = "terminal" if await agi.get_variable("HOTLINE_ORIGIN") == "terminal" else "trunk"
+        args = await RouteArgs.read(agi)
+        arrived_at = first_arrival(args.arrival, time.time())
+        caller = args.caller(agi)
+        origin = "terminal" if args.origin == "terminal" else "trunk"
         arrival = Arrival(uniqueid=agi.headers.get("agi_uniqueid", ""),
                           channel=agi.headers.get("agi_channel", ""), caller=caller.number,
                           caller_name=caller.name, caller_raw=caller.raw, origin=origin,
                           arrived_at=arrived_at)
         log.info("call %s from %r (%s)", arrival.uniqueid, caller.number, origin)
         entry = await self.acd.arrive(arrival.uniqueid, caller.number, caller.name, origin,
-                                      arrived_at)
+                                      arrived_at, self.window_end(arrived_at, origin))
         try:
-            await self._through(agi, arrival, entry, arrived_at)
+            await self._through(agi, arrival, entry)
         finally:  # whatever happened, this session no longer renews the caller's lease
             self.acd.leases.held.discard(entry.id)
 
-    async def _through(self, agi: AgiSession, arrival: Arrival, entry: Entry,
-                       arrived_at: float) -> None:
+    def window_end(self, arrived_at: float, origin: str) -> float:
+        """When the IVR answers if no seat did: just before the third ring ends, counted
+        from the call's arrival at Asterisk; an elderly terminal's own, shorter window."""
+        unit = self.settings.ring_window_s / WINDOW_S
+        deadline = arrived_at + self.settings.ring_window_s - IVR_MARGIN_S * unit
+        if origin == "terminal":
+            deadline = min(deadline, arrived_at + self.settings.elderly_window_s)
+        return deadline
+
+    async def _through(self, agi: AgiSession, arrival: Arrival, entry: Entry) -> None:
         """Ring seats within the window, else take the request; the caller's entry and
         any seat offered to it are given back however this ends."""
         try:
-            for sink in self.sinks:
-                await sink(arrival)
-            unit = self.settings.ring_window_s / WINDOW_S
-            deadline = arrived_at + self.settings.ring_window_s - IVR_MARGIN_S * unit
-            if entry.origin == "terminal":  # help within its own, shorter window
-                deadline = min(deadline, arrived_at + self.settings.elderly_window_s)
-            if await self.ring_seats(agi, entry, deadline):
+            if await self.ring_seats(agi, entry, entry.ring_until, arrival):
                 await agi.set_variable(DONE_VARIABLE, "1")
                 return
         except AgiHangup:
@@ -163,18 +192,24 @@ class IncomingRoute:
         result = await agi.command("CHANNEL STATUS")
         return "error" not in result and result.get("result", ("-1", ""))[0] != "-1"
 
-    async def ring_seats(self, agi: AgiSession, entry: Entry, deadline: float) -> bool:
-        """Ringback while the ACD offers seats; True once a seat answered (call is over)."""
-        await agi.exec("Ringing")
+    async def ring_seats(self, agi: AgiSession, entry: Entry, deadline: float,
+                         arrival: Arrival | None = None) -> bool:
+        """Ringback while the ACD offers seats; True once a seat answered (call is over).
+        A seat the fast path took rings first, before the arrival is published."""
+        seat = await self.acd.line.take_offer(entry.id)
+        if seat is None:
+            await agi.exec("Ringing")
+        if arrival is not None:
+            self._publish(arrival)
         while time.time() < deadline:
-            seat = await self.acd.next_seat(entry, min(deadline, time.time() + POLL_S))
+            if seat is None:
+                seat = await self.acd.next_seat(entry, min(deadline, time.time() + POLL_S))
             if seat is None:
                 if not await self._alive(agi):
                     raise AgiHangup("caller hung up while waiting")
                 continue
-            unit = self.settings.ring_window_s / WINDOW_S
-            left = int((deadline - time.time()) / unit) + 1  # whole (scaled) seconds
-            ring_s = max(2 * unit, min(self.settings.seat_ring_s, left * unit))
+            # never past the window: a person answers by the deadline or the IVR does
+            ring_s = max(0.01, min(self.settings.seat_ring_s, deadline - time.time()))
             # Asterisk 22's Dial takes fractional seconds ("0.8"); "8" stays "8".
             # no timeout: an answered Dial returns when the conversation ends
             await agi.exec("Dial", f"PJSIP/{seat}", f"{round(ring_s, 2):g}", "r", timeout=None)
@@ -189,7 +224,20 @@ class IncomingRoute:
                 return True
             if status == "CANCEL":
                 raise AgiHangup("caller hung up while a seat rang")
+            seat = None
         return False
+
+    def _publish(self, arrival: Arrival) -> None:
+        """Arrival sinks (the wallboard's stream) run beside the ringing, never before it."""
+        async def publish() -> None:
+            for sink in self.sinks:
+                try:
+                    await sink(arrival)
+                except Exception as exc:  # Redis away: the call goes on without the stream
+                    log.warning("arrival of %s not published (%s)", arrival.uniqueid, exc)
+        task = asyncio.create_task(publish())
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
 
     async def take_request(self, agi: AgiSession, entry: Entry) -> None:
         """Seats busy: answer, offer the callback, record the request, read the topic back,
@@ -272,16 +320,16 @@ class IncomingRoute:
 
 
 def first_arrival(variable: str | None, now: float) -> float:
-    """When the caller first reached the route: `HOTLINE_ARRIVAL` (whole seconds, set by
-    the dialplan) for a caller entering again, else now (more precise for a first entry).
-    A missing, garbled or future value counts as a first entry."""
+    """When the call reached Asterisk: `HOTLINE_ARRIVAL` (ms, set by the dialplan's first
+    step and kept for a caller entering the route again). A missing or garbled value,
+    one over an hour old, or one ahead of this clock by more than a skew counts as now."""
     try:
         arrival = float(variable or "")
     except ValueError:
         return now
-    if not now - 3600 < arrival <= now - REENTRY_MIN_S:
+    if not now - 3600 < arrival <= now + CLOCK_SKEW_S:
         return now
-    return arrival
+    return min(arrival, now)
 
 
 def _digits(result: dict) -> str:

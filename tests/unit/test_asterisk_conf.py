@@ -47,7 +47,7 @@ def test_hotline_number_goes_to_fastagi_with_sighup_off(tmp_path):
     dialplan = conf["extensions.conf"]
     assert "exten => 88900000,1" in dialplan
     sighup = dialplan.index("Set(AGISIGHUP=no)")
-    agi = dialplan.index("AGI(${HOTLINE_ROUTE}/incoming)")
+    agi = dialplan.index("AGI(${HOTLINE_ROUTE}/incoming,${HOTLINE_ARRIVAL},${HOTLINE_ORIGIN},")
     assert sighup < agi
     assert "HOTLINE_AGI = agi://127.0.0.1:4573" in dialplan
     assert "HOTLINE_AGI_ALT = agi://127.0.0.1:4573" in dialplan  # none configured: the same
@@ -66,13 +66,14 @@ def test_the_roots_hosts_file_names_this_machine_so_asterisk_never_waits_on_dns(
 def test_a_session_that_ends_early_is_entered_again_then_the_safety_net_runs(tmp_path):
     _, conf = rendered(tmp_path)
     hotline = conf["extensions.conf"].split("[hotline]", 1)[1].split("\n[", 1)[0]
-    agi = hotline.index("(ivr),AGI(${HOTLINE_ROUTE}/incoming)")
+    agi = hotline.index("(ivr),AGI(${HOTLINE_ROUTE}/incoming,")
     assert hotline.index("Set(HOTLINE_ROUTE=${HOTLINE_AGI})") < agi
     assert "Set(HOTLINE_ROUTE=${HOTLINE_AGI_ALT})" in hotline  # the second entry's process
     check = hotline.index('"${HOTLINE_DONE}" = "1" | "${DIALSTATUS}" = "ANSWER"]?end')
     assert agi < check < hotline.index("AGI(hotline_fallback.py)")
     assert "GotoIf($[${HOTLINE_TRIES} < 2]?again)" in hotline  # one more entry, not a loop
-    assert hotline.index("Set(__HOTLINE_ARRIVAL=${EPOCH})") < agi  # kept on entering again
+    # the call's first step, to the ms, kept on entering again
+    assert hotline.index("1,Set(__HOTLINE_ARRIVAL=${STRFTIME(,,%s.%3q)})") < agi
 
 
 def test_asterisk_admits_only_the_calls_its_rtp_range_can_carry(tmp_path):

@@ -74,12 +74,13 @@ async def test_without_watchers_the_request_is_taken_as_before():
     assert log == ["abandoned_in_ivr", "request_callback 13800138000"]
 
 
-def test_a_caller_entering_the_route_again_keeps_the_first_arrival():
+def test_the_window_counts_from_the_call_reaching_asterisk_not_from_the_route():
     from ivr.incoming import first_arrival
 
     now = 1_700_000_100.5
     assert first_arrival("1700000040", now) == 1_700_000_040  # entered again a minute later
-    assert first_arrival(str(int(now)), now) == now  # a first entry keeps the precise now
+    assert first_arrival("1700000097.250", now) == 1_700_000_097.25  # set-up took 3.25 s
+    assert first_arrival("1700000100.9", now) == now  # Asterisk's clock a little ahead
     for garbage in (None, "", "soon", "1700009999", "12"):  # missing, garbled, future, ancient
         assert first_arrival(garbage, now) == now
 
