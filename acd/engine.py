@@ -419,7 +419,7 @@ class Acd:
                            callback_number=verdict.number or digits_of(number) or number,
                            uniqueid=entry.uniqueid,
                            due_at=entry.arrived_at + self.settings.callback_deadline_s,
-                           attempts=0, not_before=0.0, transcript=transcript,
+                           attempts=0, not_before=0.0, ring_until=0.0, transcript=transcript,
                            tags=tags or {}, case_number=case_number)
         await self.ledger.save(callback, recording, needs_check=bool(check))
         await self.stats.callback_open(callback.id, callback.due_at)

@@ -51,7 +51,10 @@ class Reach:
     min_ring_s: float = 4.0
 
     def in_time(self, entry: Entry, now: float) -> bool:
-        return entry.ring_until <= 0 or now + self.min_ring_s <= entry.ring_until
+        """Callbacks and emergency rooms have no window; a live caller must have
+        `min_ring_s` left before the IVR answers."""
+        return entry.kind != "live" or entry.ring_until <= 0 \
+            or now + self.min_ring_s <= entry.ring_until
 
 
 def _order(free: list[SeatFacts], policy: Policy, all_seats: Sequence[str]) -> list[SeatFacts]:

@@ -212,13 +212,14 @@ class IncomingRoute:
             ring_s = max(0.01, min(self.settings.seat_ring_s, deadline - time.time()))
             # Asterisk 22's Dial takes fractional seconds ("0.8"); "8" stays "8".
             # no timeout: an answered Dial returns when the conversation ends
+            dialled_at = time.time()
             await agi.exec("Dial", f"PJSIP/{seat}", f"{round(ring_s, 2):g}", "r", timeout=None)
             ended = time.time()
             status = (await agi.get_variable("DIALSTATUS") or "").upper()
             answered_ms = _int(await agi.get_variable("ANSWEREDTIME_MS"))
-            dialed_ms = _int(await agi.get_variable("DIALEDTIME_MS"))
             answered_at = ended - answered_ms / 1000 if status == "ANSWER" else None
-            rang_ms = max(0, dialed_ms - answered_ms)
+            # measured here: a channel's second Dial reports a stale DIALEDTIME_MS
+            rang_ms = max(0, round(((answered_at or ended) - dialled_at) * 1000))
             log.info("call %s: seat %s -> %s after %d ms", entry.uniqueid, seat, status, rang_ms)
             if await self.acd.seat_result(entry, seat, status, rang_ms, answered_at, ended):
                 return True

@@ -1,5 +1,5 @@
 from acd.line import Entry, rank
-from acd.policy import CallbackSlack, Policy, next_change, plan
+from acd.policy import CallbackSlack, Policy, Reach, next_change, plan
 from acd.seat_state import SeatFacts, SeatState, derive
 
 NOW = 1_000_000.0
@@ -113,3 +113,48 @@ def test_only_available_seats_are_planned():
     for expected, facts in states.items():
         assert derive(facts, NOW) is SeatState(expected)
     assert plan([live("a", NOW)], list(states.values()), NOW) == []
+
+
+def test_a_caller_too_near_the_end_of_the_window_is_left_to_the_ivr():
+    seats = [seat("8001")]
+    assert pairs([live("a", NOW - 9, ring_until=NOW + 5)], seats) == [("a", "8001")]
+    assert pairs([live("late", NOW - 11, ring_until=NOW + 3)], seats) == []  # < 4 s to ring
+    short = plan([live("late", NOW - 11, ring_until=NOW + 3)], seats, NOW,
+                 reach=Reach(min_ring_s=2))
+    assert [(e.id, s.seat) for e, s in short] == [("late", "8001")]
+    owed = callback("cb", NOW - 200, due=NOW + 100, ring_until=NOW - 180)  # from its call
+    assert pairs([owed], seats) == [("cb", "8001")]  # a callback has no window
+
+
+def test_a_seat_is_offered_again_only_once_its_device_came_free_or_the_wait_ran_out():
+    just_ended = seat("8001", last_assigned=NOW - 30, settle_until=NOW + 2,
+                      device_free_at=NOW - 31)  # Asterisk has not said NOT_INUSE since
+    assert pairs([live("a", NOW)], [just_ended]) == []
+    came_free = seat("8001", last_assigned=NOW - 30, settle_until=NOW + 2,
+                     device_free_at=NOW - 0.2)
+    assert pairs([live("a", NOW)], [came_free]) == [("a", "8001")]
+    waited = seat("8001", last_assigned=NOW - 30, settle_until=NOW - 0.1,
+                  device_free_at=NOW - 31)
+    assert pairs([live("a", NOW)], [waited]) == [("a", "8001")]
+    assert next_change([live("a", NOW)], [just_ended], NOW) == NOW + 2
+
+
+def test_a_phone_refusing_a_call_just_after_one_is_not_ready_not_missing():
+    from acd.seat_state import not_ready_yet
+
+    ended = seat("8001", call_ended_at=NOW - 0.8)
+    assert not_ready_yet(ended, "CHANUNAVAIL", NOW)
+    assert not_ready_yet(ended, "BUSY", NOW)
+    assert not not_ready_yet(ended, "NOANSWER", NOW)  # it rang: the agent did not answer
+    assert not not_ready_yet(seat("8001", call_ended_at=NOW - 60), "CHANUNAVAIL", NOW)
+
+
+def test_the_fast_path_offers_the_seats_the_policy_would_pick_in_its_order():
+    from acd.policy import fast_candidates
+
+    seats = [seat("8001", idle=NOW - 10), seat("8002", idle=NOW - 300),
+             SeatFacts(seat="8003", device_state="INUSE"), seat("8004", idle=NOW - 100)]
+    assert [f.seat for f in fast_candidates(live("a", NOW), seats, NOW,
+                                            Policy.LONGEST_IDLE)] == ["8002", "8004", "8001"]
+    back = live("b", NOW, preferred_seat="8001")
+    assert fast_candidates(back, seats, NOW, Policy.LONGEST_IDLE)[0].seat == "8001"
