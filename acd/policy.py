@@ -51,9 +51,10 @@ class Reach:
     min_ring_s: float = 4.0
 
     def in_time(self, entry: Entry, now: float) -> bool:
-        """Callbacks and emergency rooms have no window; a live caller must have
-        `min_ring_s` left before the IVR answers."""
-        return entry.kind != "live" or entry.ring_until <= 0 \
+        """A live caller must have `min_ring_s` left before the IVR answers. Callbacks and
+        emergency rooms have no window, and an elderly terminal (priority 0) takes any
+        seat up to its last moment: it must never wait while someone behind it is served."""
+        return entry.kind != "live" or entry.priority == 0 or entry.ring_until <= 0 \
             or now + self.min_ring_s <= entry.ring_until
 
 

@@ -124,6 +124,8 @@ def test_a_caller_too_near_the_end_of_the_window_is_left_to_the_ivr():
     assert [(e.id, s.seat) for e, s in short] == [("late", "8001")]
     owed = callback("cb", NOW - 200, due=NOW + 100, ring_until=NOW - 180)  # from its call
     assert pairs([owed], seats) == [("cb", "8001")]  # a callback has no window
+    elder = live("elder", NOW - 8, priority=0, ring_until=NOW + 1)
+    assert pairs([live("n", NOW - 9, ring_until=NOW + 5), elder], seats) == [("elder", "8001")]
 
 
 def test_a_seat_is_offered_again_only_once_its_device_came_free_or_the_wait_ran_out():
