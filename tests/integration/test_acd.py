@@ -12,6 +12,7 @@ import pytest_asyncio
 from testkit import sipp
 from testkit.call_load import double_assignments
 from testkit.phones import SeatPhones
+from tests.integration.acd_support import available, of_caller, seat_state, until
 from tests.support import isolated, running, slot_port
 
 pytestmark = pytest.mark.integration
@@ -31,33 +32,8 @@ async def citizens(service):
         yield proc
 
 
-async def until(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = await predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def seat_state(service, seat: str) -> str:
-    return (await service.acd.board.get(seat))["state"]
-
-
-async def available(service, *seats: str) -> None:
-    for seat in seats:
-        async def free(seat=seat):
-            return await seat_state(service, seat) == "available"
-        await until(free, what=f"seat {seat} available")
-
-
 def calls_of(service, caller: str):
     return [c for c in service.store.calls(limit=500) if c.caller == caller]
-
-
-def of_caller(number: str):
-    return lambda event: event.get("caller") == number
 
 
 async def test_feature_codes_dialled_on_the_seat_phone_change_the_seat(

@@ -12,6 +12,7 @@ import pytest_asyncio
 
 from testkit import sipp
 from testkit.phones import SeatPhones
+from tests.integration.acd_support import available, of_caller, until
 from tests.support import isolated, running
 
 pytestmark = pytest.mark.integration
@@ -21,26 +22,6 @@ pytestmark = pytest.mark.integration
 async def service(cfg, sandbox, redis, tmp_path_factory, request):
     async with running(isolated(cfg, tmp_path_factory, request.node.name[:40])) as svc:
         yield svc
-
-
-async def until(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = await predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def available(service, seat: str) -> None:
-    async def free():
-        return (await service.acd.board.get(seat))["state"] == "available"
-    await until(free, what=f"seat {seat} available")
-
-
-def of_caller(number: str):
-    return lambda event: event.get("caller") == number
 
 
 async def test_a_free_seat_rings_on_the_callers_own_arrival_without_the_dispatcher(
