@@ -271,14 +271,15 @@ class Acd:
         count and record the call and settle what needs lookups: an owed callback (keep
         its earlier arrival, cancel it) and an open urgent case (move ahead)."""
         priority = 0 if origin == "terminal" else 2
-        preferred = await self.redis.get(f"{self.prefix}:last-seat:{caller}") if caller else None
+        preferred, board = await asyncio.gather(  # side by side: one round trip's wait
+            self.redis.get(f"{self.prefix}:last-seat:{caller or '-'}"), self.board.snapshot())
         entry = Entry(id=new_entry_id("live"), kind="live", caller=caller,
                       caller_name=caller_name, arrived_at=arrived_at, priority=priority,
-                      origin=origin, uniqueid=uniqueid, preferred_seat=preferred or "",
+                      origin=origin, uniqueid=uniqueid,
+                      preferred_seat=preferred if caller and preferred else "",
                       ring_until=ring_until)
         try:
-            seats = fast_candidates(entry, await self.board.snapshot(), time.time(),
-                                    self.settings.policy)
+            seats = fast_candidates(entry, board, time.time(), self.settings.policy)
             # leased in the same step: no entry is ever in line unowned
             seat = await self.line.join(entry, [(self.board.key(f.seat), f.seat)
                                                 for f in seats], self.leases,
