@@ -289,16 +289,22 @@ class Acd:
             raise
         if not seat:
             self.dispatcher.kick()
-        task = asyncio.create_task(self._book_arrival(entry, seat))  # off the ringing path
-        self._booking[entry.id] = task
-        self._settling.add(task)
-        task.add_done_callback(self._settling.discard)
-        task.add_done_callback(lambda _: self._booking.pop(entry.id, None))
+        booking = self._beside(self._book_arrival(entry, seat))  # off the ringing path
+        self._booking[entry.id] = booking
+        booking.add_done_callback(lambda _: self._booking.pop(entry.id, None))
+        self._beside(self._settle_arrival(entry))
         return entry
 
-    async def _book_arrival(self, entry: Entry, fast_seat: str) -> Entry:
-        """What an arrival owes the books: counts, the SQL call record, the seat's state
-        and screen pop on the fast path; then the lookups that may move it up the line."""
+    def _beside(self, work: Awaitable[object]) -> asyncio.Task:
+        """Run beside the call (awaited on stop, so nothing is cut off half-written)."""
+        task = asyncio.ensure_future(work)
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+        return task
+
+    async def _book_arrival(self, entry: Entry, fast_seat: str) -> None:
+        """What an arrival owes the books: the seat's state and screen pop on the fast
+        path, the counts and the SQL call record."""
         try:
             if fast_seat:
                 await self.dispatcher.offered(entry, fast_seat, fast=True)
@@ -310,7 +316,6 @@ class Acd:
                                    arrived_at=entry.arrived_at)
         except Exception:  # the caller is ringing or in line; the books catch up later
             log.exception("recording the arrival of %s failed", entry.uniqueid)
-        return await self._settle_arrival(entry)
 
     async def _booked(self, entry: Entry) -> None:
         """Wait for the arrival's own record before writing what happened next."""
