@@ -10,12 +10,21 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, entry_points, version
 
 from hotline.config import ConfigError
 
 Handler = Callable[[argparse.Namespace], int]
 PLUGIN_GROUP = "hotline.commands"
+DISTRIBUTION = "hotline-8890"  # setup.cfg [metadata] name
+
+
+def package_version() -> str:
+    """The installed distribution's version (setup.cfg), or a note that it is not installed."""
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _plugin_commands(sub: argparse._SubParsersAction) -> None:
@@ -31,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hotline.cli import asterisk, call, case, redis, report, run, tag, user
 
     parser = argparse.ArgumentParser(prog="hotline", description="8890 citizen hotline")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     parser.add_argument("--config", help="TOML config file (default ./hotline.toml)")
     sub = parser.add_subparsers(dest="cmd", required=True)
     for group in (asterisk, redis, run, call, case, report, tag, user):

@@ -13,8 +13,13 @@ from datetime import datetime
 
 from case_store.errors import CaseNotFoundError, CaseStoreError
 from case_store.workdays import SHANGHAI
+from hotline.cli.listing import add_json_flag, emit
 
 _CLOCK_KINDS = ("consult", "affairs", "complaint", "suggestion", "life", "emergency")
+# the columns (TSV header) and JSON keys of the listings, in order
+CASE_COLUMNS = ("number", "status", "kind", "owner", "due_at")
+COMPANY_COLUMNS = ("code", "trade", "standing", "suspended_until", "rating")
+VISIT_COLUMNS = ("number", "caller", "owner_type", "owner", "handed_over_at")
 
 
 def open_store(args: argparse.Namespace):
@@ -38,10 +43,6 @@ def _case_json(view) -> dict:
     return {**_plain(view), "cohandlers": list(view.cohandlers)}
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.isoformat() if moment else "-"
-
-
 def _show(args: argparse.Namespace) -> int:
     store = open_store(args)
     try:
@@ -60,9 +61,9 @@ def _list(args: argparse.Namespace) -> int:
         cases = store.list_cases(overdue=args.overdue, owner=args.owner)
     finally:
         store.close()
-    for c in cases:
-        due = c.due_at.isoformat() if c.due_at else "-"
-        print(f"{c.number}\t{c.status}\t{c.kind}\t{c.owner or '-'}\t{due}")
+    emit(CASE_COLUMNS, [{"number": c.number, "status": c.status, "kind": c.kind,
+                         "owner": c.owner or None, "due_at": c.due_at} for c in cases],
+         as_json=args.json)
     return 0
 
 
@@ -82,8 +83,10 @@ def _companies(args: argparse.Namespace) -> int:
         rows = store.companies(trade=args.trade)
     finally:
         store.close()
-    for c in rows:
-        print(f"{c.code}\t{c.trade}\t{c.standing}\t{_when(c.suspended_until)}\t{c.rating:.1f}")
+    emit(COMPANY_COLUMNS, [{"code": c.code, "trade": c.trade, "standing": c.standing,
+                            "suspended_until": c.suspended_until, "rating": c.rating}
+                           for c in rows],
+         as_json=args.json, cells={"rating": lambda r: f"{r:.1f}"})
     return 0
 
 
@@ -111,9 +114,10 @@ def _visits(args: argparse.Namespace) -> int:
         visits = store.agent_followups()
     finally:
         store.close()
-    for v in visits:
-        print(f"{v.case_number}\t{v.caller}\t{v.owner_type}:{v.owner}\t"
-              f"{_when(v.handed_over_at)}")
+    emit(VISIT_COLUMNS, [{"number": v.case_number, "caller": v.caller,
+                          "owner_type": v.owner_type, "owner": v.owner,
+                          "handed_over_at": v.handed_over_at} for v in visits],
+         as_json=args.json)
     return 0
 
 
@@ -186,6 +190,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     lst = sub.add_parser("list", help="open cases")
     lst.add_argument("--overdue", action="store_true", help="only cases past their deadline")
     lst.add_argument("--owner", help="only cases of this department or company")
+    add_json_flag(lst)
     lst.set_defaults(handler=_guard(_list))
 
     re_ = sub.add_parser("reassign", help="hand a case to another department")
@@ -201,6 +206,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 
     cos = sub.add_parser("companies", help="partner companies and their standing")
     cos.add_argument("--trade", help="only companies of this trade")
+    add_json_flag(cos)
     cos.set_defaults(handler=_guard(_companies))
 
     co = sub.add_parser("company", help="a company's standing, figures and log (JSON)")
@@ -215,6 +221,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     co.set_defaults(handler=_guard(_company))
 
     vs = sub.add_parser("visits", help="follow-up visits waiting for an agent")
+    add_json_flag(vs)
     vs.set_defaults(handler=_guard(_visits))
 
     answers = (1, 2, 3)

@@ -13,7 +13,10 @@ import json
 import secrets
 import sys
 
+from hotline.cli.listing import add_json_flag, emit
 from hotline.config import load_config
+
+USER_COLUMNS = ("name", "role", "seat", "dept", "company")  # `user list`: TSV header, JSON keys
 
 
 def _accounts(args: argparse.Namespace):
@@ -42,9 +45,9 @@ def _user(args: argparse.Namespace) -> int:
     try:
         accounts = _accounts(args)
         if args.action == "list":
-            for u in accounts.list_users():
-                print(json.dumps({"name": u.name, "role": u.role, "seat": u.seat,
-                                  "dept": u.dept, "company": u.company}, ensure_ascii=False))
+            emit(USER_COLUMNS, [{"name": u.name, "role": u.role, "seat": u.seat,
+                                 "dept": u.dept, "company": u.company}
+                                for u in accounts.list_users()], as_json=args.json)
             return 0
         if args.action == "disable":
             accounts.disable(args.name)
@@ -99,6 +102,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     user.add_argument("--company", help="company code (company role)")
     user.add_argument("--generate", action="store_true",
                       help="generate a password and print it once")
+    add_json_flag(user)  # for `list`
     user.set_defaults(handler=_user)
 
     key = sub.add_parser("apikey", help="API keys for Open311, SMS, WeChat, metrics")

@@ -63,8 +63,9 @@ def test_companies_show_their_standing_and_a_refused_lift_is_explained(cli, caps
     run, _ = cli
     assert run("case", "companies", "--trade", "locksmith") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split("\t")[:3] == ["locksmith_jindong", "locksmith", "active"]
-    assert len(lines) == 3
+    assert lines[0].split("\t")[:3] == ["code", "trade", "standing"]  # the header
+    assert lines[1].split("\t")[:3] == ["locksmith_jindong", "locksmith", "active"]
+    assert len(lines) == 4
     assert run("case", "company", "locksmith_wucheng") == 0
     shown = json.loads(capsys.readouterr().out)
     assert (shown["standing"], shown["log"], shown["figures"]["penalty"]) == ("active", [], None)
@@ -84,13 +85,14 @@ def test_an_agent_lists_handed_over_visits_and_records_one(cli, capsys):
     finally:
         store.close()
     assert run("case", "visits") == 0
-    line = capsys.readouterr().out.strip()
-    assert line.split("\t")[:3] == [number, "13800000031", "department:city_management"]
+    header, line = capsys.readouterr().out.strip().splitlines()
+    assert header.startswith("number\tcaller\t")
+    assert line.split("\t")[:4] == [number, "13800000031", "department", "city_management"]
     with pytest.raises(SystemExit):
         run("case", "visit", number, "--answer", "5", "--actor", "agent-8001")
     assert run("case", "visit", number, "--answer", "1", "--actor", "agent-8001") == 0
     assert capsys.readouterr().out.split("\t")[:2] == [number, "closed"]
     assert run("case", "visits") == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out.splitlines()[1:] == []  # the header alone
     assert run("case", "visit", number, "--answer", "1", "--actor", "agent-8001") == 2
     assert "no follow-up waiting" in capsys.readouterr().err

@@ -1,0 +1,148 @@
+"""The listing commands print TSV with a header line or, with --json, one JSON list;
+`hotline --version` says the installed version. A temporary SQLite store, no Asterisk."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from importlib.metadata import version
+
+import pytest
+
+from case_store.accounts import AccountStore
+from case_store.store import CaseStore
+from case_store.workdays import SHANGHAI
+from hotline.cli import DISTRIBUTION, main
+from hotline.cli.case import CASE_COLUMNS, COMPANY_COLUMNS, VISIT_COLUMNS
+from hotline.cli.user import USER_COLUMNS
+
+CALLER = "13800000031"
+
+
+@pytest.fixture
+def store_url(tmp_path, monkeypatch):
+    """A store with one case handed to an agent's visit, one still open, and two users."""
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    monkeypatch.setenv("HOTLINE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("HOTLINE_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    store = CaseStore(url, clock=lambda: datetime(2025, 9, 30, 10, 0, tzinfo=SHANGHAI))
+    store.setup()
+    try:
+        visited = store.route(store.create_case(channel="sms", caller=CALLER, text="路灯坏了",
+                                                kind="affairs", topic="street_light").number)
+        store.transition(visited.number, "accept", "city_management")
+        store.transition(visited.number, "reply", "city_management", reply="已修复")
+        store.transition(visited.number, "note", "followup", followup="handed_over")
+        open_ = store.route(store.create_case(channel="sms", caller="13800000032",
+                                              text="路灯不亮", kind="affairs",
+                                              topic="street_light").number)
+        accounts = AccountStore(store.engine)
+        accounts.add_user("agent1", "agent", "pw-agent-1-long", seat="8001")
+        accounts.add_user("dept1", "department", "pw-dept-1-long", dept="city_management")
+    finally:
+        store.close()
+    return {"url": url, "visited": visited.number, "open": open_.number}
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def tsv(out: str) -> tuple[list[str], list[list[str]]]:
+    lines = out.splitlines()
+    return lines[0].split("\t"), [line.split("\t") for line in lines[1:]]
+
+
+def test_version_is_the_installed_distributions(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"hotline {version(DISTRIBUTION)}"
+
+
+def test_case_list_tsv_has_a_header_and_json_the_same_rows(store_url, capsys):
+    code, out, err = run(capsys, "case", "list")
+    assert (code, err) == (0, "")
+    header, rows = tsv(out)
+    assert header == list(CASE_COLUMNS) == ["number", "status", "kind", "owner", "due_at"]
+    by_number = {r[0]: r for r in rows}
+    assert by_number[store_url["open"]][1:4] == ["assigned", "affairs", "city_management"]
+    code, out, _ = run(capsys, "case", "list", "--json")
+    assert code == 0
+    cases = {c["number"]: c for c in json.loads(out)}
+    assert set(cases) == set(by_number)
+    shown = cases[store_url["open"]]
+    assert list(shown) == list(CASE_COLUMNS)
+    assert (shown["status"], shown["owner"]) == ("assigned", "city_management")
+    assert datetime.fromisoformat(shown["due_at"]).utcoffset() is not None
+    assert shown["due_at"] == by_number[store_url["open"]][4]
+    # no citizen's phone number where the plain listing shows none
+    assert "13800000032" not in out
+
+
+def test_case_list_filters_apply_to_both_outputs(store_url, capsys):
+    code, out, _ = run(capsys, "case", "list", "--owner", "parks")
+    assert (code, out) == (0, "\t".join(CASE_COLUMNS) + "\n")
+    code, out, _ = run(capsys, "case", "list", "--owner", "parks", "--json")
+    assert (code, json.loads(out)) == (0, [])
+
+
+def test_case_companies_tsv_and_json(store_url, capsys):
+    code, out, _ = run(capsys, "case", "companies", "--trade", "locksmith")
+    assert code == 0
+    header, rows = tsv(out)
+    assert header == list(COMPANY_COLUMNS)
+    assert len(rows) == 3
+    assert rows[0][:4] == ["locksmith_jindong", "locksmith", "active", "-"]
+    assert float(rows[0][4]) > 0
+    code, out, _ = run(capsys, "case", "companies", "--trade", "locksmith", "--json")
+    assert code == 0
+    companies = json.loads(out)
+    assert [c["code"] for c in companies] == [r[0] for r in rows]
+    first = companies[0]
+    assert list(first) == list(COMPANY_COLUMNS)
+    assert (first["standing"], first["suspended_until"]) == ("active", None)
+    assert isinstance(first["rating"], float) and f"{first['rating']:.1f}" == rows[0][4]
+
+
+def test_case_visits_tsv_and_json(store_url, capsys):
+    number = store_url["visited"]
+    code, out, _ = run(capsys, "case", "visits")
+    assert code == 0
+    header, rows = tsv(out)
+    assert header == list(VISIT_COLUMNS)
+    assert [r[:4] for r in rows] == [[number, CALLER, "department", "city_management"]]
+    code, out, _ = run(capsys, "case", "visits", "--json")
+    assert code == 0
+    visits = json.loads(out)
+    assert [list(v) for v in visits] == [list(VISIT_COLUMNS)]
+    assert visits[0]["number"] == number and visits[0]["caller"] == CALLER
+    assert datetime.fromisoformat(visits[0]["handed_over_at"]).isoformat() == rows[0][4]
+
+
+def test_user_list_tsv_and_json(store_url, capsys):
+    code, out, _ = run(capsys, "user", "list")
+    assert code == 0
+    header, rows = tsv(out)
+    assert header == list(USER_COLUMNS) == ["name", "role", "seat", "dept", "company"]
+    assert ["agent1", "agent", "8001", "-", "-"] in rows
+    assert ["dept1", "department", "-", "city_management", "-"] in rows
+    code, out, _ = run(capsys, "user", "list", "--json")
+    assert code == 0
+    users = {u["name"]: u for u in json.loads(out)}
+    assert users["agent1"] == {"name": "agent1", "role": "agent", "seat": "8001",
+                               "dept": None, "company": None}
+    assert users["dept1"]["dept"] == "city_management"
+    assert "pw-" not in out and "hash" not in out
+
+
+def test_a_usage_error_exits_2_on_stderr(store_url, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["case", "list", "--jsn"])
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "unrecognized arguments" in captured.err
