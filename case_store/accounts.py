@@ -222,13 +222,26 @@ class AccountStore:
 
     def add_api_key(self, label: str, scope: str) -> str:
         """Create a key and return it once; only its digest is kept."""
+        return self.add_api_key_with_id(label, scope)[1]
+
+    def add_api_key_with_id(self, label: str, scope: str) -> tuple[int, str]:
+        """Create a key: its id (to revoke it by) and the key itself, shown this once."""
         if scope not in SCOPES:
             raise AccountError(f"unknown scope {scope!r}; scopes: {', '.join(SCOPES)}")
         key = _KEY_PREFIX + secrets.token_urlsafe(32)
         with self._tx() as s:
-            s.add(ApiKey(digest=_key_digest(key), label=label[:100], scope=scope,
-                         created_at=datetime.now(UTC), revoked_at=None))
-        return key
+            row = ApiKey(digest=_key_digest(key), label=label[:100], scope=scope,
+                         created_at=datetime.now(UTC), revoked_at=None)
+            s.add(row)
+            s.flush()
+            return row.id, key
+
+    def api_keys(self) -> list[dict]:
+        """Every key's id, label, scope and dates (never the key: only its digest is kept)."""
+        with self._tx() as s:
+            rows = s.scalars(select(ApiKey).order_by(ApiKey.id)).all()
+            return [{"id": r.id, "label": r.label, "scope": r.scope,
+                     "created_at": r.created_at, "revoked_at": r.revoked_at} for r in rows]
 
     def check_api_key(self, key: str, scope: str) -> KeyView | None:
         """The key's record if it exists, is not revoked and has the scope asked for."""

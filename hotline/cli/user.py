@@ -76,12 +76,18 @@ def _apikey(args: argparse.Namespace) -> int:
 
     try:
         accounts = _accounts(args)
+        if args.action != "list" and not args.label:
+            raise ValueError("a label (add) or a key id (revoke) is needed")
         if args.action == "revoke":
             accounts.revoke_api_key(int(args.label))
             print(json.dumps({"revoked": int(args.label)}))
             return 0
-        key = accounts.add_api_key(args.label, args.scope)
-        print(json.dumps({"label": args.label, "scope": args.scope, "key": key}))
+        if args.action == "list":
+            emit(("id", "label", "scope", "created_at", "revoked_at"), accounts.api_keys(),
+                 as_json=args.json)
+            return 0
+        key_id, key = accounts.add_api_key_with_id(args.label, args.scope)
+        print(json.dumps({"id": key_id, "label": args.label, "scope": args.scope, "key": key}))
         return 0
     except (CaseStoreError, ValueError) as exc:
         print(f"hotline apikey {args.action}: {exc}", file=sys.stderr)
@@ -106,7 +112,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     user.set_defaults(handler=_user)
 
     key = sub.add_parser("apikey", help="API keys for Open311, SMS, WeChat, metrics")
-    key.add_argument("action", choices=["add", "revoke"])
-    key.add_argument("label", help="what the key is for (add) or the key id (revoke)")
+    key.add_argument("action", choices=["add", "revoke", "list"])
+    key.add_argument("label", nargs="?", default="",
+                     help="what the key is for (add) or the key id (revoke)")
     key.add_argument("--scope", choices=SCOPES, default="open311")
+    add_json_flag(key)  # for `list`
     key.set_defaults(handler=_apikey)

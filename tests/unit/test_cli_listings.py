@@ -146,3 +146,21 @@ def test_a_usage_error_exits_2_on_stderr(store_url, capsys):
     assert exit_.value.code == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "unrecognized arguments" in captured.err
+
+
+def test_an_api_key_is_listed_by_id_without_the_key_and_revoked_by_that_id(store_url, capsys):
+    code, out, _ = run(capsys, "apikey", "add", "portal", "--scope", "open311")
+    assert code == 0
+    added = json.loads(out)
+    assert added["key"] and isinstance(added["id"], int)
+    code, out, _ = run(capsys, "apikey", "list", "--json")
+    keys = json.loads(out)
+    assert [(k["id"], k["label"], k["scope"], k["revoked_at"]) for k in keys] == [
+        (added["id"], "portal", "open311", None)]
+    assert added["key"] not in out
+    assert run(capsys, "apikey", "revoke", str(added["id"]))[0] == 0
+    header, rows = tsv(run(capsys, "apikey", "list")[1])
+    assert header == ["id", "label", "scope", "created_at", "revoked_at"]
+    assert rows[0][0] == str(added["id"]) and rows[0][4] != "-"
+    code, _, err = run(capsys, "apikey", "add")
+    assert code == 1 and "label" in err
