@@ -109,6 +109,10 @@ class Run:
         """A seat starts ringing at t (for live caller i, or a callback when None)."""
         if i is not None and self.first_ring[i] is None:
             self.first_ring[i] = t
+        self.gap(seat, t)
+
+    def gap(self, seat: str, t: float) -> None:
+        """The seat's next ring is decided to start at t."""
         freed = self.pending_gap.pop(seat, None)
         if freed is not None:
             self.gaps.append(t - freed)
@@ -228,6 +232,7 @@ class HotlineRun(Run):
         if entry.kind == "live":
             self.live_waiting.pop(i, None)
             self.status[i] = "ringing"
+        self.gap(seat, self.now + self.latency)
         self.at(self.now + self.latency, self.ring, entry, seat)
 
     def ring(self, entry: Entry, seat: str) -> None:
