@@ -14,7 +14,29 @@ from typing import Any
 from hotline.config import load_config
 
 
+def _simulate(args: argparse.Namespace) -> dict[str, Any]:
+    """`bench acd --simulate`: no Asterisk, no Redis, the product's default settings."""
+    from testkit.bench.acd_sim_report import (
+        CALLS,
+        LOADS,
+        REPLICATIONS,
+        parse_variant,
+        run_sim_bench,
+    )
+
+    loads = [float(x) for x in args.loads.split(",") if x.strip()] if args.loads else LOADS
+    return run_sim_bench(calls=args.calls or CALLS,
+                         replications=args.replications or REPLICATIONS, loads=loads,
+                         variants=[parse_variant(v) for v in args.slack or []],
+                         plot=args.plot or None)
+
+
 def _bench(args: argparse.Namespace) -> int:
+    if args.what == "acd" and args.simulate:
+        print(json.dumps(_simulate(args), ensure_ascii=False, indent=None if args.json else 2))
+        return 0
+    if args.simulate:
+        raise SystemExit("--simulate is for `bench acd` only")
     cfg = load_config(args.config)
     if cfg.redis_url == cfg.own_redis_url:  # no [redis] url: the hotline's own, up
         from hotline.own_redis import OwnRedis
@@ -29,12 +51,12 @@ def _bench(args: argparse.Namespace) -> int:
         from testkit.bench.chaos import run_chaos_bench
 
         faults = [f for f in (args.faults or "").split(",") if f] or None
-        report = run_chaos_bench(cfg, faults, calls=args.calls, rate=args.rate,
+        report = run_chaos_bench(cfg, faults, calls=args.calls or 60, rate=args.rate,
                                  outage_s=args.outage_s, settle_s=args.settle_s)
     elif args.what == "acd":
         from testkit.bench.acd import run_acd_bench
 
-        report = run_acd_bench(cfg, calls=args.calls, compress=args.compress or 10.0)
+        report = run_acd_bench(cfg, calls=args.calls or 60, compress=args.compress or 10.0)
     elif args.what == "soak":
         from testkit.bench.soak import run_soak_bench
 
@@ -52,8 +74,9 @@ def add_commands(sub: Any) -> None:
     """Add `bench` to the `hotline` sub-parsers (argparse's _SubParsersAction)."""
     bench = sub.add_parser("bench", help="benchmarks; print JSON")
     bench.add_argument("what", choices=["store", "speech", "acd", "chaos", "soak"])
-    bench.add_argument("--calls", type=int, default=60,
-                       help="acd: calls per run (default 60); chaos: calls per fault")
+    bench.add_argument("--calls", type=int, default=None,
+                       help="acd: calls per run (default 60; --simulate: 10000 per load and "
+                            "replication); chaos: calls per fault (default 60)")
     bench.add_argument("--faults", default="",
                        help="chaos: comma-separated faults (default: all; see FAULTS)")
     bench.add_argument("--rate", type=float, default=1.0,
@@ -68,5 +91,21 @@ def add_commands(sub: Any) -> None:
     bench.add_argument("--hours", type=float, default=2.0, help="soak: real hours of calls")
     bench.add_argument("--load", type=float, default=1.2,
                        help="soak: times the seed's call rate (default 1.2)")
+    bench.add_argument("--replications", type=int, default=None,
+                       help="acd: replications per load, new draws each, reported as means "
+                            "with 95%% intervals (default: the engine's default; "
+                            "--simulate: 5)")
+    bench.add_argument("--simulate", action="store_true",
+                       help="acd: a discrete-event simulation on a virtual clock running the "
+                            "real routing policy (no Asterisk, seconds)")
+    bench.add_argument("--loads", default="",
+                       help="acd --simulate: comma-separated load factors "
+                            "(default 0.5,0.75,1,1.25,1.5)")
+    bench.add_argument("--plot", default="acd-sim.svg",
+                       help="acd --simulate: SVG written here (default acd-sim.svg)")
+    bench.add_argument("--slack", action="append", default=None,
+                       help="acd --simulate: also run a hotline variant, e.g. "
+                            "due_lead_s=180,reserve_seats=2,min_ring_s=2 (repeatable), paired "
+                            "against the defaults")
     bench.add_argument("--json", action="store_true", help="one line of JSON")
     bench.set_defaults(handler=_bench)
