@@ -36,7 +36,7 @@ class Policy(StrEnum):
 class CallbackSlack:
     """How a callback spends the slack of its promise on live callers."""
 
-    due_lead_s: float = 120.0
+    due_lead_s: float = 180.0
     reserve_seats: int = 1
 
     def due_from(self, entry: Entry) -> float:

@@ -73,7 +73,7 @@ class Config:
     acd_callback_deadline_s: float = 300  # the five-minute promise (float: benches compress time)
     acd_callback_retries: int = 3
     acd_callback_backoff_s: str = "30,60,120"
-    acd_callback_due_lead_s: float = 120  # a callback is due this long before its deadline
+    acd_callback_due_lead_s: float = 180  # due this long before its deadline (see bench --simulate)
     acd_callback_reserve_seats: int = 1  # seats a callback not yet due leaves to live callers
     acd_lease_s: float = 15  # a dead process's callers and seats come back within this
     callback_area_code: str = "0579"  # local fixed lines are dialled with it

@@ -62,10 +62,10 @@ def test_a_callback_with_time_to_spare_leaves_the_last_free_seat_to_live_callers
 
 
 def test_the_dispatcher_wakes_when_a_wrapup_ends_or_a_callback_falls_due():
-    early = callback("cb", NOW - 20, due=NOW + 280)  # due from NOW + 160
+    early = callback("cb", NOW - 20, due=NOW + 280)  # due from NOW + 100
     wrapping = SeatFacts(seat="8001", device_state="NOT_INUSE", wrapup_until=NOW + 3)
     assert next_change([early], [wrapping], NOW) == NOW + 3
-    assert next_change([early], [seat("8001")], NOW) == NOW + 160
+    assert next_change([early], [seat("8001")], NOW) == NOW + 100
     assert next_change([live("a", NOW)], [seat("8001")], NOW) is None
 
 

@@ -132,7 +132,8 @@ def test_at_overload_the_hotline_never_answers_late_and_every_callback_is_placed
 def test_callbacks_going_first_earlier_keep_more_promises_and_cost_live_callers():
     model = LoadModel().overloaded(1.5)
     draws = Draws.make(model, 300, seed=4)
-    default = simulate("hotline", draws, model).figures()
+    default = simulate("hotline", draws, model,
+                       slack=CallbackSlack(due_lead_s=120, reserve_seats=1)).figures()
     early = simulate("hotline", draws, model,
                      slack=CallbackSlack(due_lead_s=300, reserve_seats=0)).figures()
     assert early["callbacks_within_300s"] > default["callbacks_within_300s"]
