@@ -32,9 +32,10 @@ def _bench(args: argparse.Namespace) -> int:
         report = run_chaos_bench(cfg, faults, calls=args.calls, rate=args.rate,
                                  outage_s=args.outage_s, settle_s=args.settle_s)
     elif args.what == "acd":
-        from testkit.bench.acd import run_acd_bench
+        from testkit.bench.acd import REPLICATIONS, run_acd_bench
 
-        report = run_acd_bench(cfg, calls=args.calls, compress=args.compress or 10.0)
+        report = run_acd_bench(cfg, calls=args.calls, compress=args.compress or 10.0,
+                               replications=args.replications or REPLICATIONS)
     elif args.what == "soak":
         from testkit.bench.soak import run_soak_bench
 
@@ -65,6 +66,9 @@ def add_commands(sub: Any) -> None:
                        help="chaos: seconds after the load before the figures are read")
     bench.add_argument("--compress", type=float, default=None,
                        help="acd, soak: time compression factor K (default 10, soak 12)")
+    bench.add_argument("--replications", type=int, default=None,
+                       help="acd: paired replications, new draws each (default 1, about "
+                            "18 min); the summary gives 95%% intervals and verdicts")
     bench.add_argument("--hours", type=float, default=2.0, help="soak: real hours of calls")
     bench.add_argument("--load", type=float, default=1.2,
                        help="soak: times the seed's call rate (default 1.2)")
