@@ -14,7 +14,8 @@ manager.conf's ``timestampevents = yes`` adds), read the same way for every engi
   INVITE right after allocating the channel.
 * A live caller is a trunk channel that started its call (``Linkedid == Uniqueid``, so
   never the outbound leg of a callback), optionally with one of the plan's caller
-  numbers. It waits from its Newchannel until it goes Up (``Newstate`` Up: a seat
+  numbers. It waits from its Newchannel until a seat answered its Dial or Queue
+  (``DialEnd`` ANSWER, which comes before ringall's losers hang up), it goes Up (a seat
   answered and Dial/Queue answered the caller, or the IVR answered it when no seat
   took it in the window), enters a bridge, or hangs up. app_queue's ``Queue(...,r)``
   gives ringback and never answers a waiting caller, so there Up means a member took it.
@@ -79,8 +80,9 @@ def waiting_intervals(events: Sequence[Event], callers: Iterable[str] | None = N
             continue
         if uid not in start:
             continue
-        ends = (kind == "Hangup" or kind == "BridgeEnter"
-                or (kind == "Newstate" and str(event.get("ChannelState")) == UP))
+        ends = (kind in ("Hangup", "BridgeEnter")
+                or (kind == "Newstate" and str(event.get("ChannelState")) == UP)
+                or (kind == "DialEnd" and event.get("DialStatus") == "ANSWER"))
         if ends:
             spans.append((start.pop(uid), stamp(event)))
     spans.extend((t, math.inf) for t in start.values())

@@ -86,6 +86,19 @@ def test_a_gap_is_dropped_when_other_seats_took_every_waiting_caller():
     assert got.gaps_s == [] and got.dropped == 1 and got.freed_with_caller_waiting == 1
 
 
+def test_ringalls_cancelled_legs_are_no_gap_once_a_seat_answered():
+    events = [caller("c1", 5.0),
+              *seat_call("8001", "s1", 5.01, 5.3, 20.0, linked="c1"),
+              *seat_call("8002", "s2", 5.01, None, 5.3005, linked="c1"),  # cancelled
+              ev("DialEnd", 5.3, "PJSIP/trunk-c1", "c1", DialStatus="ANSWER",
+                 DestChannel="PJSIP/8001-s1"),
+              up(5.301, "PJSIP/trunk-c1", "c1"),
+              *seat_call("8002", "s3", 40.0, 40.3, 50.0)]
+    assert waiting_intervals(events) == [(5.0, 5.3)]
+    got = dispatch_gaps(events, SEATS, 0.0)
+    assert got.freed_with_caller_waiting == 0 and got.dropped == 0
+
+
 def test_only_callers_that_started_their_call_on_the_trunk_wait():
     outbound = ev("Newchannel", 9.0, "PJSIP/trunk-cb", "cb", Linkedid="seatleg",
                   CallerIDNum="13901000001")  # a callback's leg to the citizen
