@@ -68,7 +68,7 @@ def add_commands(sub: Any) -> None:
                        help="acd, soak: time compression factor K (default 10, soak 12)")
     bench.add_argument("--replications", type=int, default=None,
                        help="acd: paired replications, new draws each (default 1, about "
-                            "18 min); the summary gives 95%% intervals and verdicts")
+                            "25 min at 60 calls); the summary gives 95%% intervals and verdicts")
     bench.add_argument("--hours", type=float, default=2.0, help="soak: real hours of calls")
     bench.add_argument("--load", type=float, default=1.2,
                        help="soak: times the seed's call rate (default 1.2)")

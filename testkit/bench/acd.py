@@ -52,7 +52,9 @@ BENCH_PORTS = {"ami_port": 25038, "agi_port": 24573, "sip_port": 25060, "trunk_p
 QUEUES = {"app_queue-ringall": "88900001", "app_queue-leastrecent": "88900002"}
 PATIENCE_S = 600.0  # real seconds a caller waits for an answer before giving up
 SEED = 8890
-REPLICATIONS = 1  # default N: one replication (60 calls per engine and load) takes ~18 min
+# default N: a replication of 30-call runs took 907 s and 1001 s here; 60-call runs add the
+# longer plans (seed ~206 s, overload ~138 s each), ~25 min a replication: N = 1 stays under 30
+REPLICATIONS = 1
 REPLICATION_SEED_STEP = 100  # replication r draws from SEED + r * STEP (+ the load's offset)
 # Phone and Asterisk behaviour runs in real time: these two ACD waits are compressed like
 # every other timing but never below what a phone and Asterisk really take.
