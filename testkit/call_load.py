@@ -158,14 +158,19 @@ def invite_times(results: Sequence[CallerResult], live: dict[str, LiveCall]) -> 
 
 def run_metrics(results: Sequence[CallerResult], live: dict[str, LiveCall],
                 window_s: float, callback_delays: Sequence[float | None] | None,
-                promise_s: float) -> dict[str, Any]:
-    """The per-run numbers the benchmark prints; times judged on the compressed clock."""
+                promise_s: float, compress: float = 1.0) -> dict[str, Any]:
+    """The per-run numbers the benchmark prints; times judged on the compressed clock.
+
+    `max_wait_to_person_s` is the longest INVITE -> seat answer, in real terms (x
+    `compress`); `answered_after_window` counts callers a person answered later than
+    `window_s` (compressed) after their INVITE."""
     invite = invite_times(results, live)
     waits = [None if live[r.number].answered_t is None
              else live[r.number].answered_t - invite[r.number] for r in results]
     rings = [(live[r.number].ring_t - invite[r.number]) * 1000 for r in results
              if live[r.number].ring_t is not None]
     p50, p99 = percentile(rings, 0.5), percentile(rings, 0.99)
+    answered = [w for w in waits if w is not None]
     return {
         "calls": len(results),
         "person_within_15s": _round(share_within(waits, window_s)),
@@ -176,7 +181,9 @@ def run_metrics(results: Sequence[CallerResult], live: dict[str, LiveCall],
         "abandoned": _round(sum(1 for r in results if not r.reached) / len(results))
         if results else None,
         "rang_a_seat": len(rings),
-        "answered_by_seat": sum(1 for w in waits if w is not None),
+        "answered_by_seat": len(answered),
+        "max_wait_to_person_s": round(max(answered) * compress, 2) if answered else None,
+        "answered_after_window": sum(1 for w in answered if w > window_s),
     }
 
 

@@ -54,9 +54,10 @@ def _bench(args: argparse.Namespace) -> int:
         report = run_chaos_bench(cfg, faults, calls=args.calls or 60, rate=args.rate,
                                  outage_s=args.outage_s, settle_s=args.settle_s)
     elif args.what == "acd":
-        from testkit.bench.acd import run_acd_bench
+        from testkit.bench.acd import REPLICATIONS, run_acd_bench
 
-        report = run_acd_bench(cfg, calls=args.calls or 60, compress=args.compress or 10.0)
+        report = run_acd_bench(cfg, calls=args.calls or 60, compress=args.compress or 10.0,
+                               replications=args.replications or REPLICATIONS)
     elif args.what == "soak":
         from testkit.bench.soak import run_soak_bench
 
@@ -92,9 +93,10 @@ def add_commands(sub: Any) -> None:
     bench.add_argument("--load", type=float, default=1.2,
                        help="soak: times the seed's call rate (default 1.2)")
     bench.add_argument("--replications", type=int, default=None,
-                       help="acd: replications per load, new draws each, reported as means "
-                            "with 95%% intervals (default: the engine's default; "
-                            "--simulate: 5)")
+                       help="acd: paired replications per load (the same draws for every "
+                            "engine inside one, new draws across them), reported as means "
+                            "with 95%% intervals and paired verdicts (default 1, about 25 min "
+                            "at 60 calls; --simulate: 5)")
     bench.add_argument("--simulate", action="store_true",
                        help="acd: a discrete-event simulation on a virtual clock running the "
                             "real routing policy (no Asterisk, seconds)")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
 import os
 import random
@@ -31,6 +32,8 @@ from hotline.asterisk import sandbox_for
 from hotline.config import Config
 from testkit import sipp
 from testkit.bench import elderly
+from testkit.bench.dispatch_gap import dispatch_gaps
+from testkit.bench.replications import summarize
 from testkit.call_load import (
     CallerResult,
     LoadModel,
@@ -49,12 +52,26 @@ BENCH_PORTS = {"ami_port": 25038, "agi_port": 24573, "sip_port": 25060, "trunk_p
 QUEUES = {"app_queue-ringall": "88900001", "app_queue-leastrecent": "88900002"}
 PATIENCE_S = 600.0  # real seconds a caller waits for an answer before giving up
 SEED = 8890
+# default N: a replication of 30-call runs took 907 s and 1001 s here; 60-call runs add the
+# longer plans (seed ~206 s, overload ~138 s each), ~25 min a replication: N = 1 stays under 30
+REPLICATIONS = 1
+REPLICATION_SEED_STEP = 100  # replication r draws from SEED + r * STEP (+ the load's offset)
+# Phone and Asterisk behaviour runs in real time: these two ACD waits are compressed like
+# every other timing but never below what a phone and Asterisk really take.
+SETTLE_FLOOR_S = 0.3  # NOT_INUSE comes milliseconds after the Hangup; this is a bound
+NOT_READY_FLOOR_S = 0.1  # a pjsua2 phone that refused just after a call is ready again
+AMI_EVENTS = {"Newchannel", "Newstate", "Hangup", "BridgeEnter", "DialBegin", "DialEnd"}
 
 
 def bench_config(cfg: Config, model: LoadModel, factor: float, db_dir: Path) -> Config:
     """The bench instance: own ports and state, ACD timings compressed by `factor`.
 
     Wrap-up is rounded to whole seconds as queues.conf must, so both engines get the same.
+    min_ring_s is a share of the window and is compressed like seat_ring_s. The device
+    settle bound and the not-ready retry wait for a phone and Asterisk, which do not run
+    faster: they are compressed too (left at 2 s and 0.5 s they would be a whole wrap-up
+    and a third of the 1.5 s window, where the real ones are 1/7 and 1/30 of theirs) but
+    kept above a floor that phone and Asterisk need in real time.
     """
     backoff = ",".join(f"{float(x) / factor:g}" for x in cfg.acd_callback_backoff_s.split(",")
                        if x.strip())
@@ -64,6 +81,9 @@ def bench_config(cfg: Config, model: LoadModel, factor: float, db_dir: Path) -> 
         database_url=f"sqlite:///{db_dir / 'cases.sqlite'}",
         vosk_model=str(db_dir / "no-speech-model"),  # speech is not time-compressible
         acd_ring_window_s=model.window_s, acd_seat_ring_s=cfg.acd_seat_ring_s / factor,
+        acd_min_ring_s=cfg.acd_min_ring_s / factor,
+        acd_device_settle_s=max(cfg.acd_device_settle_s / factor, SETTLE_FLOOR_S),
+        acd_not_ready_s=max(cfg.acd_not_ready_s / factor, NOT_READY_FLOOR_S),
         acd_elderly_window_s=cfg.acd_elderly_window_s / factor,
         checkin_enabled=False,
         acd_wrapup_s=float(max(1, round(model.wrapup_s))), acd_callback_deadline_s=model.promise_s,
@@ -102,6 +122,32 @@ async def replay(cfg: Config, number: str, offsets: list[float], numbers: list[s
                                                                    strict=True))))
 
 
+@asynccontextmanager
+async def ami_events(cfg: Config) -> AsyncIterator[list[dict]]:
+    """Our own AMI session on the bench Asterisk (panoramisk, the bench's AMI user, as the
+    service connects): every call event of interest, with Asterisk's Timestamp."""
+    from acd.ami_link import ClosableManager
+
+    events: list[dict] = []
+    logged_in = asyncio.Event()
+
+    def keep(_manager: Any, message: Any) -> None:
+        if message.get("Event") in AMI_EVENTS:
+            events.append(dict(message))
+
+    manager = ClosableManager(
+        host=cfg.ami_host, port=cfg.ami_port, username=cfg.ami_user, secret=cfg.ami_secret,
+        loop=asyncio.get_running_loop(), reconnect_timeout=1, ping_delay=5, ping_interval=5,
+        on_login=lambda _m: logged_in.set(), forgetable_actions=("ping", "login"))
+    manager.register_event("*", keep)
+    manager.connect()
+    try:
+        await asyncio.wait_for(logged_in.wait(), 10)
+        yield events
+    finally:
+        manager.shut()
+
+
 async def until(check: Callable[[], Awaitable[bool]], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -131,9 +177,19 @@ class Bench:
 
     async def run(self, engine: str, offsets: list[float], numbers: list[str],
                   seed: int) -> dict[str, Any]:
-        if engine == "hotline":
-            return await self._hotline(offsets, numbers, seed)
-        return await self._queue(engine, offsets, numbers, seed)
+        """One engine at one load; AMI is recorded for the whole run (dispatch gaps)."""
+        started = time.monotonic()
+        async with ami_events(self.cfg) as events:
+            if engine == "hotline":
+                metrics = await self._hotline(offsets, numbers, seed)
+            else:
+                metrics = await self._queue(engine, offsets, numbers, seed)
+        gaps = dispatch_gaps(events, self.cfg.seats, self.cfg.acd_wrapup_s, callers=numbers)
+        dump = os.environ.get("HOTLINE_BENCH_AMI_DUMP")  # a directory: keep the raw events
+        if dump:
+            Path(dump, f"{engine}-{seed}-{numbers[0]}.json").write_text(json.dumps(events))
+        return {**metrics, **gaps.figures(), "ami_events": len(events),
+                "wall_s": round(time.monotonic() - started, 1)}
 
     async def _queue(self, engine: str, offsets: list[float], numbers: list[str],
                      seed: int) -> dict[str, Any]:
@@ -145,7 +201,8 @@ class Bench:
                                    self.hold_s(), PATIENCE_S / self.factor)
             events = phones.events()
         live = live_calls(events, numbers)
-        metrics = run_metrics(results, live, self.model.window_s, None, self.model.promise_s)
+        metrics = run_metrics(results, live, self.model.window_s, None, self.model.promise_s,
+                              self.factor)
         return {**metrics, "launch_lag_ms": launch_lag_ms(results, live)}
 
     async def _members_free(self, queue: str) -> bool:
@@ -183,7 +240,7 @@ class Bench:
         delays = first_delays(service.acd.callbacks.placed)
         callback_delays = [delays.get(cb_id) for cb_id in requested]
         metrics = run_metrics(results, live, self.model.window_s, callback_delays,
-                              self.model.promise_s)
+                              self.model.promise_s, self.factor)
         placed = [d for d in callback_delays if d is not None]
         return {**metrics, "launch_lag_ms": launch_lag_ms(results, live),
                 "callbacks_requested": len(requested), "callbacks_placed": len(placed),
@@ -245,35 +302,49 @@ def _numbers(run: int, calls: int) -> list[str]:
     return [f"139{run:02d}{i:06d}" for i in range(calls)]
 
 
-async def _bench(cfg: Config, real: LoadModel, calls: int, factor: float) -> dict[str, Any]:
+async def _bench(cfg: Config, real: LoadModel, calls: int, factor: float,
+                 replications: int = REPLICATIONS) -> dict[str, Any]:
+    """`replications` paired replications: inside one, every engine replays the same
+    arrivals and talk-time draws; each replication draws anew."""
     loads = {"seed": real, "overload": real.overloaded(1.5)}
     bench = Bench(cfg, real.scaled(factor), factor)
-    runs, bursts, run_no = [], {}, 0
-    for load_name, load in loads.items():
-        scaled = load.scaled(factor)
-        load_seed = SEED + run_no  # the same arrivals and talk-time draws for every engine
-        rng = random.Random(load_seed)  # noqa: S311 - a reproducible load, not crypto
-        offsets = poisson_offsets(calls, scaled.calls_per_hour, rng)
-        bursts[load_name] = {"calls": calls, "calls_per_hour": load.calls_per_hour,
-                             "offered_erlang": round(load.offered_erlang, 2),
-                             "length_s": round(offsets[-1], 1),
-                             "length_s_real": round(offsets[-1] * factor, 1)}
-        for engine in ("hotline", *QUEUES):
-            run_no += 1
-            bench.model = scaled
-            log.info("run %d: %s at %s load (%d calls)", run_no, engine, load_name, calls)
-            try:
-                metrics = await bench.run(engine, offsets, _numbers(run_no, calls),
-                                          load_seed)
-            except (RuntimeError, OSError, TimeoutError) as exc:  # report, run the others
-                log.exception("run %d (%s, %s) failed", run_no, engine, load_name)
-                metrics = {"calls": calls, "error": f"{type(exc).__name__}: {exc}"}
-            runs.append({"engine": engine, "load": load_name, **metrics,
-                         "erlang_c_within_15s": round(load.erlang_c_within_window(), 3)})
-    return {"runs": runs, "bursts": bursts}
+    runs, bursts, run_no, walls = [], {}, 0, []
+    for rep in range(1, replications + 1):
+        rep_started = time.monotonic()
+        for load_index, (load_name, load) in enumerate(loads.items()):
+            scaled = load.scaled(factor)
+            # the same arrivals and talk-time draws for every engine; replication 1 keeps
+            # the seeds of a single run (SEED, SEED + 3)
+            load_seed = SEED + (rep - 1) * REPLICATION_SEED_STEP + load_index * 3
+            rng = random.Random(load_seed)  # noqa: S311 - a reproducible load, not crypto
+            offsets = poisson_offsets(calls, scaled.calls_per_hour, rng)
+            bursts.setdefault(load_name, {"calls": calls,
+                                          "calls_per_hour": load.calls_per_hour,
+                                          "offered_erlang": round(load.offered_erlang, 2),
+                                          "length_s": [], "length_s_real": []})
+            bursts[load_name]["length_s"].append(round(offsets[-1], 1))
+            bursts[load_name]["length_s_real"].append(round(offsets[-1] * factor, 1))
+            for engine in ("hotline", *QUEUES):
+                run_no += 1
+                bench.model = scaled
+                log.info("replication %d, run %d: %s at %s load (%d calls)", rep, run_no,
+                         engine, load_name, calls)
+                try:
+                    metrics = await bench.run(engine, offsets, _numbers(run_no, calls),
+                                              load_seed)
+                except (RuntimeError, OSError, TimeoutError) as exc:  # report, run the others
+                    log.exception("run %d (%s, %s) failed", run_no, engine, load_name)
+                    metrics = {"calls": calls, "error": f"{type(exc).__name__}: {exc}"}
+                runs.append({"replication": rep, "seed": load_seed, "engine": engine,
+                             "load": load_name, **metrics,
+                             "erlang_c_within_15s": round(load.erlang_c_within_window(), 3)})
+        walls.append(round(time.monotonic() - rep_started, 1))
+    return {"runs": runs, "bursts": bursts, "summary": summarize(runs),
+            "replication_wall_s": walls}
 
 
-def run_acd_bench(cfg: Config, calls: int = 60, compress: float = 10.0) -> dict[str, Any]:
+def run_acd_bench(cfg: Config, calls: int = 60, compress: float = 10.0,
+                  replications: int = REPLICATIONS) -> dict[str, Any]:
     """Bring the bench Asterisk up, replay every engine and load, bring it down."""
     logging.basicConfig(level=logging.WARNING)
     real = LoadModel(wrapup_s=float(cfg.acd_wrapup_s), window_s=float(cfg.acd_ring_window_s),
@@ -284,7 +355,7 @@ def run_acd_bench(cfg: Config, calls: int = 60, compress: float = 10.0) -> dict[
         sandbox = sandbox_for(bcfg, log=lambda m: log.info("%s", m), bench_queues=True)
         sandbox.up()
         try:
-            report = asyncio.run(_bench(bcfg, real, calls, compress))
+            report = asyncio.run(_bench(bcfg, real, calls, compress, replications))
         finally:
             sandbox.down()
             with contextlib.suppress(Exception):
@@ -293,11 +364,16 @@ def run_acd_bench(cfg: Config, calls: int = 60, compress: float = 10.0) -> dict[
                     "wrapuptime_s": max(1, round(bcfg.acd_wrapup_s)),
                     "autofill": "yes", "ringinuse": "no"}
     return {**report, "context": {
-        "compress": compress, "calls_per_run": calls,
+        "compress": compress, "calls_per_run": calls, "replications": replications,
         "clock": "thresholds judged on the compressed clock (15 s -> "
                  f"{scaled.window_s:g} s, 300 s -> {scaled.promise_s:g} s); ring_ms is measured "
                  "wall-clock ms (not multiplied back); longest_callback_delay_s is in real "
-                 "terms (x compress)",
+                 "terms (x compress), as is max_wait_to_person_s; answered_after_window "
+                 "counts callers a seat answered later than the compressed window",
+        "dispatch_gap": "AMI Timestamps on our own AMI session: a seat's last channel "
+                        "Hangup (+ wrap-up if it was answered) while a trunk caller waits "
+                        "(not Up, not bridged, not hung up) to the seat's next Newchannel; "
+                        "wall-clock ms; dropped when nobody waited any more before it",
         "arrival": "ring_ms and waits count from the caller's INVITE: seat answer time minus "
                    "SIPp's own INVITE->200 time; callers no seat answered use their SIPp "
                    "launch time plus the run's median launch_lag_ms",
@@ -307,6 +383,9 @@ def run_acd_bench(cfg: Config, calls: int = 60, compress: float = 10.0) -> dict[
                             "ivr_request_s": real.request_s, "caller_patience_s": PATIENCE_S},
         "hotline_acd": {"ring_window_s": bcfg.acd_ring_window_s,
                         "seat_ring_s": round(bcfg.acd_seat_ring_s, 3),
+                        "min_ring_s": round(bcfg.acd_min_ring_s, 3),
+                        "device_settle_s": round(bcfg.acd_device_settle_s, 3),
+                        "not_ready_s": round(bcfg.acd_not_ready_s, 3),
                         "wrapup_s": bcfg.acd_wrapup_s,
                         "callback_deadline_s": bcfg.acd_callback_deadline_s,
                         "callback_backoff_s": bcfg.acd_callback_backoff_s,

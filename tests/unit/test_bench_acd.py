@@ -134,6 +134,24 @@ def test_bench_config_uses_its_own_instance_and_compressed_acd_timings(tmp_path:
     assert bench.acd_ring_window_s == 1.5 and bench.acd_callback_deadline_s == 30
     assert bench.acd_seat_ring_s == pytest.approx(0.8)
     assert bench.acd_callback_backoff_s == "3,6,12"
+    assert bench.acd_min_ring_s == pytest.approx(0.4)  # a share of the window, like ring_s
+    # phone/Asterisk waits: compressed, but never below what they take in real time
+    assert bench.acd_device_settle_s == pytest.approx(0.3)
+    assert bench.acd_not_ready_s == pytest.approx(0.1)
+    slow = bench_config(cfg, LoadModel().scaled(2), 2, tmp_path)
+    assert slow.acd_device_settle_s == pytest.approx(1.0) and slow.acd_not_ready_s == 0.25
+
+
+def test_the_longest_wait_is_in_real_terms_and_late_answers_are_counted():
+    results = [CallerResult("a", 10.0, True, 400.0), CallerResult("b", 20.0, True, 2500.0),
+               CallerResult("c", 30.0, False)]
+    live = {"a": LiveCall(10.05, 10.4, "8001"), "b": LiveCall(21.0, 22.0, "8002"),
+            "c": LiveCall()}
+    metrics = run_metrics(results, live, 1.5, None, 30.0, compress=10)
+    assert metrics["max_wait_to_person_s"] == pytest.approx(25.0)  # 2.5 s compressed
+    assert metrics["answered_after_window"] == 1
+    assert run_metrics([CallerResult("c", 1.0, False)], {"c": LiveCall()}, 1.5, None,
+                       30.0)["max_wait_to_person_s"] is None
 
 
 def test_one_arrival_in_twenty_is_an_elderly_terminals_and_its_figures_say_how_it_went():
