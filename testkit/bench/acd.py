@@ -85,7 +85,9 @@ def bench_config(cfg: Config, model: LoadModel, factor: float, db_dir: Path) -> 
         acd_device_settle_s=max(cfg.acd_device_settle_s / factor, SETTLE_FLOOR_S),
         acd_not_ready_s=max(cfg.acd_not_ready_s / factor, NOT_READY_FLOOR_S),
         acd_elderly_window_s=cfg.acd_elderly_window_s / factor,
-        checkin_enabled=False,
+        # only the ACD is compared: no visits, read-out replies or order calls on the trunk
+        checkin_enabled=False, followup_enabled=False, outbound_voice=False,
+        outbound_notify_orders=False,
         acd_wrapup_s=float(max(1, round(model.wrapup_s))), acd_callback_deadline_s=model.promise_s,
         acd_callback_backoff_s=backoff,
         acd_callback_due_lead_s=cfg.acd_callback_due_lead_s / factor,
