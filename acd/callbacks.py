@@ -203,6 +203,9 @@ class CallbackRunner:
         self.placed.append({"id": entry.id, "delay_s": delay, "seat": seat})
         if delay <= (entry.due_at - entry.arrived_at):
             await self.stats.count(callbacks_in_time=1)
+        if entry.attempts == 0:  # the citizen is dialled for the first time: the delay
+            await self.stats.count(callbacks_placed=1, observe=[  # they waited, once
+                ("callback_delay_seconds", "", delay)])
         log.info("callback %s: agent %s answered, dialling %s after %.1f s", entry.id, seat,
                  entry.callback_number, delay)
 

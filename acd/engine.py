@@ -362,7 +362,7 @@ class Acd:
             await self.line.finish(entry.id)
             await self.leases.drop(entry.id)
             await self.redis.set(f"{self.prefix}:last-seat:{entry.caller}", seat, ex=30 * 86400)
-            await self.stats.count(**{
+            await self.stats.count(observe=[("wait_seconds", "answered", waited)], **{
                 "answered_in_window" if in_window else "answered_late": 1,
                 "answered_total": 1, "wait_ms_total": waited * 1000, "handled": 1,
                 "handle_ms_total": (ended_at - answered_at + self.settings.wrapup_s) * 1000})
@@ -402,7 +402,8 @@ class Acd:
         await self.leases.drop(entry.id)
         if reason == "abandoned":
             await self._booked(entry)
-            await self.stats.count(abandoned_waiting=1)
+            await self.stats.count(abandoned_waiting=1, observe=[
+                ("wait_seconds", "abandoned_waiting", time.time() - entry.arrived_at)])
             await self._end_elderly(entry)
             await self.record_call(entry.uniqueid, outcome="abandoned_waiting",
                                    ended_at=time.time())
@@ -429,7 +430,8 @@ class Acd:
                            tags=tags or {}, case_number=case_number)
         await self.ledger.save(callback, recording, needs_check=bool(check))
         await self.stats.callback_open(callback.id, callback.due_at)
-        await self.stats.count(callbacks_requested=1)
+        await self.stats.count(callbacks_requested=1, observe=[
+            ("wait_seconds", "callback_requested", time.time() - entry.arrived_at)])
         await self._end_elderly(entry)
         await self._booked(entry)
         await self.record_call(entry.uniqueid, outcome="callback_requested",
@@ -486,6 +488,7 @@ class Acd:
                 if await self.line.withdraw(entry.id) == "":
                     await self.line.finish(entry.id, "cancelled")
                     await self.stats.callback_closed(entry.id)
+                    await self.stats.count(callbacks_cancelled=1)
                     await self.ledger.update(entry.id, status="cancelled",
                                              outcome="cancelled_called_again",
                                              done_at=time.time())

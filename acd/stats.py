@@ -3,6 +3,18 @@
 Counters are kept per day, per hour and per 15 minutes. The snapshot, a pure function
 of counters, seats and line, is what the wallboard shows and the API returns; it is
 stored at `<prefix>:stats:snapshot` and published on `<prefix>:stats`.
+
+Every increment also goes, in the same MULTI, into `<prefix>:stats:totals`, a hash that
+never resets and never expires: the monotonic counters and histograms `/metrics`
+exposes (hotline/web/metrics.py). They are kept per instance in Redis rather than per
+process: every process of an instance (`hotline run`, any `--role acd` beside it)
+counts calls into the one Redis, only the console process serves `/metrics`, and the
+IVR's sessions move between processes (`agi_alt_port`), so per-process series would
+need every ACD process scraped and would restart from zero with each process; here a
+restart of any process keeps them, and Prometheus sees one series per instance (a
+counter reset only when Redis itself loses its data, which `rate()` handles). The
+transaction also means a scrape never sees a call in the day's counters but not in
+the totals, so the histogram's service level and the wallboard's agree.
 """
 
 from __future__ import annotations
@@ -27,6 +39,27 @@ COUNTERS = (
     "callbacks_to_check",
     "wait_ms_total", "answered_total", "handle_ms_total", "handled",
 )
+
+
+# Histograms kept in the totals: name -> upper bounds (seconds), +Inf implied.
+WAIT_BUCKETS = (1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0, 300.0)
+CALLBACK_DELAY_BUCKETS = (30.0, 60.0, 120.0, 180.0, 240.0, 300.0, 600.0, 1800.0, 3600.0)
+HISTOGRAMS = {"wait_seconds": WAIT_BUCKETS, "callback_delay_seconds": CALLBACK_DELAY_BUCKETS}
+
+
+def bound_text(bound: float) -> str:
+    """A bucket bound as the totals hash (and Prometheus' `le`) spells it: 15.0 -> "15"."""
+    if bound == float("inf"):
+        return "+Inf"
+    return str(int(bound)) if float(bound).is_integer() else repr(float(bound))
+
+
+def bucket_of(bounds: tuple[float, ...], value: float) -> str:
+    """The smallest bound that holds `value` (`le` is inclusive), else "+Inf"."""
+    for bound in bounds:
+        if value <= bound:
+            return bound_text(bound)
+    return "+Inf"
 
 
 def day_key(at: float) -> str:
@@ -113,18 +146,36 @@ class Stats:
         self.snapshot_key = f"{prefix}:stats:snapshot"
         self.callbacks_key = f"{prefix}:callbacks-open"  # zset id -> due_at
         self.elderly_key = f"{prefix}:elderly-active"
+        self.totals_key = f"{prefix}:stats:totals"  # monotonic, never expires
 
-    async def count(self, at: float | None = None, **increments: float) -> None:
+    async def count(self, at: float | None = None,
+                    observe: Iterable[tuple[str, str, float]] = (),
+                    **increments: float) -> None:
+        """Add `increments` to the day's, hour's and quarter's counters and to the totals;
+        `observe`: (histogram, outcome, seconds) observations, into the totals only.
+        One transaction: a reader sees all of it or none."""
         at = time.time() if at is None else at
         keys = (f"{self.prefix}:stats:day:{day_key(at)}",
                 f"{self.prefix}:stats:hour:{hour_key(at)}",
                 f"{self.prefix}:stats:q:{quarter_start(at)}")
-        async with self.redis.pipeline(transaction=False) as pipe:
+        async with self.redis.pipeline(transaction=True) as pipe:
             for key in keys:
                 for name, value in increments.items():
                     pipe.hincrbyfloat(key, name, value)
                 pipe.expire(key, 8 * 86400)
+            for name, value in increments.items():
+                pipe.hincrbyfloat(self.totals_key, name, value)
+            for histogram, outcome, seconds in observe:
+                seconds = max(0.0, float(seconds))
+                bucket = bucket_of(HISTOGRAMS[histogram], seconds)
+                pipe.hincrby(self.totals_key, f"{histogram}|{outcome}|{bucket}", 1)
+                pipe.hincrbyfloat(self.totals_key, f"{histogram}|{outcome}|sum", seconds)
             await pipe.execute()
+
+    async def totals(self) -> dict[str, str]:
+        """The monotonic totals as stored: counter names, and histogram fields
+        `<histogram>|<outcome>|<bound>` (one bucket each, not cumulative) and `...|sum`."""
+        return await self.redis.hgetall(self.totals_key)
 
     async def callback_open(self, callback_id: str, due_at: float) -> None:
         await self.redis.zadd(self.callbacks_key, {callback_id: due_at})

@@ -148,10 +148,9 @@ async def test_metrics_need_a_key_and_show_operations(web):  # noqa: F811
                         headers={"Authorization": f"Bearer {web.keys['metrics']}"}) as r:
         assert r.status == 200
         text = await r.text()
-    assert "hotline_calls_waiting 4" in text
-    assert "hotline_service_level_ratio 0.75" in text
-    assert 'hotline_seats{state="talking"} 2' in text
-    assert 'hotline_cases_received_today{channel="phone"} 1' in text
+    assert "hotline_queue_waiting 4.0" in text
+    assert 'hotline_seats{state="talking"} 2.0' in text
+    assert "hotline_cases_open 1.0" in text
     assert "hotline_web_responses_total" in text
 
 

@@ -144,17 +144,18 @@ def test_wallboard_view_masks_waiting_callers_and_counts_staffed_seats():
 def test_metrics_text_has_types_and_escaped_labels():
     text = render({"waiting": 2, "seats": {'odd"state': 1}},
                   {"open": 3, "overdue": 1, "by_channel": {"web": 2}}, {"http_2xx": 5})
-    assert "# TYPE hotline_calls_waiting gauge\nhotline_calls_waiting 2" in text
-    assert 'hotline_seats{state="odd\\"state"} 1' in text
-    assert 'hotline_cases_received_today{channel="web"} 2' in text
-    assert 'hotline_web_responses_total{class="2xx"} 5' in text
+    assert "# TYPE hotline_queue_waiting gauge\nhotline_queue_waiting 2.0" in text
+    assert 'hotline_seats{state="odd\\"state"} 1.0' in text
+    assert 'hotline_seats{state="talking"} 0.0' in text  # every state, zero included
+    assert "hotline_cases_open 3.0" in text
+    assert 'hotline_web_responses_total{class="2xx"} 5.0' in text
 
 
 def test_metrics_raise_the_alarm_when_the_spool_is_not_draining():
     stuck = render({"spool": {"depth": 7, "oldest_s": 95.0, "alarm": True}}, None, {})
-    assert "hotline_spool_depth 7" in stuck and "hotline_spool_oldest_seconds 95" in stuck
-    assert "hotline_spool_not_draining 1" in stuck
-    assert "hotline_spool_not_draining 0" in render(
+    assert "hotline_spool_items 7.0" in stuck and "hotline_spool_oldest_seconds 95.0" in stuck
+    assert "hotline_spool_not_draining 1.0" in stuck
+    assert "hotline_spool_not_draining 0.0" in render(
         {"spool": {"depth": 0, "oldest_s": 0.0, "alarm": False}}, None, {})
 
 
