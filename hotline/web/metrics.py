@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -103,6 +103,15 @@ def _histogram(name: str, help_text: str, totals: Mapping[str, Any], histogram: 
     return family
 
 
+def _by_outcome(name: str, help_text: str, totals: Mapping[str, Any],
+                outcomes: Sequence[tuple[str, str]]) -> CounterMetricFamily:
+    """A counter with one series per outcome, each read from its totals field."""
+    family = CounterMetricFamily(name, help_text, labels=["outcome"])
+    for field, outcome in outcomes:
+        family.add_metric([outcome], _float(totals, field))
+    return family
+
+
 def families(snapshot: Mapping[str, Any], totals: Mapping[str, Any],
              cases: Mapping[str, Any] | None, counters: Mapping[str, int],
              callbacks: Mapping[str, int] | None = None, ami_up: bool | None = None,
@@ -114,19 +123,13 @@ def families(snapshot: Mapping[str, Any], totals: Mapping[str, Any],
     info.add_metric([build], 1)
     out.append(info)
 
-    calls = CounterMetricFamily("hotline_calls", "Calls by how their wait ended",
-                                labels=["outcome"])
-    for field, outcome in CALL_OUTCOMES:
-        calls.add_metric([outcome], _float(totals, field))
-    out.append(calls)
+    out.append(_by_outcome("hotline_calls", "Calls by how their wait ended", totals,
+                           CALL_OUTCOMES))
     out.append(_histogram(
         "hotline_wait_seconds", "Seconds from arrival until the wait ended, by outcome "
         "(answered: a person answered)", totals, "wait_seconds", WAIT_OUTCOMES))
-    done = CounterMetricFamily("hotline_callbacks", "Owed callbacks closed, by outcome",
-                               labels=["outcome"])
-    for field, outcome in CALLBACK_OUTCOMES:
-        done.add_metric([outcome], _float(totals, field))
-    out.append(done)
+    out.append(_by_outcome("hotline_callbacks", "Owed callbacks closed, by outcome", totals,
+                           CALLBACK_OUTCOMES))
     out.append(_histogram(
         "hotline_callback_delay_seconds", "Seconds from the caller's arrival until the "
         "callback first dialled them (an agent on the line)", totals,
