@@ -14,8 +14,10 @@ from pathlib import Path
 from pydub import AudioSegment
 from pydub.exceptions import CouldntDecodeError
 
+from ivr.g711 import alaw_to_pcm16, ulaw_to_pcm16
+
 TARGET_RATE = 8000
-MAX_RATE = 768000  # above any real PCM rate; a header's 4 GHz would overflow audioop's C int
+MAX_RATE = 768000  # above any real PCM rate; a header's 4 GHz would overflow pydub's maths
 _SLN_RATES = {".sln": 8000, ".raw": 8000, ".sln12": 12000, ".sln16": 16000, ".sln24": 24000,
               ".sln32": 32000, ".sln44": 44100, ".sln48": 48000, ".sln96": 96000,
               ".sln192": 192000}
@@ -81,13 +83,11 @@ def _read_sln(path: Path, rate: int, max_seconds: float, target: int) -> Pcm:
 
 
 def _read_g711(path: Path, codec: str, max_seconds: float, target: int) -> Pcm:
-    import audioop  # stdlib in 3.11 (pydub needs it too)
-
     size = path.stat().st_size
     limit = int(max_seconds * 8000)
     with path.open("rb") as handle:
         raw = handle.read(limit)
-    lin = audioop.ulaw2lin(raw, 2) if codec == "mulaw" else audioop.alaw2lin(raw, 2)
+    lin = ulaw_to_pcm16(raw) if codec == "mulaw" else alaw_to_pcm16(raw)
     return Pcm(_from_raw(lin, 2, 8000, 1, target), target, size / 8000, truncated=size > limit)
 
 

@@ -9,7 +9,6 @@ create the case, with "no transcript" when recognition has nothing to give.
 from __future__ import annotations
 
 import asyncio
-import audioop
 import json
 import logging
 import os
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ivr.audio import TARGET_RATE, AudioError, Pcm, load_pcm
+from ivr.g711 import rms16
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def classify_silence(pcm: Pcm) -> Transcript | None:
     """The outcome for audio with nothing to recognise, else None (no model needed)."""
     if not pcm.data:
         return Transcript(NO_SPEECH, duration=pcm.duration, reason="no audio in file")
-    if audioop.rms(pcm.data, 2) < SILENCE_RMS:
+    if rms16(pcm.data) < SILENCE_RMS:
         return Transcript(NO_SPEECH, duration=pcm.duration, processed=pcm.seconds,
                           reason="silence")
     return None
