@@ -26,7 +26,7 @@ from hotline.web.auth import require
 from hotline.web.case_intake import announce_change, suggest
 from hotline.web.context import SESSION, WebContext, ctx
 from hotline.web.html import h, options
-from hotline.web.i18n import Words, lang_of
+from hotline.web.i18n import STATUS_WORDS, Words, lang_of, word
 from hotline.web.payload import json_object
 from hotline.web.templates import page
 
@@ -97,10 +97,14 @@ async def desk_page(request: web.Request) -> web.Response:
     return page(request, w.desk, body, scripts=["common.js", "desk.js"])
 
 
-def _case_brief(case: Any) -> dict[str, Any]:
+def _case_brief(c: WebContext, case: Any, lang: str) -> dict[str, Any]:
+    """An earlier case of the caller, with the catalog's names beside the codes."""
+    topic = c.store.catalog.topics.get(case.topic or "")
     return {"number": case.number, "received": case.received_at.strftime("%Y-%m-%d %H:%M"),
             "kind": case.kind, "topic": case.topic, "status": case.status,
-            "text": case.text[:120]}
+            "kind_name": c.store.catalog.kinds.get(case.kind, case.kind),
+            "topic_name": topic.name if topic else (case.topic or ""),
+            "status_name": word(case.status, lang, STATUS_WORDS), "text": case.text[:120]}
 
 
 def _elderly_card(c: WebContext, terminal: str, agent: str) -> dict[str, Any] | None:
@@ -118,7 +122,8 @@ def _elderly_card(c: WebContext, terminal: str, agent: str) -> dict[str, Any] | 
                          for k in profile.contacts]}
 
 
-def enrich_pop(c: WebContext, pop: dict[str, Any], agent: str = "") -> dict[str, Any]:
+def enrich_pop(c: WebContext, pop: dict[str, Any], agent: str = "",
+               lang: str = "zh") -> dict[str, Any]:
     """Everything the agent needs for this call, read in one go (runs in a thread)."""
     store = c.store
     caller = str(pop.get("caller") or "")
@@ -149,7 +154,7 @@ def enrich_pop(c: WebContext, pop: dict[str, Any], agent: str = "") -> dict[str,
             "caller": caller, "caller_name": pop.get("caller_name") or "",
             "case_number": case.number if case else "", "transcript": transcript,
             "tags": tags, "prefill": prefill,
-            "history": [_case_brief(x) for x in history],
+            "history": [_case_brief(c, x, lang) for x in history],
             "elderly": _elderly_card(c, caller, agent) if pop.get("origin") == "terminal"
             else None,
             "kb": [{"question": x.entry.question, "answer": x.entry.answer,
@@ -176,7 +181,8 @@ async def desk_ws(request: web.Request) -> web.WebSocketResponse:
         if not isinstance(data, dict):
             return None
         if channel == pop_channel:
-            return await asyncio.to_thread(enrich_pop, c, data, request[SESSION]["name"])
+            return await asyncio.to_thread(enrich_pop, c, data, request[SESSION]["name"],
+                                           lang_of(request))
         if channel == stats_channel:
             return seat_msg(data)
         return None
@@ -231,6 +237,7 @@ async def save_case(request: web.Request) -> web.Response:
     except CaseStoreError as exc:
         raise web.HTTPBadRequest(text=str(exc)) from exc
     await announce_change(c, result["number"], "desk")
+    result["status_name"] = word(result["status"], lang_of(request), STATUS_WORDS)
     return web.json_response(result)
 
 

@@ -27,6 +27,7 @@ async def test_desk_correction_changes_the_case_and_logs_before_and_after(stack)
         "place": "八一街与人民路口", "text": "路口红绿灯坏了", "do": "save"})
     assert status == 200, body
     assert body["corrected"] == ["topic", "place"]
+    assert body["status_name"] == "已受理"  # the desk shows the status's name, not its code
     now = stack.store.get_case(case.number)
     assert (now.topic, now.place, now.text) == ("traffic_facility", "八一街与人民路口",
                                                 "路口红绿灯坏了")

@@ -134,6 +134,9 @@ async def test_desk_pops_the_caller_with_history_tags_and_kb(web):  # noqa: F811
     assert msg["caller"] == "13655550000" and msg["caller_name"] == "李阿姨"
     assert msg["kind"] == "callback"
     assert [c["number"] for c in msg["history"]] == [earlier.number]
+    shown = msg["history"][0]  # what the desk prints: the catalog's names, not codes
+    assert (shown["topic_name"], shown["kind_name"], shown["status_name"]) == (
+        "路灯故障", "事务求助", "已受理")
     assert msg["prefill"]["topic"] == "public_transport"
     assert msg["prefill"]["text"] == "公交卡老年卡怎么办理"
     assert any("老年卡" in hit["answer"] for hit in msg["kb"])

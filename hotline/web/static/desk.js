@@ -38,7 +38,7 @@
     const t = msg.tags || {};
     $("pop-tags").textContent = t.kind ? `${t.kind} / ${t.topic || ""} (${W.confidence} ${t.confidence ?? "?"})` : "—";
     $("pop-history").replaceChildren(...msg.history.map((c) =>
-      HL.el("li", {}, HL.el("a", {href: `/case/${encodeURIComponent(c.number)}`}, c.number), ` ${c.received} ${c.topic || c.kind} · ${c.status} · ${c.text}`)));
+      HL.el("li", {}, HL.el("a", {href: `/case/${encodeURIComponent(c.number)}`}, c.number), ` ${c.received} ${c.topic_name || c.kind_name} · ${c.status_name} · ${c.text}`)));
     const p = msg.prefill || {};
     $("f-case").value = msg.case_number || ""; $("f-uniqueid").value = msg.uniqueid || "";
     $("f-caller").value = p.caller || msg.caller || "";
@@ -64,7 +64,7 @@
       $("f-case").value = r.number;
       const notes = [r.corrected && r.corrected.length ? `${W.corrected}: ${r.corrected.join(", ")}` : "",
                      r.learned && r.learned.length ? `${W.learned}: ${r.learned.join(" ")}` : ""].filter(Boolean);
-      $("case-result").textContent = [`${W.case_no} ${r.number} · ${r.status}${r.owner ? " · " + r.owner : ""}`, ...notes].join(" · ");
+      $("case-result").textContent = [`${W.case_no} ${r.number} · ${r.status_name || r.status}${r.owner ? " · " + r.owner : ""}`, ...notes].join(" · ");
       $("pop").classList.remove("ringing");
     } catch (e) { $("case-result").textContent = e.message; }
   };
