@@ -49,6 +49,7 @@ _TEXT_LIMITS = {"name": 100, "address": 300, "community": 100, "health_notes": 2
                 "medicines": 2000, "mobility": 200, "worker_name": 100}
 _TERMINAL = re.compile(r"^\d{3,20}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+END_OF_DAY = "24:00"  # a check-in window's end only: through the day's last minute
 _DAY_SETS = {"daily": "daily", "每天": "daily", "每日": "daily", "weekdays": "weekdays",
              "工作日": "weekdays", "weekends": "weekends", "周末": "weekends"}
 _CN_WEEKDAYS = "一二三四五六日"
@@ -460,7 +461,8 @@ def _windows(given: Any) -> list[dict[str, str]]:
     for n, entry in enumerate(_entries(given, "checkin_windows", {"days", "start", "end"}), 1):
         what = f"checkin_windows entry {n}"
         start = _time(entry.get("start"), f"{what} start")
-        end = _time(entry.get("end"), f"{what} end")
+        end = entry.get("end")
+        end = END_OF_DAY if end == END_OF_DAY else _time(end, f"{what} end")
         if end <= start:
             raise InvalidProfileError(f"{what} ends ({end}) before it starts ({start})")
         out.append({"days": _days(entry.get("days") or "daily", f"{what} days"),

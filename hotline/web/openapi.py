@@ -133,7 +133,8 @@ CARE_PLAN_ENTRY = {
 }
 CHECKIN_WINDOW = {
     "type": "object", "required": ["start", "end"], "additionalProperties": False,
-    "properties": {"days": _DAYS, "start": _TIME, "end": _TIME},
+    "properties": {"days": _DAYS, "start": _TIME,
+                   "end": {"anyOf": [_TIME, {"const": "24:00"}]}},
 }
 _PROFILE_FIELDS = {
     "name": _TEXT, "address": _TEXT, "community": _TEXT, "lat": _NULL_NUM, "lon": _NULL_NUM,

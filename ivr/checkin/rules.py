@@ -1,9 +1,10 @@
 """When a check-in call is due, and what its attempts so far lead to: pure functions.
 
 A person's check-in windows (``{"days": "daily"|"weekdays"|"weekends"|"mon,wed",
-"start": "09:00", "end": "10:00"}``, Shanghai time) each ask for one answered call a
-day. Inside a window the first call goes at once; an unanswered one is retried after
-``backoff_s``, ``retries`` more times; after the last it is escalated, once.
+"start": "09:00", "end": "10:00"}``, Shanghai time; an end of "24:00" runs through the
+day's last minute) each ask for one answered call a day. Inside a window the first call
+goes at once; an unanswered one is retried after ``backoff_s``, ``retries`` more times;
+after the last it is escalated, once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from case_store.elderly import falls_on
+from case_store.elderly import END_OF_DAY, falls_on
 from case_store.workdays import SHANGHAI
 
 
@@ -44,7 +45,8 @@ def open_window(windows: tuple[dict[str, str], ...] | list[dict[str, str]],
     """The key of the window open at NOW ("2026-12-01 09:00"), or "" if none is."""
     local = now.astimezone(SHANGHAI)
     for window in windows:
-        start, end = (time.fromisoformat(window[k]) for k in ("start", "end"))
+        start = time.fromisoformat(window["start"])
+        end = time.max if window["end"] == END_OF_DAY else time.fromisoformat(window["end"])
         if falls_on(window.get("days", "daily"), local) and start <= local.time() < end:
             return f"{local.date().isoformat()} {window['start']}"
     return ""

@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from datetime import datetime, timedelta
+from datetime import time as dtime
 
 import pytest
 import pytest_asyncio
 
+from case_store.workdays import SHANGHAI
 from testkit import sipp
 from testkit.phones import SeatPhones
 from tests.integration.test_acd import until
@@ -32,6 +35,19 @@ async def service(cfg, sandbox, tmp_path_factory):
             svc.elderly.upsert, TERMINAL, name="张阿姨", address="婺城区八一北街1号",
             contacts=[{"name": "李明", "relation": "儿子", "phone": CONTACT}])
         yield svc
+
+
+ALL_DAY = [{"days": "daily", "start": "00:00", "end": "24:00"}]
+
+
+async def clear_of_midnight(margin_s: float = 90.0) -> None:
+    """A day's check-in attempts start afresh at midnight in Shanghai: a check-in test
+    that straddled it would see a new day's first call. Wait past it when it is close."""
+    now = datetime.now(SHANGHAI)
+    to_midnight = (datetime.combine(now.date() + timedelta(days=1), dtime(), SHANGHAI)
+                   - now).total_seconds()
+    if to_midnight < margin_s:
+        await asyncio.sleep(to_midnight + 1)
 
 
 def _rooms(sandbox) -> dict[str, int]:
@@ -127,13 +143,14 @@ async def test_a_check_in_nobody_answers_is_retried_then_escalated(cfg, sandbox,
     quick = dataclasses.replace(isolated(cfg, tmp_path_factory, "checkin"),
                                 checkin_interval_s=1, checkin_retries=1, checkin_backoff_s=2,
                                 checkin_ring_s=4)
+    await clear_of_midnight()
     async with running(quick) as service, \
             SeatPhones(["9008"], env=test_env, answer_after="never") as terminal, \
             SeatPhones([], trunk=True, env=test_env, answer_after=0.5, talk=2) as behind_trunk:
         await asyncio.to_thread(
             service.elderly.upsert, "9008", name="赵奶奶", address="婺城区人民路3号",
             worker_name="陈社工", worker_phone="13900000010",
-            checkin_windows=[{"days": "daily", "start": "00:00", "end": "23:59"}],
+            checkin_windows=ALL_DAY,
             contacts=[{"name": "赵刚", "relation": "儿子", "phone": "13900000009"}])
         await terminal.wait_for("ringing", seat="9008", timeout=20)  # the first check-in call
 
@@ -156,11 +173,12 @@ async def test_a_check_in_answered_with_2_gives_the_centre_a_case(cfg, sandbox, 
                                                                    tmp_path_factory):
     quick = dataclasses.replace(isolated(cfg, tmp_path_factory, "checkin-2"),
                                 checkin_interval_s=1, checkin_ring_s=10)
+    await clear_of_midnight()
     async with running(quick) as service, \
             SeatPhones(["9009"], env=test_env, answer_after=0.5, talk="never") as terminal:
         await asyncio.to_thread(
             service.elderly.upsert, "9009", name="钱爷爷", address="金东区多湖街道",
-            checkin_windows=[{"days": "daily", "start": "00:00", "end": "23:59"}])
+            checkin_windows=ALL_DAY)
         await terminal.wait_for("answered", seat="9009", timeout=20)
         await asyncio.sleep(3)  # the greeting has started
         await terminal.dtmf("9009", "2")

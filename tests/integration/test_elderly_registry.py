@@ -109,6 +109,7 @@ def test_a_deactivated_terminal_leaves_the_active_list_but_keeps_its_profile(reg
     ({"care_plan": [{"service": "meals", "days": "someday"}]}, "days"),
     ({"care_plan": "meals daily"}, "must be a list"),
     ({"checkin_windows": [{"start": "10:00", "end": "09:00"}]}, "before it starts"),
+    ({"checkin_windows": [{"start": "24:00", "end": "24:00"}]}, "start"),
     ({"address": "x" * 301}, "longer than 300"),
 ])
 def test_a_bad_field_is_named_and_nothing_is_written(registry, over, message):

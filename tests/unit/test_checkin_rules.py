@@ -19,6 +19,15 @@ def test_a_window_is_open_only_on_its_days_and_hours_in_shanghai_time():
     assert open_window((), TUESDAY_0930) == ""
 
 
+def test_a_window_ending_at_24_00_is_open_through_the_last_minute_of_the_day():
+    all_day = ({"days": "daily", "start": "00:00", "end": "24:00"},)
+    # 23:59:30 in Shanghai on 2026-12-01 is 15:59:30 UTC
+    assert open_window(all_day, datetime(2026, 12, 1, 15, 59, 30, tzinfo=UTC)) == \
+        "2026-12-01 00:00"
+    assert open_window(all_day, datetime(2026, 12, 1, 16, 0, 0, tzinfo=UTC)) == \
+        "2026-12-02 00:00"  # past midnight: the next day's window
+
+
 def test_unanswered_calls_are_retried_after_the_backoff_then_escalated_once():
     settings = CheckinSettings(retries=2, backoff_s=600)
     assert next_step(Attempts(), settings, 1000.0) == "call"
