@@ -4,7 +4,7 @@ FUZZ_SECONDS ?= 300
 PY := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 
-.PHONY: setup run test fuzz lint clean-asterisk
+.PHONY: setup run test test-py313 fuzz lint clean-asterisk
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	bash .ci/ensure-host
@@ -23,6 +23,10 @@ run: setup
 
 test: setup
 	$(PY) -m pytest -q -rs
+
+# The unit tests on Python 3.13 too (built once from Debian 13's source; its own venv)
+test-py313:
+	bash .ci/python313
 
 # Many examples per target for FUZZ_SECONDS in all; failing ones are kept in
 # tests/fuzz/corpus/.hypothesis, which `make test` replays. Ends with a report per target.

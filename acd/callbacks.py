@@ -201,11 +201,15 @@ class CallbackRunner:
         now = time.time()
         delay = now - entry.arrived_at
         self.placed.append({"id": entry.id, "delay_s": delay, "seat": seat})
+        counts: dict[str, float] = {}
+        observe = []
         if delay <= (entry.due_at - entry.arrived_at):
-            await self.stats.count(callbacks_in_time=1)
+            counts["callbacks_in_time"] = 1
         if entry.attempts == 0:  # the citizen is dialled for the first time: the delay
-            await self.stats.count(callbacks_placed=1, observe=[  # they waited, once
-                ("callback_delay_seconds", "", delay)])
+            counts["callbacks_placed"] = 1  # they waited, once
+            observe.append(("callback_delay_seconds", "", delay))
+        if counts:  # one transaction: a reader never sees one without the other
+            await self.stats.count(observe=observe, **counts)
         log.info("callback %s: agent %s answered, dialling %s after %.1f s", entry.id, seat,
                  entry.callback_number, delay)
 

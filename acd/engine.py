@@ -353,8 +353,8 @@ class Acd:
     async def seat_result(self, entry: Entry, seat: str, dial_status: str, rang_ms: int,
                           answered_at: float | None, ended_at: float) -> bool:
         """After ringing a seat: True if the call was answered (and is now over)."""
-        await self._booked(entry)
         if dial_status == "ANSWER" and answered_at is not None:
+            await self._booked(entry)  # its record is written before it is finished
             waited = answered_at - entry.arrived_at
             in_window = waited <= self.settings.ring_window_s
             await self.board.release(seat, entry.id, answered=True,

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from case_store.reply_channel import digits
 from case_store.singleton import AsyncSingletonLock, run_while_held
 from ivr.followup.rules import (
     ATTEMPT,
@@ -41,19 +42,6 @@ BATCH = 500  # due visits read per pass (handed-over ones are no longer due)
 PASS_DEADLINE_S = 300.0  # far above max_calls Originates (10 s each at most): stuck
 
 Originate = Callable[[dict], Awaitable[dict]]
-
-
-def trunk_digits(phone: str) -> str | None:
-    """The citizen's number as digits the trunk can dial, or None if it is not a number.
-
-    Only digits reach the AMI command; separators a person typed ('-', ' ') are dropped,
-    anything else makes the number unusable.
-    """
-    text = phone.strip()
-    if not text or any(ch not in "0123456789-+ " for ch in text):
-        return None
-    digits = "".join(ch for ch in text if ch in "0123456789")
-    return digits if 3 <= len(digits) <= 20 else None
 
 
 def line_key(prefix: str, number: str) -> str:
@@ -127,7 +115,7 @@ class FollowupCaller:
 
     async def _consider(self, visit) -> int:
         case = visit.case_number
-        number = trunk_digits(visit.caller)
+        number = digits(visit.caller) or None  # digits only reach the AMI command
         events = await asyncio.to_thread(self.store.events, case)
         state = visit_state(events, visit.created_at)
         step = next_step(state, self.settings, datetime.now(UTC))

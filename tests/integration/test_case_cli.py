@@ -5,26 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from datetime import datetime
 
 import pytest
 
 from case_store.store import CaseStore
-from case_store.workdays import SHANGHAI
 from hotline.cli.case import add_commands as add_case_commands
+from tests.cli_support import cli_store
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-    monkeypatch.setenv("HOTLINE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("HOTLINE_CONFIG", raising=False)
-    monkeypatch.chdir(tmp_path)
-    store = CaseStore(url, clock=lambda: datetime(2025, 9, 30, 10, 0, tzinfo=SHANGHAI))
-    store.setup()
+    _, store = cli_store(tmp_path, monkeypatch)
     case = store.route(store.create_case(channel="sms", caller="13800000031", text="路灯坏了",
                                          kind="affairs", topic="street_light").number)
     store.close()

@@ -10,11 +10,10 @@ from importlib.metadata import version
 import pytest
 
 from case_store.accounts import AccountStore
-from case_store.store import CaseStore
-from case_store.workdays import SHANGHAI
 from hotline.cli import DISTRIBUTION, main
 from hotline.cli.case import CASE_COLUMNS, COMPANY_COLUMNS, VISIT_COLUMNS
 from hotline.cli.user import USER_COLUMNS
+from tests.cli_support import cli_store
 
 CALLER = "13800000031"
 
@@ -22,13 +21,7 @@ CALLER = "13800000031"
 @pytest.fixture
 def store_url(tmp_path, monkeypatch):
     """A store with one case handed to an agent's visit, one still open, and two users."""
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-    monkeypatch.setenv("HOTLINE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("HOTLINE_CONFIG", raising=False)
-    monkeypatch.chdir(tmp_path)
-    store = CaseStore(url, clock=lambda: datetime(2025, 9, 30, 10, 0, tzinfo=SHANGHAI))
-    store.setup()
+    url, store = cli_store(tmp_path, monkeypatch)
     try:
         visited = store.route(store.create_case(channel="sms", caller=CALLER, text="路灯坏了",
                                                 kind="affairs", topic="street_light").number)

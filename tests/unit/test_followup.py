@@ -9,8 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from case_store.reply_channel import digits
 from ivr.fastagi import AgiHangup
-from ivr.followup.dialler import FollowupCaller, trunk_digits
+from ivr.followup.dialler import FollowupCaller
 from ivr.followup.route import FollowupRoute
 from ivr.followup.rules import (
     FollowupSettings,
@@ -32,13 +33,13 @@ def note(at: datetime, **data) -> SimpleNamespace:
 
 # ---- rules ----
 
-@pytest.mark.parametrize("phone,digits", [
+@pytest.mark.parametrize("phone,dialled", [
     ("13955550001", "13955550001"), ("0579-8890001", "05798890001"),
-    ("+86 139 5555 0001", "8613955550001"),
-    ("139,1", None), ("139&Dial(x)", None), ("12", None), ("", None),
+    ("+86 139 5555 0001", "13955550001"),  # the trunk dials the national form
+    ("139,1", ""), ("139&Dial(x)", ""), ("12", ""), ("", ""),
 ])
-def test_only_plain_numbers_are_dialled_and_only_as_digits(phone, digits):
-    assert trunk_digits(phone) == digits
+def test_only_plain_numbers_are_dialled_and_only_as_digits(phone, dialled):
+    assert digits(phone) == dialled  # what the follow-up dialler sends the trunk
 
 
 def test_attempts_are_counted_from_this_visit_only():
