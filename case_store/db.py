@@ -7,12 +7,15 @@ own schema (tests use that so parallel runs never collide).
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -56,14 +59,36 @@ def alembic_config() -> Config:
 
 
 def migrate(url: str | Engine, revision: str = "head") -> None:
-    """Bring the database at ``url`` to ``revision`` (idempotent)."""
+    """Bring the database at ``url`` to ``revision`` (idempotent).
+
+    Every process migrates on start, and several start at once (ACD processes, sites,
+    case writers): one at a time migrates, the others then find the schema at head."""
     engine = make_engine(url) if isinstance(url, str) else url
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with _migration_lock(engine), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # held until this transaction ends
+            conn.execute(text("SELECT pg_advisory_xact_lock("
+                              "hashtext('hotline-migrate:' || current_schema()))"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
     if isinstance(url, str):
         engine.dispose()
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """SQLite has no advisory lock: a file lock beside the database (one host, as SQLite
+    itself). Nothing for PostgreSQL, whose lock is taken inside the migration."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.migrate-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 # The database cannot be reached right now (down, restarting, pool exhausted), as
