@@ -60,7 +60,10 @@ class Config:
     terminal_count: int = 10
     hotline_number: str = "88900000"
     progress_number: str = "88900009"  # the trunk number citizens call to look a case up
-    vosk_model: str = ""
+    vosk_model: str = ""  # "": the one `hotline speech install-model` made active
+    vosk_language: str = ""  # the model's language code; "": from its name or README
+    vosk_allow_other_language: bool = False  # tests only: the packaged Korean test model
+    language: str = "zh"  # what the callers speak; a model speaking another is refused
     acd_policy: str = "longest_idle"
     acd_ring_window_s: float = 15  # three rings of the cn cadence (1 s on, 4 s off)
     acd_elderly_window_s: float = 10  # a terminal's caller: a person, else the emergency path
@@ -164,6 +167,11 @@ class Config:
         return self.instance_dir / "durable-spool" / safe
 
     @property
+    def speech_models_dir(self) -> Path:
+        """Where `hotline speech install-model` puts models (shared by instances)."""
+        return self.state_dir / "speech-models"
+
+    @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.instance_dir / 'cases.sqlite'}"
 
@@ -190,7 +198,7 @@ _SECTIONS = {
     "database": ("url",),
     "seat": ("first", "count"),
     "terminal": ("first", "count"),
-    "vosk": ("model",),
+    "vosk": ("model", "language", "allow_other_language"),
     "acd": ("policy", "ring_window_s", "elderly_window_s", "seat_ring_s", "min_ring_s",
             "device_settle_s", "not_ready_s", "wrapup_s",
             "pause_after_missed", "callback_deadline_s", "callback_retries", "callback_backoff_s",
@@ -208,7 +216,7 @@ _SECTIONS = {
                 "suspend_on_time", "terminate_on_time", "yellow_complaints",
                 "suspend_complaints", "terminate_complaints"),
 }
-_TOP_LEVEL = ("instance", "state_dir", "hotline_number", "progress_number")
+_TOP_LEVEL = ("instance", "state_dir", "hotline_number", "progress_number", "language")
 
 
 class ConfigError(ValueError):

@@ -135,7 +135,7 @@ async def wire_ivr(svc: HotlineService) -> None:
     from ivr.spoken import SpokenTexts
 
     cfg = svc.cfg
-    svc.recognizer = open_recognizer(cfg.vosk_model)
+    svc.recognizer = open_recognizer(cfg)
     svc.spoken = SpokenTexts(svc.layout.host(svc.layout.summaries_dir), "hotline/emergency")
     if svc.recognizer is not None:
         svc.on_stop("speech", svc.recognizer.close, sync=True)

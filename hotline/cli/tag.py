@@ -64,15 +64,26 @@ def _tag(args: argparse.Namespace) -> int:
 def _transcribe(args: argparse.Namespace) -> int:
     from ivr.speech import (
         UNREADABLE,
+        WRONG_LANGUAGE,
         ModelNotFound,
+        WrongLanguage,
         load_model,
-        resolve_model_path,
+        suitable_model,
         transcribe_file,
     )
 
     try:
-        model_path = resolve_model_path(load_config(args.config).vosk_model)
+        cfg = load_config(args.config)
+        model_path = suitable_model(cfg.vosk_model, language=cfg.vosk_language,
+                                    hotline_language=cfg.language,
+                                    allow_other_language=cfg.vosk_allow_other_language,
+                                    models_dir=cfg.speech_models_dir)
         load_model(model_path)
+    except WrongLanguage as exc:  # a status, not a transcript in another language
+        print(json.dumps({"file": args.file, "status": WRONG_LANGUAGE, "text": "",
+                          "reason": str(exc)}, ensure_ascii=False))
+        print(f"hotline transcribe: {exc}", file=sys.stderr)
+        return 1
     except (ConfigError, ModelNotFound) as exc:
         print(f"hotline transcribe: {exc}", file=sys.stderr)
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -99,7 +100,7 @@ def test_transcribe_command_prints_json_and_fails_on_missing_file(
               "a = p.parse_args(sys.argv[1:]); sys.exit(a.handler(a))\n")
     wav = _asterisk_wav(yes_audio, tmp_path / "rec.wav")
     env_cfg = tmp_path / "h.toml"
-    env_cfg.write_text(f'state_dir = "{tmp_path}"\n')
+    env_cfg.write_text(f'state_dir = "{tmp_path}"\n[vosk]\nallow_other_language = true\n')
     ok = subprocess.run([sys.executable, "-c", runner, "--config", str(env_cfg), "transcribe",
                          str(wav)], capture_output=True, timeout=300)
     assert ok.returncode == 0, ok.stderr
@@ -107,3 +108,23 @@ def test_transcribe_command_prints_json_and_fails_on_missing_file(
     bad = subprocess.run([sys.executable, "-c", runner, "--config", str(env_cfg), "transcribe",
                           str(tmp_path / "missing.wav")], capture_output=True, timeout=300)
     assert bad.returncode != 0 and b"missing.wav" in bad.stderr
+
+
+def test_transcribe_refuses_a_model_that_does_not_speak_the_callers_language(
+        tmp_path: Path, yes_audio: AudioSegment) -> None:
+    """The packaged model is Korean, the hotline's callers speak Mandarin (language zh):
+    a status that says so, and no Korean words passed off as the request."""
+    wav = _asterisk_wav(yes_audio, tmp_path / "rec.wav")
+    zh, ko = tmp_path / "zh.toml", tmp_path / "ko.toml"
+    zh.write_text(f'state_dir = "{tmp_path}"\n')
+    ko.write_text(f'state_dir = "{tmp_path}"\nlanguage = "ko"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    hotline = [sys.executable, "-m", "hotline.cli"]
+    refused = subprocess.run([*hotline, "--config", str(zh), "transcribe", str(wav)],
+                             capture_output=True, timeout=300, env=env)
+    out = json.loads(refused.stdout)
+    assert refused.returncode == 1 and out["status"] == "wrong_language" and out["text"] == ""
+    assert b"Korean" in refused.stderr and b"install-model" in refused.stderr
+    korean = subprocess.run([*hotline, "--config", str(ko), "transcribe", str(wav)],
+                            capture_output=True, timeout=300, env=env)
+    assert korean.returncode == 0 and "네" in json.loads(korean.stdout)["text"]
