@@ -87,10 +87,10 @@ async def _close_websockets(app: web.Application) -> None:
 def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
                cfg: Any = None, ami: Any = None, accounts: Any = None, tagger: Any = None,
                intake: Any = None, elderly_registry: Any = None,
-               wechat_token: str = "") -> web.Application:
+               wechat_token: str = "", seat_journal: Any = None) -> web.Application:
     """The console; parts that need the store or Redis appear only when given them."""
     context = WebContext(health=health, store=store, redis=redis, ami=ami, tagger=tagger,
-                         wechat_token=wechat_token)
+                         wechat_token=wechat_token, seat_journal=seat_journal)
     if cfg is not None:
         context.prefix = cfg.key_prefix
         context.seats = list(cfg.seats)
