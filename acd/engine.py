@@ -311,11 +311,11 @@ class Acd:
     async def _book_arrival(self, entry: Entry, fast_seat: str) -> None:
         """What an arrival owes the books: the seat's state and screen pop on the fast
         path, the counts and the SQL call record."""
+        self.queue_log.enter(entry.uniqueid, entry.caller, 1, entry.arrived_at)
         try:
             if fast_seat:
                 await self.dispatcher.offered(entry, fast_seat, fast=True)
             await self.stats.count(offered=1)
-            self.queue_log.enter(entry.uniqueid, entry.caller, 1, entry.arrived_at)
             if entry.priority == 0:
                 await self.stats.elderly(entry.uniqueid, True)
             await self.record_call(entry.uniqueid, caller=entry.caller,

@@ -62,8 +62,8 @@ def state_at_start(earlier: Iterable[SeatEventRow]) -> tuple[bool, str]:
 
 
 def _apply(logged_in: bool, paused: str, row: SeatEventRow) -> tuple[bool, str]:
-    if row.event == "login":
-        return True, ""
+    if row.event == "login":  # again while logged in (a duplicate): nothing changes
+        return (True, paused) if logged_in else (True, "")
     if row.event == "logout":
         return False, ""
     if row.event == "pause":

@@ -96,6 +96,8 @@ async def wire_acd(svc: HotlineService) -> None:
     svc.acd.queue_log = svc.acd.callbacks.queue_log = await _queue_log(svc)
     svc.seat_journal = SeatJournal(svc.acd.queue_log, SqlAgentEvents(svc.records))
     svc.acd.seat_journal = svc.seat_journal
+    if svc.acd.seat_mirror is not None:
+        svc.acd.seat_mirror.journal = svc.seat_journal
     control = SeatControl(svc.redis, cfg.key_prefix, cfg.seats, journal=svc.seat_journal)
 
     async def seat_feature(event: dict) -> None:

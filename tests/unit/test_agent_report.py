@@ -64,3 +64,10 @@ def test_transitions_of_one_change():
                                                          ("logout", "")]
     assert transitions((True, ""), (True, "")) == []  # the same feature code again
     assert transitions((False, ""), (False, "break")) == []  # a pause while logged out
+
+
+def test_a_duplicate_login_keeps_a_pause_running():
+    events = [ev("login", 8), ev("pause", 9, "培训"), ev("login", 9.5), ev("unpause", 10),
+              ev("logout", 11)]
+    day = agent_day("8001", DAY, END, (False, ""), events, [], wrapup_s=15).as_dict()
+    assert day["paused_s"] == {"培训": 3600} and day["logged_in_s"] == 3 * 3600
