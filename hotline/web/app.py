@@ -97,6 +97,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         context.number_plan = NumberPlan.from_config(cfg)
         context.hotline_number = cfg.hotline_number
         context.secure_cookies = cfg.web_secure_cookies
+        context.wrapup_s = cfg.acd_wrapup_s
     context.changes = CaseChanges(redis, context.prefix)
     context.intake = intake or IntakeService(store, tagger, context.changes)
     if store is not None and accounts is None:
@@ -132,6 +133,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
             portals,
             progress,
             reports,
+            reports_agents,
             wallboard,
         )
 
@@ -147,4 +149,5 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         centre.add_routes(app)
         progress.add_routes(app)
         reports.add_routes(app)
+        reports_agents.add_routes(app)
     return app
