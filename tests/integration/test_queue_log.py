@@ -93,7 +93,7 @@ def cdr_rows(service, table: str, column: str, ids: set[str]) -> set[str]:
 
 
 async def test_a_seed_load_run_reads_in_the_queue_log_as_the_hotline_counted_it(
-        cfg, service, test_env, artifacts):
+        cfg, service, test_env, artifacts, sandbox):
     owed = callers_leave_requests(service, 3.0)  # the IVR's callers leave after 3 s
     plan = call_plan(random.Random(8890))
     async with sipp.citizen_phones(service.cfg), \
@@ -151,6 +151,13 @@ async def test_a_seed_load_run_reads_in_the_queue_log_as_the_hotline_counted_it(
         return cdr_rows(service, "cdr", "uniqueid", entered) == entered
     await until(all_cdrs, timeout=10, what="a CDR row for every call")
     assert cdr_rows(service, "cel", "linkedid", entered) == entered
+    # least privilege: Asterisk writes its own files only, hidden from other accounts
+    account = sandbox.account()
+    for name in ("cdr.db", "cel.db"):
+        info = service.layout.host(f"{service.layout.log_dir}/{name}").stat()
+        assert info.st_mode & 0o007 == 0
+        if account is not None:
+            assert info.st_uid == account.uid
 
 
 async def test_logins_and_pauses_are_kept_as_history_and_add_up_in_the_agents_day(
