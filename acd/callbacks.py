@@ -114,6 +114,8 @@ class CallbackRunner:
         self.marks: AnswerMarks | None = None  # e.g. the AMI link; None: never asked
         self.placed: list[dict] = []  # for benchmarks: when each citizen leg was dialled
         self.queue_log = QueueLog(lambda _line: None)  # the Acd sets its own
+        # a seat the release script paused for missed rings (the Acd journals it)
+        self.on_auto_pause: Callable[[str], Awaitable[None]] | None = None
 
     async def place(self, entry: Entry, seat: str) -> None:
         channel_id = channel_id_of(entry)
@@ -217,8 +219,11 @@ class CallbackRunner:
         entry = flight.entry
         not_ready = not_ready_yet(await self.board.facts(flight.seat), dial_status,
                                   time.time())
-        await self.board.release(flight.seat, entry.id, missed=True, not_ready=not_ready,
-                                 pause_after_missed=self.policy.pause_after_missed)
+        released = await self.board.release(flight.seat, entry.id, missed=True,
+                                            not_ready=not_ready,
+                                            pause_after_missed=self.policy.pause_after_missed)
+        if released == 2 and self.on_auto_pause is not None:  # paused for missed rings
+            await self.on_auto_pause(flight.seat)
         await self._back_in_line(entry)
 
     async def _not_placed(self, channel_id: str) -> None:

@@ -143,6 +143,7 @@ class Acd:
         self.queue_log = QueueLog(lambda _line: None)
         self.callbacks.queue_log = self.queue_log
         self.seat_journal: SeatJournal | None = None  # login/pause history (acd.seat_journal)
+        self.callbacks.on_auto_pause = self.seat_paused_for_misses
         self._settling: set[asyncio.Task] = set()
         self._booking: dict[str, asyncio.Task] = {}  # arrivals whose record is being written
         self._keeper: asyncio.Task | None = None
