@@ -200,3 +200,20 @@ async def test_logins_and_pauses_are_kept_as_history_and_add_up_in_the_agents_da
     cli_day = next(row for row in json.loads(out.stdout)["agents"] if row["seat"] == seat)
     assert cli_day["paused_s"] == day["paused_s"]
     assert os.stat(service.cfg.queue_log_file).st_mode & 0o007 == 0  # not world-readable
+
+
+async def test_a_seat_paused_for_missed_rings_shows_the_pause_in_both_records(cfg, service):
+    seat, board = "8009", service.acd.board
+    now = time.time()  # free by Asterisk's word, but no phone answers: CHANUNAVAIL
+    await board.update(seat, device_state="NOT_INUSE", logged_in=1, paused_reason="",
+                       missed=cfg.acd_pause_after_missed - 1, device_free_at=now,
+                       call_ended_at=now - 60)
+    await sipp.call(cfg, cfg.hotline_number, "13977000500", hold_s=1)
+    assert (await board.facts(seat)).paused_reason == "missed"
+    await service.queue_log_file.flush()
+    pauses = [line for line in read(service.cfg.queue_log_file)
+              if line.agent == f"PJSIP/{seat}" and line.event == "PAUSE"]
+    assert [line.data for line in pauses] == [("missed",)]
+    today = datetime.now(SHANGHAI).date()
+    report = await asyncio.to_thread(service.store.agent_day_report, today, 1.0, [seat])
+    assert "missed" in next(row for row in report if row["seat"] == seat)["paused_s"]
