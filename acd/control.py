@@ -1,8 +1,9 @@
 """Seat control from the phone (feature codes), the agent desk and the supervisor.
 
 Login, logout, pause with a reason, resume and ending wrap-up early change the seat's
-facts on the shared board; `spy` lets a supervisor listen, whisper or barge through
-ChanSpy, originated over AMI to the supervisor's own phone.
+facts on the shared board (a change of login or pause is journaled: acd.seat_journal);
+`spy` lets a supervisor listen, whisper or barge through ChanSpy, originated over AMI to
+the supervisor's own phone.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from acd.seat_state import SeatState
 
 SPY_OPTIONS = {"listen": "qE", "whisper": "qwE", "barge": "qBE"}
 SEAT_ACTIONS = ("login", "logout", "pause", "resume", "wrapup_done")
-
 
 
 class SeatControlError(ValueError):
