@@ -29,6 +29,7 @@ from typing import Protocol
 from acd.leases import Leases
 from acd.line import Entry, WaitingLine, with_attempt
 from acd.originate_wait import GRACE_S
+from acd.queue_log import QueueLog
 from acd.seat_board import SeatBoard
 from acd.seat_state import not_ready_yet
 from acd.stats import Stats
@@ -112,6 +113,9 @@ class CallbackRunner:
         self.active: dict[str, Flight] = {}  # channel id -> the placement in flight
         self.marks: AnswerMarks | None = None  # e.g. the AMI link; None: never asked
         self.placed: list[dict] = []  # for benchmarks: when each citizen leg was dialled
+        self.queue_log = QueueLog(lambda _line: None)  # the Acd sets its own
+        # a seat the release script paused for missed rings (the Acd journals it)
+        self.on_auto_pause: Callable[[str], Awaitable[None]] | None = None
 
     async def place(self, entry: Entry, seat: str) -> None:
         channel_id = channel_id_of(entry)
@@ -201,6 +205,7 @@ class CallbackRunner:
         now = time.time()
         delay = now - entry.arrived_at
         self.placed.append({"id": entry.id, "delay_s": delay, "seat": seat})
+        self.queue_log.callback_placed(entry.uniqueid, seat, entry.id, entry.attempts + 1, delay)
         counts: dict[str, float] = {}
         observe = []
         if delay <= (entry.due_at - entry.arrived_at):
@@ -218,8 +223,11 @@ class CallbackRunner:
         entry = flight.entry
         not_ready = not_ready_yet(await self.board.facts(flight.seat), dial_status,
                                   time.time())
-        await self.board.release(flight.seat, entry.id, missed=True, not_ready=not_ready,
-                                 pause_after_missed=self.policy.pause_after_missed)
+        released = await self.board.release(flight.seat, entry.id, missed=True,
+                                            not_ready=not_ready,
+                                            pause_after_missed=self.policy.pause_after_missed)
+        if released == 2 and self.on_auto_pause is not None:  # paused for missed rings
+            await self.on_auto_pause(flight.seat)
         await self._back_in_line(entry)
 
     async def _not_placed(self, channel_id: str) -> None:
@@ -253,6 +261,8 @@ class CallbackRunner:
                                  attempts=flight.entry.attempts + 1, seat=flight.seat,
                                  done_at=time.time())
         await self.stats.count(callbacks_done=1)
+        self.queue_log.callback_closed(flight.entry.uniqueid, flight.seat, flight.entry.id,
+                                       "done", flight.entry.attempts + 1)
 
     async def _reached_earlier(self, channel_id: str) -> None:
         """A placement found its attempt already answered: close it, dial nobody."""
@@ -281,6 +291,7 @@ class CallbackRunner:
             await self.ledger.update(entry.id, status="failed", outcome=outcome,
                                      attempts=attempt, seat=seat, done_at=time.time())
             await self.stats.count(callbacks_failed=1)
+            self.queue_log.callback_closed(entry.uniqueid, seat, entry.id, outcome, attempt)
             await self._finish(entry, "failed", channel_id)
 
     async def _finish(self, entry: Entry, status: str, channel_id: str) -> None:

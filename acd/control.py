@@ -1,8 +1,9 @@
 """Seat control from the phone (feature codes), the agent desk and the supervisor.
 
 Login, logout, pause with a reason, resume and ending wrap-up early change the seat's
-facts on the shared board; `spy` lets a supervisor listen, whisper or barge through
-ChanSpy, originated over AMI to the supervisor's own phone.
+facts on the shared board (a change of login or pause is journaled: acd.seat_journal);
+`spy` lets a supervisor listen, whisper or barge through ChanSpy, originated over AMI to
+the supervisor's own phone.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from redis.asyncio import Redis
 
 from acd.line import WaitingLine
 from acd.seat_board import SeatBoard
+from acd.seat_journal import SeatJournal, transitions
 from acd.seat_state import SeatState
 
 SPY_OPTIONS = {"listen": "qE", "whisper": "qwE", "barge": "qBE"}
@@ -24,12 +26,25 @@ class SeatControlError(ValueError):
 
 
 class SeatControl:
-    def __init__(self, redis: Redis, prefix: str, seats: list[str] | None = None) -> None:
+    def __init__(self, redis: Redis, prefix: str, seats: list[str] | None = None,
+                 journal: SeatJournal | None = None) -> None:
         self.redis = redis
         self.prefix = prefix
         self.seats = seats
         self.board = SeatBoard(redis, prefix, seats or [])
         self.line = WaitingLine(redis, prefix)
+        self.journal = journal  # login and pause history; None: not kept
+
+    async def _change(self, seat: str, **fields: str) -> SeatState:
+        """Set login/pause facts; journal what really changed."""
+        before = await self.board.swap(seat, **fields)
+        after = (fields.get("logged_in", "1" if before[0] else "0") == "1",
+                 fields.get("paused_reason", before[1]))
+        state = await self.board.refresh(seat)
+        events = transitions(before, after)
+        if events and self.journal is not None:
+            await self.journal(seat, events)
+        return state
 
     def _check(self, seat: str) -> str:
         if not seat.isdigit() or (self.seats is not None and seat not in self.seats):
@@ -52,17 +67,17 @@ class SeatControl:
         return await handler(seat)
 
     async def login(self, seat: str) -> SeatState:
-        return await self.board.update(self._check(seat), logged_in="1", paused_reason="")
+        return await self._change(self._check(seat), logged_in="1", paused_reason="")
 
     async def logout(self, seat: str) -> SeatState:
-        return await self.board.update(self._check(seat), logged_in="0")
+        return await self._change(self._check(seat), logged_in="0")
 
     async def pause(self, seat: str, reason: str) -> SeatState:
         reason = " ".join(reason.split())[:40] or "break"
-        return await self.board.update(self._check(seat), paused_reason=reason)
+        return await self._change(self._check(seat), paused_reason=reason)
 
     async def resume(self, seat: str) -> SeatState:
-        return await self.board.update(self._check(seat), paused_reason="", missed="0")
+        return await self._change(self._check(seat), paused_reason="", missed="0")
 
     async def wrapup_done(self, seat: str) -> SeatState:
         now = time.time()

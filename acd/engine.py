@@ -35,7 +35,9 @@ from acd.first_voice import FirstVoice
 from acd.leases import Leases, Reaped
 from acd.line import Entry, WaitingLine, new_entry_id
 from acd.policy import CallbackSlack, Policy, Reach, fast_candidates
+from acd.queue_log import QueueLog
 from acd.seat_board import SeatBoard
+from acd.seat_journal import SeatJournal
 from acd.seat_mirror import SeatFactsRecord, SeatMirror
 from acd.seat_state import not_ready_yet
 from acd.stats import Stats, day_key
@@ -137,6 +139,11 @@ class Acd:
         # the recording as Asterisk names it: e.g. the phone intake files its case.
         self.on_fallback_request: list[FallbackObserver] = []
         self.spool_status: Callable[[], dict] | None = None  # e.g. StoreWriter.status
+        # The app_queue-style queue_log (acd.queue_log); a null sink unless wired.
+        self.queue_log = QueueLog(lambda _line: None)
+        self.callbacks.queue_log = self.queue_log
+        self.seat_journal: SeatJournal | None = None  # login/pause history (acd.seat_journal)
+        self.callbacks.on_auto_pause = self.seat_paused_for_misses
         self._settling: set[asyncio.Task] = set()
         self._booking: dict[str, asyncio.Task] = {}  # arrivals whose record is being written
         self._keeper: asyncio.Task | None = None
@@ -305,6 +312,7 @@ class Acd:
     async def _book_arrival(self, entry: Entry, fast_seat: str) -> None:
         """What an arrival owes the books: the seat's state and screen pop on the fast
         path, the counts and the SQL call record."""
+        self.queue_log.enter(entry.uniqueid, entry.caller, 1, entry.arrived_at)
         try:
             if fast_seat:
                 await self.dispatcher.offered(entry, fast_seat, fast=True)
@@ -351,8 +359,10 @@ class Acd:
         return await self.line.wait_offer(entry.id, deadline - time.time())
 
     async def seat_result(self, entry: Entry, seat: str, dial_status: str, rang_ms: int,
-                          answered_at: float | None, ended_at: float) -> bool:
-        """After ringing a seat: True if the call was answered (and is now over)."""
+                          answered_at: float | None, ended_at: float,
+                          agent_hung_up: bool = False) -> bool:
+        """After ringing a seat: True if the call was answered (and is now over).
+        `agent_hung_up`: the caller's channel outlived the talk (COMPLETEAGENT)."""
         if dial_status == "ANSWER" and answered_at is not None:
             await self._booked(entry)  # its record is written before it is finished
             waited = answered_at - entry.arrived_at
@@ -362,6 +372,9 @@ class Acd:
             await self.line.finish(entry.id)
             await self.leases.drop(entry.id)
             await self.redis.set(f"{self.prefix}:last-seat:{entry.caller}", seat, ex=30 * 86400)
+            self.queue_log.connect(entry.uniqueid, seat, waited, rang_ms / 1000, answered_at)
+            self.queue_log.complete(entry.uniqueid, seat, waited, ended_at - answered_at,
+                                    agent_hung_up, ended_at)
             await self.stats.count(observe=[("wait_seconds", "answered", waited)], **{
                 "answered_in_window" if in_window else "answered_late": 1,
                 "answered_total": 1, "wait_ms_total": waited * 1000, "handled": 1,
@@ -381,8 +394,11 @@ class Acd:
         full_ring = rang_ms >= 900 * self.settings.seat_ring_s
         missed = dial_status in ("BUSY", "CHANUNAVAIL", "CONGESTION") or \
             (dial_status == "NOANSWER" and full_ring)
-        await self.board.release(seat, entry.id, missed=missed, not_ready=not_ready,
-                                 pause_after_missed=self.settings.pause_after_missed)
+        released = await self.board.release(seat, entry.id, missed=missed, not_ready=not_ready,
+                                            pause_after_missed=self.settings.pause_after_missed)
+        self.queue_log.ring_ended(entry.uniqueid, seat, dial_status, rang_ms)
+        if released == 2:  # paused for missed rings: the agent's day shows the pause
+            await self.seat_paused_for_misses(seat)
         if not_ready:
             await self.stats.count(seat_not_ready=1)
         if dial_status != "CANCEL":
@@ -400,7 +416,13 @@ class Acd:
         if offered_seat:
             await self.board.release(offered_seat, entry.id)
         await self.leases.drop(entry.id)
+        waited = time.time() - entry.arrived_at
+        if reason == "window":
+            self.queue_log.exit_timeout(entry.uniqueid, waited)
+        elif reason == "error":  # the session failed: a custom ending, not an abandon
+            self.queue_log.exit_error(entry.uniqueid, waited)
         if reason == "abandoned":
+            self.queue_log.abandon(entry.uniqueid, waited)
             await self._booked(entry)
             await self.stats.count(abandoned_waiting=1, observe=[
                 ("wait_seconds", "abandoned_waiting", time.time() - entry.arrived_at)])
@@ -429,6 +451,8 @@ class Acd:
                            attempts=0, not_before=0.0, ring_until=0.0, transcript=transcript,
                            tags=tags or {}, case_number=case_number)
         await self.ledger.save(callback, recording, needs_check=bool(check))
+        self.queue_log.callback_requested(entry.uniqueid, callback.id, callback.due_at,
+                                          bool(check))
         await self.stats.callback_open(callback.id, callback.due_at)
         await self.stats.count(callbacks_requested=1, observe=[
             ("wait_seconds", "callback_requested", time.time() - entry.arrived_at)])
@@ -446,6 +470,12 @@ class Acd:
         for observer in self.on_callback_requested:
             await observer(callback)
         return callback
+
+    async def seat_paused_for_misses(self, seat: str) -> None:
+        """The release script paused a seat for missed rings: journal it like an agent's
+        own pause (queue_log PAUSE, the agent's day in SQL)."""
+        if self.seat_journal is not None:
+            await self.seat_journal(seat, [("pause", "missed")])
 
     async def _past_daily_limit(self, verdict: Verdict) -> str:
         """Counts automatic callbacks to a number today; "" while under the limit. With
@@ -489,6 +519,8 @@ class Acd:
                     await self.line.finish(entry.id, "cancelled")
                     await self.stats.callback_closed(entry.id)
                     await self.stats.count(callbacks_cancelled=1)
+                    self.queue_log.callback_closed(entry.uniqueid, "", entry.id, "cancelled",
+                                                   entry.attempts)
                     await self.ledger.update(entry.id, status="cancelled",
                                              outcome="cancelled_called_again",
                                              done_at=time.time())

@@ -54,6 +54,10 @@ class StoreWriter:
             self.store.save_callback(key, **_fields(payload))
         elif kind == "callback.update":
             self.store.update_callback(key, **_fields(payload))
+        elif kind == "agent_event":
+            self.store.add_agent_event(key, str(payload["seat"]), str(payload["event"]),
+                                       str(payload.get("reason", "")),
+                                       _moment(float(payload["at"])))
         elif kind == "seat":
             self.store.save_seat_fact(key, bool(payload["logged_in"]),
                                       str(payload.get("paused_reason", "")))
@@ -193,6 +197,19 @@ class SqlSeatFacts:
 
     async def load(self) -> dict[str, tuple[bool, str]]:
         return await asyncio.to_thread(self.writer.store.seat_facts)
+
+
+class SqlAgentEvents:
+    """AgentEventRecord on the case store: the login/pause history, through the spool
+    while the store is away; the key (seat, event, microseconds) lands it once."""
+
+    def __init__(self, writer: StoreWriter) -> None:
+        self.writer = writer
+
+    async def add(self, seat: str, event: str, reason: str, at: float) -> None:
+        key = f"{seat}:{event}:{int(at * 1_000_000)}"
+        await self.writer.write("agent_event", key, {"seat": seat, "event": event,
+                                                     "reason": reason, "at": at})
 
 
 class UrgentCases:

@@ -55,6 +55,15 @@ redis.call('HSET', KEYS[1], 'reserved_for', ARGV[1])
 return 'ok'
 """
 
+# KEYS: seat hash. ARGV: field, value, ... Sets the fields and returns logged_in and
+# paused_reason as they were, in one step: when several processes apply the same
+# feature code, only the one that changed the seat sees a change (and journals it).
+_SWAP = """
+local before = redis.call('HMGET', KEYS[1], 'logged_in', 'paused_reason')
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return {before[1] or '1', before[2] or ''}
+"""
+
 
 class SeatBoard:
     """Seat facts and states for all seats of this hotline instance."""
@@ -70,6 +79,7 @@ class SeatBoard:
         self.wake_channel = f"{prefix}:acd-wake"
         self._release = redis.register_script(_RELEASE)
         self._reserve = redis.register_script(_RESERVE)
+        self._swap = redis.register_script(_SWAP)
 
     def key(self, seat: str) -> str:
         return f"{self.prefix}:seat:{seat}"
@@ -89,6 +99,13 @@ class SeatBoard:
         if fields:
             await self.redis.hset(self.key(seat), mapping={k: str(v) for k, v in fields.items()})
         return await self.refresh(seat)
+
+    async def swap(self, seat: str, **fields: str) -> tuple[bool, str]:
+        """Set facts (no refresh); returns (logged in, pause reason) as they were before.
+        A seat never written counts as logged in, as SeatFacts reads it."""
+        flat = [str(x) for pair in fields.items() for x in pair]
+        was_in, reason = await self._swap(keys=[self.key(seat)], args=flat)
+        return was_in == "1", reason or ""
 
     async def record_device(self, seat: str, device_state: str) -> SeatState:
         facts = await self.facts(seat)

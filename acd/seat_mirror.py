@@ -13,6 +13,7 @@ import logging
 from typing import Protocol
 
 from acd.seat_board import SeatBoard
+from acd.seat_journal import transitions
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,9 @@ class SeatMirror:
         self.board = board
         self.record = record
         self.last: dict[str, Facts] | None = None  # as last written (None: not read yet)
+        # A seat SQL never saw starts logged in (see above): its history starts with that
+        # login, so the agents' day report counts it (acd.seat_journal.SeatJournal).
+        self.journal = None
 
     async def sync(self) -> int:
         """Write the seats whose facts changed since the last write; returns how many."""
@@ -38,7 +42,10 @@ class SeatMirror:
         for facts in await self.board.snapshot():
             now = (facts.logged_in, facts.paused_reason)
             if self.last.get(facts.seat) != now:
+                first = facts.seat not in self.last
                 await self.record.save(facts.seat, *now)
+                if first and self.journal is not None:
+                    await self.journal(facts.seat, transitions((False, ""), now))
                 self.last[facts.seat] = now
                 written += 1
         return written

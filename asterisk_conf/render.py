@@ -24,6 +24,8 @@ CONF_FILES = (
     "confbridge.conf",
     "queues.conf",
     "cel.conf",
+    "cdr_sqlite3_custom.conf",
+    "cel_sqlite3_custom.conf",
     "acl.conf",
     "udptl.conf",
     "pjproject.conf",

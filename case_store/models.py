@@ -349,6 +349,23 @@ class SeatFact(Base):
     updated_at: Mapped[datetime]
 
 
+class AgentEvent(Base):
+    """One change of a seat's login or pause (login, logout, pause, unpause), as it
+    happened: the history the agents' day report adds up. Append-only by use; ``key``
+    makes a replayed write (the spool) land once."""
+
+    __tablename__ = "agent_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    seat: Mapped[str] = mapped_column(String(16))
+    event: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(40), default="")
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_agent_events_at", "at"), Index("ix_agent_events_seat_at",
+                                                                 "seat", "at"))
+
+
 class ElderlyTerminal(Base):
     """An elderly person's one-touch terminal and what the hotline knows of them, keyed by
     the number their calls arrive from: the SIP endpoint, or a PSTN line's caller ID.

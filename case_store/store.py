@@ -14,12 +14,13 @@ constructor, so none reaches into another's state.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
 from case_store import knowledge
+from case_store.agent_events import AgentEventRecords
 from case_store.assignment import Assignment
 from case_store.callbacks import CallbackRecords
 from case_store.calls import CallRecords
@@ -117,6 +118,7 @@ class CaseStore:
         self.call_records = CallRecords(uow)
         self.callback_records = CallbackRecords(uow)
         self.seat_records = SeatFactRecords(uow)
+        self.agent_records = AgentEventRecords(uow)
         self.console = ConsoleQueries(uow)
         self.lookup = ProgressLookup(uow)
 
@@ -415,6 +417,17 @@ class CaseStore:
     def seat_facts(self) -> dict[str, tuple[bool, str]]:
         """Every recorded seat's (logged in, pause reason)."""
         return self.seat_records.seat_facts()
+
+    def add_agent_event(self, key: str, seat: str, event: str, reason: str,
+                        at: datetime) -> None:
+        """Keep one change of a seat's login or pause (idempotent by key)."""
+        self.agent_records.add_agent_event(key, seat, event, reason, at)
+
+    def agent_day_report(self, day: date, wrapup_s: float,
+                         seats: list[str] | None = None) -> list[dict]:
+        """Per agent (seat) for one Asia/Shanghai day: logged in, paused by reason,
+        talking, wrap-up (seconds) and calls answered."""
+        return self.agent_records.agent_day_report(day, wrapup_s, seats)
 
     # -- console reads (case_store.console) ----------------------------------------------
 

@@ -85,6 +85,12 @@ class Config:
     acd_settled_ttl_s: float = 900  # a finished caller's line entry is kept this long in Redis
     spool_limit: int = 10000  # records kept on disk while the database is away
     spool_retention_days: float = 30  # settled safety-net requests (.done, .bad) are kept
+    # app_queue-style queue_log of the hotline's traffic (QueueMetrics, qpanel, Wazo)
+    queue_log_enabled: bool = True
+    queue_log_path: str = ""  # empty: <instance dir>/queue_log
+    queue_log_queue: str = "8890"  # the virtual queue's name in every line
+    queue_log_max_mb: float = 50  # rolled over to queue_log.1 ... past this
+    queue_log_keep: int = 5  # rolled-over files kept
     recording_retention_days: float = 180  # callers' recorded requests; 0 keeps them for ever
     followup_enabled: bool = True  # yes/no (a TOML bool works too)
     followup_interval_s: int = 60  # how often due follow-up visits are looked at
@@ -146,6 +152,12 @@ class Config:
         return [str(self.terminal_first + i) for i in range(self.terminal_count)]
 
     @property
+    def queue_log_file(self) -> Path:
+        """Where the hotline writes its queue_log (beside its other per-instance files)."""
+        return Path(self.queue_log_path) if self.queue_log_path else \
+            self.instance_dir / "queue_log"
+
+    @property
     def instance_dir(self) -> Path:
         """Per-instance files on the Python side (logs, sqlite, recordings link)."""
         return self.state_dir / "instances" / self.instance
@@ -205,6 +217,7 @@ _SECTIONS = {
             "callback_due_lead_s", "callback_reserve_seats", "lease_s", "settled_ttl_s"),
     "callback": ("area_code", "other_areas", "daily_limit"),
     "recording": ("retention_days",),
+    "queue_log": ("enabled", "path", "queue", "max_mb", "keep"),
     "followup": ("enabled", "interval_s", "retries", "backoff_s", "ring_s", "max_calls",
                  "reply_wait_s", "questions"),
     "checkin": ("enabled", "interval_s", "retries", "backoff_s", "ring_s"),

@@ -58,6 +58,7 @@ async def wire_acd(svc: HotlineService) -> None:
     from acd.control import SeatControl, SeatControlError
     from acd.engine import Acd, AcdSettings
     from acd.records import (
+        SqlAgentEvents,
         SqlCallbackLedger,
         SqlCallRecorder,
         SqlSeatFacts,
@@ -65,6 +66,7 @@ async def wire_acd(svc: HotlineService) -> None:
         UrgentCases,
         replay_forever,
     )
+    from acd.seat_journal import SeatJournal
     from acd.spool import DurableSpool
     from acd.terminal_presence import TerminalPresence
     from hotline.asterisk import registered_terminals
@@ -91,7 +93,12 @@ async def wire_acd(svc: HotlineService) -> None:
     svc.presence = TerminalPresence(svc.redis, cfg.key_prefix, set(terminals))
     svc.ami.device_watchers.append(svc.presence.device)
     svc.on_stop("ami", svc.ami.stop)
-    control = SeatControl(svc.redis, cfg.key_prefix, cfg.seats)
+    svc.acd.queue_log = svc.acd.callbacks.queue_log = await _queue_log(svc)
+    svc.seat_journal = SeatJournal(svc.acd.queue_log, SqlAgentEvents(svc.records))
+    svc.acd.seat_journal = svc.seat_journal
+    if svc.acd.seat_mirror is not None:
+        svc.acd.seat_mirror.journal = svc.seat_journal
+    control = SeatControl(svc.redis, cfg.key_prefix, cfg.seats, journal=svc.seat_journal)
 
     async def seat_feature(event: dict) -> None:
         """Feature codes dialled on a seat phone (*21 login ... *25 wrap-up done)."""
@@ -113,6 +120,25 @@ async def wire_acd(svc: HotlineService) -> None:
     svc.on_stop("acd", svc.acd.stop)
     keep_for(svc, "settled safety-net requests", svc.acd.fallback_spool, ("*.done", "*.bad"),
              cfg.spool_retention_days)
+
+
+async def _queue_log(svc: HotlineService):
+    """The app_queue-style queue_log, written off the call path by a supervised task
+    (a null sink when `[queue_log] enabled = no`)."""
+    from acd.queue_log import QueueLog
+    from acd.queue_log_file import QueueLogFile
+
+    cfg = svc.cfg
+    if not cfg.queue_log_enabled:
+        return QueueLog(lambda _line: None, cfg.queue_log_queue)
+    sink = QueueLogFile(cfg.queue_log_file, int(cfg.queue_log_max_mb * 1_000_000),
+                        cfg.queue_log_keep)
+    sink.start()
+    svc.queue_log_file = sink
+    svc.on_stop("queue_log", sink.stop)
+    queue_log = QueueLog(sink, cfg.queue_log_queue)
+    queue_log.started()
+    return queue_log
 
 
 def keep_for(svc: HotlineService, what: str, folder: Path, patterns: tuple[str, ...],
@@ -307,7 +333,8 @@ async def wire_web(svc: HotlineService) -> None:
     svc.on_stop("web redis", web_redis.aclose)
     await _serve_web(svc, create_app(
         svc.health, store=svc.store, redis=web_redis, cfg=cfg, ami=svc.ami, tagger=svc.tagger,
-        intake=svc.intake, elderly_registry=svc.elderly, wechat_token=cfg.wechat_token))
+        intake=svc.intake, elderly_registry=svc.elderly, wechat_token=cfg.wechat_token,
+        seat_journal=svc.seat_journal))
 
 
 async def _serve_web(svc: HotlineService, app: web.Application) -> None:

@@ -46,6 +46,8 @@ class HotlineService:
         self.elderly: Any = None  # case_store.elderly.ElderlyRegistry
         self.emergency: Any = None  # acd.emergency.EmergencyDialler
         self.presence: Any = None  # acd.terminal_presence.TerminalPresence
+        self.seat_journal: Any = None  # acd.seat_journal.SeatJournal: login/pause history
+        self.queue_log_file: Any = None  # acd.queue_log_file.QueueLogFile, when enabled
         self._stops: list[tuple[str, Callable[[], Any], bool]] = []
 
     def on_stop(self, name: str, step: Callable[[], Awaitable[Any] | Any],

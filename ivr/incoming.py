@@ -35,6 +35,7 @@ from ivr.heard import Heard
 
 log = logging.getLogger(__name__)
 
+STILL_UP_S = 2.0  # after a talk: is the caller still there (who hung up first)?
 POLL_S = 1.0  # how often a waiting caller's channel is checked for a hang-up
 IVR_MARGIN_S = 1.0  # the IVR answers this much before the third ring ends
 WINDOW_S = 15.0  # the margin and the shortest seat ring scale with a compressed window
@@ -192,6 +193,14 @@ class IncomingRoute:
         result = await agi.command("CHANNEL STATUS")
         return "error" not in result and result.get("result", ("-1", ""))[0] != "-1"
 
+    async def _still_up(self, agi: AgiSession) -> bool:
+        """After an answered Dial, for the queue_log's COMPLETEAGENT/COMPLETECALLER."""
+        try:
+            result = await agi.command("CHANNEL STATUS", timeout=STILL_UP_S)
+        except Exception:  # hung up, closed or slow: counted as the caller's hang-up
+            return False
+        return "error" not in result and result.get("result", ("-1", ""))[0] != "-1"
+
     async def ring_seats(self, agi: AgiSession, entry: Entry, deadline: float,
                          arrival: Arrival | None = None) -> bool:
         """Ringback while the ACD offers seats; True once a seat answered (call is over).
@@ -221,7 +230,10 @@ class IncomingRoute:
             # measured here: a channel's second Dial reports a stale DIALEDTIME_MS
             rang_ms = max(0, round(((answered_at or ended) - dialled_at) * 1000))
             log.info("call %s: seat %s -> %s after %d ms", entry.uniqueid, seat, status, rang_ms)
-            if await self.acd.seat_result(entry, seat, status, rang_ms, answered_at, ended):
+            # the talk is over: a caller still on the line means the agent hung up
+            agent_hung_up = status == "ANSWER" and await self._still_up(agi)
+            if await self.acd.seat_result(entry, seat, status, rang_ms, answered_at, ended,
+                                          agent_hung_up=agent_hung_up):
                 return True
             if status == "CANCEL":
                 raise AgiHangup("caller hung up while a seat rang")

@@ -1,5 +1,7 @@
 """`hotline report departments`: the month's (or any days') department report from the
-operator's shell, as a table to read or one line of JSON for a script.
+operator's shell, as a table to read or one line of JSON for a script; `hotline report
+agents --day`: each agent's (seat's) day, logged in, paused by reason, talking, wrap-up
+and calls.
 
 Exit codes: 0 ok, 2 a period that cannot be read.
 """
@@ -88,8 +90,45 @@ def _departments(args: argparse.Namespace) -> int:
     return 0
 
 
+def hms(seconds: int) -> str:
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def agents_table(day: str, rows: list[dict[str, Any]]) -> str:
+    lines = [f"agents {day}", "\t".join(["seat", "logged-in", "paused", "talking", "wrap-up",
+                                           "calls", "paused by reason"])]
+    for row in rows:
+        reasons = ", ".join(f"{k} {hms(v)}" for k, v in row["paused_s"].items()) or "-"
+        lines.append("\t".join([row["seat"], hms(row["logged_in_s"]),
+                                hms(row["paused_total_s"]), hms(row["talking_s"]),
+                                hms(row["wrapup_s"]), str(row["calls"]), reasons]))
+    return "\n".join(lines)
+
+
+def _agents(args: argparse.Namespace) -> int:
+    try:
+        day = date.fromisoformat(args.day) if args.day else datetime.now(SHANGHAI).date()
+    except ValueError as exc:
+        print(f"hotline report: {exc}", file=sys.stderr)
+        return 2
+    from hotline.cli.case import open_store
+    from hotline.config import load_config
+
+    cfg = load_config(args.config)
+    store = open_store(args)
+    try:
+        rows = store.agent_day_report(day, cfg.acd_wrapup_s, list(cfg.seats))
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"day": day.isoformat(), "agents": rows}, ensure_ascii=False))
+    else:
+        print(agents_table(day.isoformat(), rows))
+    return 0
+
+
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``report departments``."""
+    """Register ``report departments`` and ``report agents``."""
     report = subparsers.add_parser("report", help="periodic reports")
     sub = report.add_subparsers(dest="report_cmd", required=True)
     deps = sub.add_parser("departments",
@@ -99,3 +138,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     deps.add_argument("--to", dest="end", help="last day YYYY-MM-DD (included)")
     deps.add_argument("--json", action="store_true", help="one line of JSON")
     deps.set_defaults(handler=_departments)
+    agents = sub.add_parser("agents", help="each agent's day: logged in, paused by reason, "
+                                           "talking, wrap-up, calls")
+    agents.add_argument("--day", help="YYYY-MM-DD (Asia/Shanghai; default today)")
+    agents.add_argument("--json", action="store_true", help="one line of JSON")
+    agents.set_defaults(handler=_agents)

@@ -87,16 +87,17 @@ async def _close_websockets(app: web.Application) -> None:
 def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
                cfg: Any = None, ami: Any = None, accounts: Any = None, tagger: Any = None,
                intake: Any = None, elderly_registry: Any = None,
-               wechat_token: str = "") -> web.Application:
+               wechat_token: str = "", seat_journal: Any = None) -> web.Application:
     """The console; parts that need the store or Redis appear only when given them."""
     context = WebContext(health=health, store=store, redis=redis, ami=ami, tagger=tagger,
-                         wechat_token=wechat_token)
+                         wechat_token=wechat_token, seat_journal=seat_journal)
     if cfg is not None:
         context.prefix = cfg.key_prefix
         context.seats = list(cfg.seats)
         context.number_plan = NumberPlan.from_config(cfg)
         context.hotline_number = cfg.hotline_number
         context.secure_cookies = cfg.web_secure_cookies
+        context.wrapup_s = cfg.acd_wrapup_s
     context.changes = CaseChanges(redis, context.prefix)
     context.intake = intake or IntakeService(store, tagger, context.changes)
     if store is not None and accounts is None:
@@ -132,6 +133,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
             portals,
             progress,
             reports,
+            reports_agents,
             wallboard,
         )
 
@@ -147,4 +149,5 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         centre.add_routes(app)
         progress.add_routes(app)
         reports.add_routes(app)
+        reports_agents.add_routes(app)
     return app

@@ -38,6 +38,8 @@ class WebContext:
     wechat_token: str = ""  # the token set in the WeChat console; "" refuses WeChat
     secure_cookies: bool = False
     counters: dict[str, int] = field(default_factory=dict)  # for /metrics
+    seat_journal: Any = None  # acd.seat_journal.SeatJournal: login/pause history kept
+    wrapup_s: float = 15.0  # the ACD's wrap-up after each call (the agents' day report)
 
     def key(self, *parts: str) -> str:
         """A Redis key or channel of this instance."""
@@ -45,7 +47,8 @@ class WebContext:
 
     def seat_control(self) -> SeatControl:
         """Seat actions for the desk and the wallboard, on this instance's seats."""
-        return SeatControl(self.redis, self.prefix, self.seats or None)
+        return SeatControl(self.redis, self.prefix, self.seats or None,
+                           journal=self.seat_journal)
 
     def count(self, name: str, by: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + by

@@ -19,6 +19,7 @@ NAV = (  # (path, word, roles that see it)
     ("/leader", "leader_portal", ("leader",)),
     ("/centre", "centre_portal", ("elderly_centre", "supervisor", "admin")),
     ("/reports/departments", "reports_nav", ("department", "supervisor", "admin")),
+    ("/reports/agents", "agents_nav", ("supervisor", "admin")),
     ("/elderly", "elderly_registry", ("admin", "elderly_centre")),
 )
 

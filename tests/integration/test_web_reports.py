@@ -104,3 +104,30 @@ async def test_a_period_that_cannot_be_read_is_a_clear_400(web):  # noqa: F811
     assert status == 400 and "month=YYYY-MM" in text
     status, _ = await sup.page("/reports/departments?from=2026-11-01&to=2026-11-30")
     assert status == 200
+
+
+async def test_a_supervisor_sees_each_agents_day_and_agents_are_refused(web):  # noqa: F811
+    from datetime import UTC, datetime
+
+    store = web.store
+    for n, (event, reason, hour) in enumerate((("login", "", 1), ("pause", "培训", 2),
+                                               ("unpause", "培训", 3), ("logout", "", 9))):
+        store.add_agent_event(f"k{n}", "8004", event, reason,
+                              datetime(2026, 11, 3, hour, tzinfo=UTC))
+    store.record_call("u-agents-1", caller="13900000001", origin="trunk",
+                      arrived_at=datetime(2026, 11, 3, 4, 0, tzinfo=UTC),
+                      answered_at=datetime(2026, 11, 3, 4, 0, 10, tzinfo=UTC),
+                      ended_at=datetime(2026, 11, 3, 4, 5, 10, tzinfo=UTC), seat="8004")
+    sup = await web.login("sup1")
+    status, text = await sup.page("/reports/agents?day=2026-11-03")
+    assert status == 200
+    row = text.split("<td>8004</td>", 1)[1].split("</tr>", 1)[0]
+    # 8 h logged in, 1 h paused for training, a 5-minute call and 15 s of wrap-up
+    assert re.findall(r"<td>([^<]*)</td>", row) == [
+        "8:00:00", "1:00:00", "0:05:00", "0:00:15", "1", "培训 1:00:00"]
+    status, text = await sup.page("/reports/agents?day=2026-13-01")
+    assert status == 400
+    for name in ("agent1", "dept_cm"):
+        user = await web.login(name)
+        status, _ = await user.page("/reports/agents")
+        assert status == 403, name

@@ -136,6 +136,7 @@ async def build_stack(url: str, cfg=None, secure_cookies: bool = False) -> WebSt
         callback_area_code, callback_other_areas, callback_daily_limit = "0579", False, 3
         hotline_number = "88900000"
         web_secure_cookies = secure_cookies
+        acd_wrapup_s = 15.0
 
     tmp = tempfile.TemporaryDirectory(prefix="hotline-webtest-")
     tagger = LearningTagger(f"{tmp.name}/tagger-additions.json")

@@ -152,3 +152,15 @@ def test_an_id_taken_by_another_account_in_the_root_is_refused(tmp_path):
     root = _fake_root(tmp_path)
     with pytest.raises(AccountError, match="already belongs to root"):
         mirror_into_root(root, RunAccount("asterisk", 0, 0))
+
+
+def test_cdr_and_cel_go_to_files_in_asterisks_own_log_folder_not_a_database(tmp_path):
+    _, conf = rendered(tmp_path)
+    assert "enable = yes" in conf["cdr.conf"] and "enable = yes" in conf["cel.conf"]
+    assert "[/var/log/hotline/main/cdr]" in conf["cdr_sqlite3_custom.conf"]
+    assert "[/var/log/hotline/main/cel]" in conf["cel_sqlite3_custom.conf"]
+    loaded = {line.split("=", 1)[1].strip() for line in conf["modules.conf"].splitlines()
+              if line.startswith("load =")}
+    assert {"cdr_sqlite3_custom.so", "cel_sqlite3_custom.so"} <= loaded
+    # no database account for Asterisk: no ODBC or PostgreSQL backend is loaded
+    assert not {m for m in loaded if "odbc" in m or "pgsql" in m}

@@ -16,6 +16,13 @@ class RecordingBoard:
         self.writes.append((seat, fields))
         return "ok"
 
+    async def swap(self, seat: str, **fields: object) -> tuple[bool, str]:
+        self.writes.append((seat, fields))
+        return True, ""
+
+    async def refresh(self, seat: str) -> str:
+        return "ok"
+
 
 def control() -> tuple[SeatControl, RecordingBoard]:
     ctl = SeatControl(Redis(), prefix="t", seats=["8001"])  # never connects
