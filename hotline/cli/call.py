@@ -65,6 +65,12 @@ def stage_wav(cfg: Config, wav: Path) -> str:
     return f"hotline/{name}"
 
 
+def staged_file(cfg: Config, sound: str) -> Path:
+    """Where `stage_wav` put a sound, on this machine (to remove it after the call)."""
+    layout = layout_for(cfg)
+    return layout.host(f"{layout.sounds_dir}/{sound.removeprefix('hotline/')}.wav")
+
+
 def _forget_old(folder: Path) -> None:
     """Bounded: the files earlier test calls staged go after a day."""
     cutoff = time.time() - STAGED_KEEP_S
@@ -93,7 +99,8 @@ def originate_action(cfg: Config, number: str, caller: str, sound: str | None) -
     return action
 
 
-async def _originate(cfg: Config, action: dict) -> dict:
+async def originate(cfg: Config, action: dict) -> dict:
+    """Send one Originate on a connection of its own; the reply as a plain dict."""
     manager = ClosableManager(host=cfg.ami_host, port=cfg.ami_port, username=cfg.ami_user,
                       secret=cfg.ami_secret, loop=asyncio.get_running_loop(),
                       reconnect_timeout=1, ping_delay=60)
@@ -117,7 +124,7 @@ def place_call(cfg: Config, number: str, caller: str, wav: str | None) -> int:
             print(f"hotline call: cannot read {wav}: {exc}", file=sys.stderr)
             return 2
     try:
-        reply = asyncio.run(_originate(cfg, originate_action(cfg, number, caller, sound)))
+        reply = asyncio.run(originate(cfg, originate_action(cfg, number, caller, sound)))
     except (OSError, TimeoutError) as exc:
         print(f"hotline call: Asterisk AMI not reachable at {cfg.ami_host}:{cfg.ami_port}"
               f" ({exc}); is `hotline asterisk up` done?", file=sys.stderr)
