@@ -209,6 +209,16 @@ class AccountStore:
                 raise AccountError(f"no user {name!r}")
             row.disabled = True
 
+    def delete(self, name: str) -> bool:
+        """Remove a user outright (a demo's own accounts); their open sessions end, as
+        `session_stamp` finds no row. False if there was none."""
+        with self._tx() as s:
+            row = s.scalar(select(WebUser).where(WebUser.name == name))
+            if row is None:
+                return False
+            s.delete(row)
+            return True
+
     def session_stamp(self, user_id: int) -> str | None:
         """What a live session must still match: None once the user is disabled or gone,
         a new value once the password changed (so both end every open session)."""

@@ -1,4 +1,5 @@
-"""`hotline bench ...`, registered through the `hotline.commands` entry point.
+"""`hotline bench ...` and `hotline demo` (testkit/demo.py), registered through the
+`hotline.commands` entry point.
 
 The product CLI (`hotline.cli`) never imports testkit: it asks setuptools for the
 entry points of group ``hotline.commands`` and calls each `add_commands(subparsers)`.
@@ -72,7 +73,11 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any) -> None:
-    """Add `bench` to the `hotline` sub-parsers (argparse's _SubParsersAction)."""
+    """Add `bench` and `demo` to the `hotline` sub-parsers (argparse's _SubParsersAction).
+    One entry point for both, so an installed checkout gains `demo` without reinstalling."""
+    from testkit.demo import add_commands as add_demo
+
+    add_demo(sub)
     bench = sub.add_parser("bench", help="benchmarks; print JSON")
     bench.add_argument("what", choices=["store", "speech", "acd", "chaos", "soak"])
     bench.add_argument("--calls", type=int, default=None,

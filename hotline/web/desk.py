@@ -107,6 +107,14 @@ def _case_brief(c: WebContext, case: Any, lang: str) -> dict[str, Any]:
             "status_name": word(case.status, lang, STATUS_WORDS), "text": case.text[:120]}
 
 
+def _named_tags(c: WebContext, tags: dict[str, Any]) -> dict[str, Any]:
+    """The tagger's guess with the catalog's names, which the pop shows."""
+    topic = c.store.catalog.topics.get(tags.get("topic") or "")
+    return {**tags, "kind_name": c.store.catalog.kinds.get(tags.get("kind") or "",
+                                                           tags.get("kind") or ""),
+            "topic_name": topic.name if topic else (tags.get("topic") or "")}
+
+
 def _elderly_card(c: WebContext, terminal: str, agent: str) -> dict[str, Any] | None:
     """The profile behind an elderly terminal, for the agent answering it (a logged view)."""
     if c.elderly is None or not terminal:
@@ -153,7 +161,7 @@ def enrich_pop(c: WebContext, pop: dict[str, Any], agent: str = "",
             "uniqueid": pop.get("uniqueid") or "", "callback_id": pop.get("callback_id"),
             "caller": caller, "caller_name": pop.get("caller_name") or "",
             "case_number": case.number if case else "", "transcript": transcript,
-            "tags": tags, "prefill": prefill,
+            "tags": _named_tags(c, tags), "prefill": prefill,
             "history": [_case_brief(c, x, lang) for x in history],
             "elderly": _elderly_card(c, caller, agent) if pop.get("origin") == "terminal"
             else None,

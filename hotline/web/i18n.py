@@ -312,6 +312,54 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
     "closed": ("已办结", "closed"), "merged": ("已合并", "merged"),
 }
 
+# a case's history: what was done (case_store/lifecycle.py's actions and the log's others)
+EVENT_WORDS: dict[str, tuple[str, str]] = {
+    "create": ("受理", "received"), "assign": ("派发", "assigned"),
+    "answer": ("知识库答复", "answered from the knowledge base"),
+    "forward": ("转达表扬", "praise forwarded"), "accept": ("签收", "accepted"),
+    "start": ("开始办理", "started"), "reply": ("答复", "replied"),
+    "visit": ("回访", "follow-up visit"), "close": ("办结", "closed"),
+    "send_back": ("退回重办", "sent back"), "reassign": ("改派", "reassigned"),
+    "escalate": ("升级", "escalated"), "merge": ("合并", "merged"),
+    "extend": ("延期", "extended"), "supervise": ("督办", "supervised"),
+    "add_cohandler": ("增加会办单位", "co-handler added"), "finding": ("会办意见", "finding"),
+    "mark_for_leader": ("呈报领导", "put before a leader"), "instruct": ("领导批示", "instructed"),
+    "close_out_of_jurisdiction": ("非本地事项销案", "closed: not local"),
+    "acknowledge_notice": ("签收督办通知", "notice acknowledged"), "note": ("记录", "note"),
+    "duplicate": ("重复来电", "duplicate"), "deliver": ("送达市民", "delivered"),
+    "corrected": ("更正", "corrected"), "transfer": ("转接", "transferred"),
+    "consult": ("三方通话", "three-way call"), "call": ("通话", "call"),
+    "callback": ("回电", "callback"), "outbound": ("外呼", "outbound call"),
+    "followup": ("回访", "follow-up"),
+}
+
+# the facts an event carries, as the case page names them
+FIELD_WORDS: dict[str, tuple[str, str]] = {
+    "owner": ("承办单位", "handler"), "reply": ("答复", "reply"), "reason": ("理由", "reason"),
+    "days": ("工作日", "working days"), "extension_requested": ("申请延期(工作日)",
+                                                                "extension asked (days)"),
+    "due_at": ("期限", "due"), "rule": ("派单规则", "rule"), "note": ("记录", "note"),
+    "satisfaction": ("满意度", "satisfaction"), "contact_missed": ("未按时联系", "contact missed"),
+    "forwarded_to": ("转达至", "forwarded to"), "to": ("至", "to"), "after": ("更正后", "after"),
+    "dept": ("部门", "department"), "finding": ("会办意见", "finding"),
+    "leader": ("领导", "leader"), "instruction": ("批示", "instruction"),
+    "notice_no": ("通知书编号", "notice no."), "referral": ("移交", "referral"),
+    "referral_detail": ("移交说明", "referral detail"),
+}
+
+ROLE_WORDS: dict[str, tuple[str, str]] = {
+    "agent": ("话务员", "agent"), "supervisor": ("班长", "supervisor"),
+    "department": ("承办部门", "department"), "company": ("合作企业", "company"),
+    "admin": ("管理员", "admin"), "elderly_centre": ("养老服务中心", "elderly centre"),
+    "leader": ("领导", "leader"),
+}
+
+# who waits in the wallboard's line
+QUEUE_WORDS: dict[str, tuple[str, str]] = {
+    "live": ("来电", "caller"), "callback": ("回电", "callback"),
+    "emergency": ("紧急求助", "emergency"),
+}
+
 SEAT_WORDS: dict[str, tuple[str, str]] = {
     "available": ("空闲", "available"), "ringing": ("振铃", "ringing"),
     "talking": ("通话", "talking"), "wrapup": ("整理", "wrap-up"),
@@ -356,4 +404,5 @@ class Words:
         """Words the page scripts need, handed over in a data attribute."""
         out = {k: word(k, self.lang) for k in _WORDS}
         out.update({f"seat_{k}": word(k, self.lang, SEAT_WORDS) for k in SEAT_WORDS})
+        out.update({f"queue_{k}": word(k, self.lang, QUEUE_WORDS) for k in QUEUE_WORDS})
         return out

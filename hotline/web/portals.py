@@ -21,7 +21,7 @@ from hotline.web.auth import require
 from hotline.web.case_intake import announce_change
 from hotline.web.context import SESSION, ctx
 from hotline.web.html import Safe, h, join, mask_phone, table
-from hotline.web.i18n import Words, lang_of
+from hotline.web.i18n import EVENT_WORDS, FIELD_WORDS, Words, lang_of, word
 from hotline.web.payload import form_fields
 from hotline.web.templates import page
 
@@ -109,11 +109,28 @@ async def _visible_case(request: web.Request) -> CaseView:
     return case
 
 
-def _event_text(data: dict) -> str:
-    keep = ("owner", "reply", "reason", "days", "extension_requested", "due_at", "rule",
-            "note", "satisfaction", "contact_missed", "forwarded_to", "to", "after", "dept",
-            "finding", "leader", "instruction", "notice_no", "referral", "referral_detail")
-    return "; ".join(f"{k}: {data[k]}" for k in keep if data.get(k) not in (None, ""))
+_NAMED = ("owner", "dept", "forwarded_to")  # fields holding a department or company code
+
+
+def _event_text(data: dict, names: dict[str, str], kinds: dict[str, str], w: Words) -> str:
+    """An event's facts as the page reads them: the catalog's and the units' names and
+    Shanghai times, not their codes."""
+    def shown(key: str, value: object) -> str:
+        if key in _NAMED:
+            return names.get(str(value), str(value))
+        if key == "rule":  # the router's own words (English): its kind by name, if one
+            return kinds.get(str(value), str(value))
+        if key == "due_at":
+            try:
+                return _when(datetime.fromisoformat(str(value)))
+            except ValueError:
+                return str(value)
+        if isinstance(value, dict):  # a correction's after: its topic or kind by name
+            return "，".join(f"{word(k, w.lang)}：{v}" for k, v in value.items())
+        return str(value)
+    return "; ".join(f"{word(k, w.lang, FIELD_WORDS)}: {shown(k, data[k])}"
+                     for k in FIELD_WORDS if data.get(k) not in (None, "")
+                     and (k != "rule" or w.lang == "en" or data[k] in kinds))
 
 
 def _action_forms(request: web.Request, case: CaseView, w: Words, pending_ext: int,
@@ -181,7 +198,8 @@ async def case_page(request: web.Request) -> web.Response:
         names.get(case.owner or "", case.owner or ""), _phone(session, case),
         case.place or "", _when(case.due_at)]], table_class="facts")
     history = table([w.received, w.history, w.status_word, ""], [
-        [_when(e.at), f"{e.actor} · {e.action}", w.status(e.to_status), _event_text(e.data)]
+        [_when(e.at), f"{e.actor} · {word(e.action, w.lang, EVENT_WORDS)}",
+         w.status(e.to_status), _event_text(e.data, names, c.store.catalog.kinds, w)]
         for e in events])
     draft = case_oversight.reply_draft(case, events, names, w)
     body = h('<h1>{} {}</h1>{}<h2>{}</h2><p class="case-text" id="case-text">{}</p>{}'

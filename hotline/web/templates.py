@@ -9,7 +9,7 @@ from aiohttp import web
 from hotline.web import csrf
 from hotline.web.context import SESSION
 from hotline.web.html import Safe, h, join
-from hotline.web.i18n import Words, lang_of
+from hotline.web.i18n import ROLE_WORDS, Words, lang_of, word
 
 NAV = (  # (path, word, roles that see it)
     ("/wallboard", "wallboard", ("supervisor", "admin")),
@@ -35,7 +35,8 @@ def page(request: web.Request, title: str, body: Safe, *, scripts: Iterable[str]
         for path, key, roles in NAV:
             if session["role"] in roles:
                 links.append(h('<a href="{}">{}</a>', path, w(key)))
-        links.append(h('<span class="who">{} ({})</span>', session["name"], session["role"]))
+        links.append(h('<span class="who">{} ({})</span>', session["name"],
+                       word(session["role"], w.lang, ROLE_WORDS)))
         links.append(h('<form method="post" action="/logout" class="inline">{}'
                        '<button type="submit" id="logout">{}</button></form>',
                        csrf.field(request), w.logout))

@@ -137,6 +137,8 @@ async def test_desk_pops_the_caller_with_history_tags_and_kb(web):  # noqa: F811
     shown = msg["history"][0]  # what the desk prints: the catalog's names, not codes
     assert (shown["topic_name"], shown["kind_name"], shown["status_name"]) == (
         "路灯故障", "事务求助", "已受理")
+    assert (msg["tags"]["kind_name"], msg["tags"]["topic_name"]) == (
+        "咨询", "公交出行")  # the pop's tags, by name
     assert msg["prefill"]["topic"] == "public_transport"
     assert msg["prefill"]["text"] == "公交卡老年卡怎么办理"
     assert any("老年卡" in hit["answer"] for hit in msg["kb"])

@@ -36,7 +36,7 @@
     $("pop-kind").textContent = msg.case_number ? `${W.case_no} ${msg.case_number}` : "";
     $("pop-transcript").textContent = msg.transcript || "—";
     const t = msg.tags || {};
-    $("pop-tags").textContent = t.kind ? `${t.kind} / ${t.topic || ""} (${W.confidence} ${t.confidence ?? "?"})` : "—";
+    $("pop-tags").textContent = t.kind ? `${t.kind_name || t.kind} / ${t.topic_name || t.topic || ""} (${W.confidence} ${t.confidence ?? "?"})` : "—";
     $("pop-history").replaceChildren(...msg.history.map((c) =>
       HL.el("li", {}, HL.el("a", {href: `/case/${encodeURIComponent(c.number)}`}, c.number), ` ${c.received} ${c.topic_name || c.kind_name} · ${c.status_name} · ${c.text}`)));
     const p = msg.prefill || {};

@@ -64,7 +64,7 @@
     for (const q of view.queue) {
       const up = HL.el("button", {}, W.move_up);
       up.onclick = () => act(`/wallboard/queue/${encodeURIComponent(q.id)}/move-up`);
-      t.append(HL.el("tr", {}, HL.el("td", {}, q.caller), HL.el("td", {}, q.kind),
+      t.append(HL.el("tr", {}, HL.el("td", {}, q.caller), HL.el("td", {}, W[`queue_${q.kind}`] || q.kind),
         HL.el("td", {}, HL.duration(q.waited_s)), HL.el("td", {}, up)));
     }
   }
