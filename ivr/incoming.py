@@ -28,6 +28,7 @@ from typing import Protocol
 
 from acd.engine import Acd
 from acd.line import Entry
+from case_store.recording_names import call_stem
 from ivr.caller import CallerId, decode_caller, dialable
 from ivr.emergency import EmergencyPath
 from ivr.fastagi import AgiHangup, AgiSession
@@ -42,6 +43,7 @@ RECORD_MS = 60000
 RECORD_SILENCE_S = 2
 DONE_VARIABLE = "HOTLINE_DONE"  # the dialplan's sign that the route saw the call through
 CLOCK_SKEW_S = 1.0  # Asterisk's clock ahead of ours by up to this is still believed
+NOTICE_PROMPT = "hotline/call_recorded"
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,18 @@ class RedisArrivals:
         await self.redis.xadd(self.key, fields, maxlen=10000, approximate=True)
 
 
+def seat_dial_options(caller_uniqueid: str, seat: str, recording: bool, notice: bool) -> str:
+    """Dial's options for ringing a seat: ringback, and once the seat answers its
+    conversation recorded (`[record-answered]` on the seat's leg) after the caller heard
+    that it is (the `call_recorded` prompt, to the caller alone)."""
+    options = "r"
+    if recording and caller_uniqueid:
+        options += f"U(record-answered^{call_stem(caller_uniqueid, seat)})"
+        if notice:
+            options += f"A(:{NOTICE_PROMPT})"
+    return options
+
+
 def chosen_number(caller_number: str, keyed: str) -> str:
     """The number to call back: the caller's, unless they keyed a plausible other one."""
     digits = dialable(keyed.replace("#", "").replace("*", ""))
@@ -128,8 +142,11 @@ class IncomingRoute:
     def __init__(self, acd: Acd, sinks: list[ArrivalSink], recordings_dir: str,
                  intake: RequestIntake | None = None,
                  request_watchers: Sequence[RequestWatcher] = (),
-                 emergency: EmergencyPath | None = None) -> None:
+                 emergency: EmergencyPath | None = None, recording: bool = False,
+                 recording_notice: bool = False) -> None:
         self.acd = acd
+        self.recording = recording  # the seat's conversation recorded (MixMonitor)
+        self.recording_notice = recording_notice
         self.emergency = emergency  # an elderly terminal no person answered
         self.sinks = sinks
         self.recordings_dir = recordings_dir  # as Asterisk sees it
@@ -213,7 +230,10 @@ class IncomingRoute:
             # Asterisk 22's Dial takes fractional seconds ("0.8"); "8" stays "8".
             # no timeout: an answered Dial returns when the conversation ends
             dialled_at = time.time()
-            await agi.exec("Dial", f"PJSIP/{seat}", f"{round(ring_s, 2):g}", "r", timeout=None)
+            options = seat_dial_options(entry.uniqueid, seat, self.recording,
+                                        self.recording_notice)
+            await agi.exec("Dial", f"PJSIP/{seat}", f"{round(ring_s, 2):g}", options,
+                           timeout=None)
             ended = time.time()
             status = (await agi.get_variable("DIALSTATUS") or "").upper()
             answered_ms = _int(await agi.get_variable("ANSWEREDTIME_MS"))

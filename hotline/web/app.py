@@ -97,6 +97,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         context.number_plan = NumberPlan.from_config(cfg)
         context.hotline_number = cfg.hotline_number
         context.secure_cookies = cfg.web_secure_cookies
+        context.recordings_dir = cfg.call_recordings_dir
     context.changes = CaseChanges(redis, context.prefix)
     context.intake = intake or IntakeService(store, tagger, context.changes)
     if store is not None and accounts is None:
@@ -109,6 +110,10 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
 
         elderly_registry = ElderlyRegistry(store.engine, check_number=context.number_plan.national)
     context.elderly = elderly_registry
+    if store is not None and context.recordings_dir is not None:
+        from case_store.recordings import CallRecordings
+
+        context.recordings = CallRecordings(store.engine)
     app = web.Application(client_max_size=MAX_BODY, middlewares=[
         errors_and_headers, auth.session_middleware, csrf.cookie_middleware])
     app[CTX] = context
@@ -131,6 +136,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
             open311,
             portals,
             progress,
+            recordings,
             reports,
             wallboard,
         )
@@ -147,4 +153,5 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         centre.add_routes(app)
         progress.add_routes(app)
         reports.add_routes(app)
+        recordings.add_routes(app)
     return app
