@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
 import subprocess
 import time
@@ -81,6 +82,21 @@ class CollectorSettings:
         return cls(audio_format=chosen)
 
 
+def _private_dirs(top: Path, folder: Path) -> None:
+    """The store's folders are the hotline's alone, whatever the process umask."""
+    for path in (top, folder):
+        path.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, 0o700)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 class RecordingCollector:
     """One ``run_once`` moves every finished recording from Asterisk's folder to the store."""
 
@@ -127,9 +143,9 @@ class RecordingCollector:
         duration_ms = len(raw) // 4 * 1000 // RATE
         relative = Path(ended.strftime("%Y-%m")) / f"{stem}.wav"
         target = self.store_dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _private_dirs(self.store_dir, target.parent)
         tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(stereo_wav(raw, citizen_first=name.callback_id is not None))
+        _write_private(tmp, stereo_wav(raw, citizen_first=name.callback_id is not None))
         tmp.replace(target)
         relative, target = self._convert(relative, target)
         self.recordings.link(name, str(relative), self.settings.audio_format,
@@ -155,5 +171,6 @@ class RecordingCollector:
                                 capture_output=True, text=True, timeout=FFMPEG_TIMEOUT_S)
         if result.returncode != 0:
             raise RuntimeError(f"ffmpeg: {result.stderr.strip()[-300:]}")
+        os.chmod(target, 0o600)
         wav.unlink()
         return relative.with_suffix(ext), target
