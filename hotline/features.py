@@ -193,7 +193,8 @@ async def wire_ivr(svc: HotlineService) -> None:
                                  recordings_dir=svc.layout.recordings_dir,
                                  intake=svc.phone_intake, emergency=_emergency_path(svc),
                                  recording=cfg.call_recording_enabled,
-                                 recording_notice=cfg.call_recording_notice)
+                                 recording_notice=cfg.call_recording_notice,
+                                 notice_s=_prompt_seconds(svc, "call_recorded"))
     svc.agi.add_route("incoming", svc.incoming.handle)
     server = await svc.agi.serve(cfg.agi_host, cfg.agi_port)
     svc.agi_server = server
@@ -203,6 +204,18 @@ async def wire_ivr(svc: HotlineService) -> None:
         await svc.agi.cancel_sessions()
 
     svc.on_stop("fastagi", close_agi)
+
+
+def _prompt_seconds(svc: HotlineService, name: str) -> float:
+    """How long a generated prompt plays (0 when it is not there)."""
+    import wave
+
+    path = svc.layout.host(svc.layout.sounds_dir) / f"{name}.wav"
+    try:
+        with wave.open(str(path)) as prompt:
+            return prompt.getnframes() / prompt.getframerate()
+    except (OSError, EOFError, wave.Error):
+        return 0.0
 
 
 def _emergency_path(svc: HotlineService):

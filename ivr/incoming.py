@@ -123,9 +123,24 @@ def seat_dial_options(caller_uniqueid: str, seat: str, recording: bool, notice: 
     options = "r"
     if recording and caller_uniqueid:
         options += f"U(record-answered^{call_stem(caller_uniqueid, seat)})"
-        if notice:
-            options += f"A(:{NOTICE_PROMPT})"
+        if notice:  # `a`: the caller is answered with the seat, not after the notice, so
+            # ANSWEREDTIME (the wait the ACD measures) ends when the seat answered
+            options += f"aA(:{NOTICE_PROMPT})"
     return options
+
+
+def answer_moment(status: str, answered_ms: int, dialled_at: float, ended: float,
+                  notice_s: float) -> float | None:
+    """When the seat answered. ANSWEREDTIME counts from the answer (Dial's `a`) to the
+    end of the conversation. A caller who hung up during the notice (it plays as the seat
+    answers) was never bridged and Asterisk gives none: the answer is then taken as the
+    notice's length before the end, never before the Dial. Only for those callers the
+    wait can be understated, by at most the part of the notice they did not hear."""
+    if status != "ANSWER":
+        return None
+    if answered_ms > 0:
+        return ended - answered_ms / 1000
+    return max(dialled_at, ended - notice_s)
 
 
 def chosen_number(caller_number: str, keyed: str) -> str:
@@ -143,10 +158,11 @@ class IncomingRoute:
                  intake: RequestIntake | None = None,
                  request_watchers: Sequence[RequestWatcher] = (),
                  emergency: EmergencyPath | None = None, recording: bool = False,
-                 recording_notice: bool = False) -> None:
+                 recording_notice: bool = False, notice_s: float = 0.0) -> None:
         self.acd = acd
         self.recording = recording  # the seat's conversation recorded (MixMonitor)
         self.recording_notice = recording_notice
+        self.notice_s = notice_s  # how long the notice plays
         self.emergency = emergency  # an elderly terminal no person answered
         self.sinks = sinks
         self.recordings_dir = recordings_dir  # as Asterisk sees it
@@ -237,7 +253,8 @@ class IncomingRoute:
             ended = time.time()
             status = (await agi.get_variable("DIALSTATUS") or "").upper()
             answered_ms = _int(await agi.get_variable("ANSWEREDTIME_MS"))
-            answered_at = ended - answered_ms / 1000 if status == "ANSWER" else None
+            answered_at = answer_moment(status, answered_ms, dialled_at, ended,
+                                        self.notice_s if self.recording_notice else 0.0)
             # measured here: a channel's second Dial reports a stale DIALEDTIME_MS
             rang_ms = max(0, round(((answered_at or ended) - dialled_at) * 1000))
             log.info("call %s: seat %s -> %s after %d ms", entry.uniqueid, seat, status, rang_ms)

@@ -112,6 +112,11 @@ async def test_an_answered_call_is_recorded_on_two_channels_and_served_by_role(
         assert status == 200, case
         result = await caller
         assert result.returncode == 0, result.stderr[-2000:]
+        # the notice the caller heard once the seat answered is not counted as waiting
+        ended = await until(lambda: asyncio.to_thread(
+            lambda: service.store.get_call(call.uniqueid).ended_at and
+            service.store.get_call(call.uniqueid)), what="the call's end")
+        assert ended.outcome == "answered_in_window" and ended.rang_ms < 2000, ended
 
         recordings = CallRecordings(service.store.engine)
         kept = await until(lambda: asyncio.to_thread(recordings.for_case, case["number"]),

@@ -106,7 +106,7 @@ def test_supervisors_hear_any_recording_agents_only_their_own_seats(session, all
 
 def test_the_seat_dial_records_after_the_callers_notice():
     assert seat_dial_options("17.3", "8001", recording=True, notice=True) == (
-        "rU(record-answered^c_17.3_8001)A(:hotline/call_recorded)")
+        "rU(record-answered^c_17.3_8001)aA(:hotline/call_recorded)")
     assert seat_dial_options("17.3", "8001", recording=True, notice=False) == (
         "rU(record-answered^c_17.3_8001)")
     assert seat_dial_options("17.3", "8001", recording=False, notice=True) == "r"
@@ -147,3 +147,15 @@ def test_mp3_and_opus_keep_both_channels():
     mp3 = ffmpeg_command(Path("a.wav"), Path("a.mp3"), "mp3")
     assert mp3[mp3.index("-ac") + 1] == "2" and "libmp3lame" in mp3
     assert "libopus" in ffmpeg_command(Path("a.wav"), Path("a.ogg"), "opus")
+
+
+def test_the_answer_moment_leaves_the_notice_out_of_the_wait():
+    from ivr.incoming import answer_moment
+
+    # bridged: ANSWEREDTIME (from the seat's answer, Dial `a`) to the end
+    assert answer_moment("ANSWER", 12_000, dialled_at=100.0, ended=113.0, notice_s=1.5) == 101.0
+    # the caller left during the notice: at most the notice before the end, never
+    # before the Dial
+    assert answer_moment("ANSWER", 0, dialled_at=100.0, ended=102.3, notice_s=1.5) == 100.8
+    assert answer_moment("ANSWER", 0, dialled_at=100.0, ended=100.5, notice_s=1.5) == 100.0
+    assert answer_moment("NOANSWER", 0, dialled_at=100.0, ended=108.0, notice_s=1.5) is None
