@@ -67,6 +67,12 @@ class Layout:
         return f"{self.spool_dir}/recordings"
 
     @property
+    def call_recordings_dir(self) -> str:
+        """Where MixMonitor writes conversations a person answered, until the hotline
+        takes them into its own store (Asterisk may write here, never read the kept)."""
+        return f"{self.spool_dir}/call-recordings"
+
+    @property
     def callback_spool_dir(self) -> str:
         """Where the pyst2 safety net leaves callback requests for the ACD."""
         return f"{self.spool_dir}/callbacks"

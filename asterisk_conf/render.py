@@ -71,6 +71,8 @@ class AsteriskValues:
     wrapup_s: float
     bench_queues: bool = False  # `hotline bench acd`: app_queue numbers on the trunk
     spool_secret: str = ""  # signs the safety net's callback requests
+    call_recording: bool = True  # MixMonitor on every conversation a person answers
+    recording_notice: bool = True  # the caller hears that the call is recorded
 
 
 def _phones_section(phones: tuple[Phone, ...]) -> str:
@@ -114,6 +116,9 @@ def render_config(values: AsteriskValues, layout: Layout, mod_dir: str) -> dict[
         "agi_dir": layout.agi_dir,
         "comfort_dir": layout.comfort_dir,
         "spool_dir": layout.spool_dir,
+        "call_recordings_dir": layout.call_recordings_dir,
+        "call_recording": "1" if values.call_recording else "0",
+        "recording_notice": "1" if values.call_recording and values.recording_notice else "0",
         "run_dir": layout.run_dir,
         "log_dir": layout.log_dir,
         "ami_host": values.ami_host,

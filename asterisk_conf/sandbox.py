@@ -135,7 +135,7 @@ class Sandbox:
         layout = self.layout
         for inner in (layout.conf_dir, layout.run_dir, layout.spool_dir, layout.log_dir,
                       layout.data_dir, layout.agi_dir, layout.sounds_dir,
-                      layout.recordings_dir):
+                      layout.recordings_dir, layout.call_recordings_dir):
             layout.host(inner).mkdir(parents=True, exist_ok=True)
         try:
             rendered = render_config(self.values, layout, _module_dir(layout.root))

@@ -423,3 +423,37 @@ class ProfileView(Base):
     role: Mapped[str] = mapped_column(String(16))
     terminal: Mapped[str] = mapped_column(String(32), index=True)
     purpose: Mapped[str] = mapped_column(String(16))
+
+
+class CallRecording(Base):
+    """One recording of a conversation a person answered (MixMonitor, both legs as the
+    two channels of a stereo file), linked by value to its call or callback; its case is
+    found through them, so a case saved after the call still finds it. A deleted
+    recording keeps its row (``deleted_at``, ``deleted_reason``): the page says why."""
+
+    __tablename__ = "call_recordings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stem: Mapped[str] = mapped_column(String(200), unique=True)  # the file's name
+    path: Mapped[str] = mapped_column(String(500))  # relative to the recordings store
+    call_uniqueid: Mapped[str | None] = mapped_column(String(150), index=True)
+    callback_id: Mapped[str | None] = mapped_column(String(160), index=True)
+    seat: Mapped[str | None] = mapped_column(String(64), index=True)
+    audio_format: Mapped[str] = mapped_column(String(8))  # wav | mp3 | opus
+    recorded_at: Mapped[datetime] = mapped_column(index=True)  # when it began
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    deleted_at: Mapped[datetime | None]
+    deleted_reason: Mapped[str | None] = mapped_column(String(16))  # retention | size_cap
+
+
+class RecordingPlay(Base):
+    """Append-only log of every time a recording was served: who, in which role, when.
+    The migration refuses UPDATE and DELETE on it."""
+
+    __tablename__ = "call_recording_plays"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    recording_id: Mapped[int] = mapped_column(Integer, index=True)
+    listener: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    case_number: Mapped[str | None] = mapped_column(String(32))

@@ -44,7 +44,9 @@ def asterisk_values(cfg: Config, bench_queues: bool = False) -> AsteriskValues:
         hotline_number=cfg.hotline_number,
         progress_number=cfg.progress_number,
         phones=phones, seat_ring_s=cfg.acd_seat_ring_s, wrapup_s=cfg.acd_wrapup_s,
-        bench_queues=bench_queues, spool_secret=cfg.spool_secret)
+        bench_queues=bench_queues, spool_secret=cfg.spool_secret,
+        call_recording=cfg.call_recording_enabled,
+        recording_notice=cfg.call_recording_notice)
 
 
 def layout_for(cfg: Config) -> Layout:

@@ -92,6 +92,11 @@ class Config:
     queue_log_max_mb: float = 50  # rolled over to queue_log.1 ... past this
     queue_log_keep: int = 5  # rolled-over files kept
     recording_retention_days: float = 180  # callers' recorded requests; 0 keeps them for ever
+    call_recording_enabled: bool = True  # every conversation a person answers is recorded
+    call_recording_notice: bool = True  # the caller hears that the call is recorded
+    call_recording_format: str = "wav"  # wav (8 kHz stereo) | mp3 | opus (ffmpeg after the call)
+    call_recording_retention_days: float = 180  # then deleted (the case log says so); 0: kept
+    call_recording_max_mb: int = 20000  # all kept recordings at most this; oldest go first
     followup_enabled: bool = True  # yes/no (a TOML bool works too)
     followup_interval_s: int = 60  # how often due follow-up visits are looked at
     followup_retries: int = 2  # calls after the first before an agent takes over
@@ -163,6 +168,11 @@ class Config:
         return self.state_dir / "instances" / self.instance
 
     @property
+    def call_recordings_dir(self) -> Path:
+        """The kept call recordings: the hotline's own (umask 077), out of Asterisk's root."""
+        return self.instance_dir / "call-recordings"
+
+    @property
     def own_redis_url(self) -> str:
         """The hotline's own Redis (`hotline redis up`), with its password."""
         return f"redis://:{self.redis_password}@127.0.0.1:{self.redis_port}/0"
@@ -218,6 +228,7 @@ _SECTIONS = {
     "callback": ("area_code", "other_areas", "daily_limit"),
     "recording": ("retention_days",),
     "queue_log": ("enabled", "path", "queue", "max_mb", "keep"),
+    "call_recording": ("enabled", "notice", "format", "retention_days", "max_mb"),
     "followup": ("enabled", "interval_s", "retries", "backoff_s", "ring_s", "max_calls",
                  "reply_wait_s", "questions"),
     "checkin": ("enabled", "interval_s", "retries", "backoff_s", "ring_s"),

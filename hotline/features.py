@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 WEB_REDIS_CONNECTIONS = 600  # above the console's websocket cap (hotline.web.live)
 CARE_ORDERS_EVERY_S = 60.0  # how often the care plans are looked at
+RECORDINGS_EVERY_S = 2.0  # finished call recordings are taken into the store this often
+RECORDINGS_PASS_S = 60.0  # one pass of the collector or the retention sweep at most
+RECORDINGS_LEASE_S = 90.0  # longer than a pass: no second process starts the same files
+RETENTION_EVERY_S = 3600.0
 
 
 async def wire_cases(svc: HotlineService) -> None:
@@ -141,6 +146,38 @@ async def _queue_log(svc: HotlineService):
     return queue_log
 
 
+async def wire_call_recordings(svc: HotlineService) -> None:
+    """Answered conversations from Asterisk's spool into the hotline's own store, linked
+    to their call and case; the retention pass (one process at a time, by a lease)."""
+    from case_store.recordings import CallRecordings
+    from case_store.singleton import AsyncSingletonLock, run_while_held
+    from ivr.call_recordings import CollectorSettings, RecordingCollector
+
+    cfg = svc.cfg
+    recordings = CallRecordings(svc.store.engine)
+    store_dir = cfg.call_recordings_dir
+    store_dir.mkdir(parents=True, exist_ok=True)
+    collector = RecordingCollector(svc.layout.host(svc.layout.call_recordings_dir), store_dir,
+                                   recordings, CollectorSettings.from_config(cfg))
+    loop = asyncio.get_running_loop()
+    collecting = loop.create_task(run_while_held(
+        # per machine: each Asterisk box's spool is collected by a process beside it
+        AsyncSingletonLock(svc.redis, cfg.key_prefix, f"call-recordings:{socket.gethostname()}",
+                           lease_s=RECORDINGS_LEASE_S), collector.run_once,
+        RECORDINGS_EVERY_S, RECORDINGS_PASS_S, "call recordings"))
+    svc.on_stop("call recordings", lambda: _cancel(collecting))
+
+    async def sweep() -> None:
+        await asyncio.to_thread(recordings.sweep, store_dir, cfg.call_recording_retention_days,
+                                cfg.call_recording_max_mb * 1024 * 1024)
+
+    sweeping = loop.create_task(run_while_held(
+        AsyncSingletonLock(svc.redis, cfg.key_prefix, "call-recording-retention",
+                           lease_s=RECORDINGS_LEASE_S), sweep,
+        RETENTION_EVERY_S, RECORDINGS_PASS_S, "call recording retention"))
+    svc.on_stop("call recording retention", lambda: _cancel(sweeping))
+
+
 def keep_for(svc: HotlineService, what: str, folder: Path, patterns: tuple[str, ...],
              days: float) -> None:
     """A retention job for a folder's settled files: hourly, off the event loop."""
@@ -180,7 +217,10 @@ async def wire_ivr(svc: HotlineService) -> None:
     svc.agi = FastAgiServer()
     svc.incoming = IncomingRoute(svc.acd, [RedisArrivals(svc.redis, cfg.key_prefix)],
                                  recordings_dir=svc.layout.recordings_dir,
-                                 intake=svc.phone_intake, emergency=_emergency_path(svc))
+                                 intake=svc.phone_intake, emergency=_emergency_path(svc),
+                                 recording=cfg.call_recording_enabled,
+                                 recording_notice=cfg.call_recording_notice,
+                                 notice_s=_prompt_seconds(svc, "call_recorded"))
     svc.agi.add_route("incoming", svc.incoming.handle)
     server = await svc.agi.serve(cfg.agi_host, cfg.agi_port)
     svc.agi_server = server
@@ -190,6 +230,18 @@ async def wire_ivr(svc: HotlineService) -> None:
         await svc.agi.cancel_sessions()
 
     svc.on_stop("fastagi", close_agi)
+
+
+def _prompt_seconds(svc: HotlineService, name: str) -> float:
+    """How long a generated prompt plays (0 when it is not there)."""
+    import wave
+
+    path = svc.layout.host(svc.layout.sounds_dir) / f"{name}.wav"
+    try:
+        with wave.open(str(path)) as prompt:
+            return prompt.getnframes() / prompt.getframerate()
+    except (OSError, EOFError, wave.Error):
+        return 0.0
 
 
 def _emergency_path(svc: HotlineService):
@@ -366,4 +418,4 @@ async def _cancel(task: asyncio.Task) -> None:
 
 
 FEATURES = (wire_cases, wire_acd, wire_ivr, wire_followup, wire_outbound, wire_elderly_care,
-            wire_web)
+            wire_call_recordings, wire_web)

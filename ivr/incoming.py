@@ -28,6 +28,7 @@ from typing import Protocol
 
 from acd.engine import Acd
 from acd.line import Entry
+from case_store.recording_names import call_stem
 from ivr.caller import CallerId, decode_caller, dialable
 from ivr.emergency import EmergencyPath
 from ivr.fastagi import AgiHangup, AgiSession
@@ -43,6 +44,7 @@ RECORD_MS = 60000
 RECORD_SILENCE_S = 2
 DONE_VARIABLE = "HOTLINE_DONE"  # the dialplan's sign that the route saw the call through
 CLOCK_SKEW_S = 1.0  # Asterisk's clock ahead of ours by up to this is still believed
+NOTICE_PROMPT = "hotline/call_recorded"
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,33 @@ class RedisArrivals:
         await self.redis.xadd(self.key, fields, maxlen=10000, approximate=True)
 
 
+def seat_dial_options(caller_uniqueid: str, seat: str, recording: bool, notice: bool) -> str:
+    """Dial's options for ringing a seat: ringback, and once the seat answers its
+    conversation recorded (`[record-answered]` on the seat's leg) after the caller heard
+    that it is (the `call_recorded` prompt, to the caller alone)."""
+    options = "r"
+    if recording and caller_uniqueid:
+        options += f"U(record-answered^{call_stem(caller_uniqueid, seat)})"
+        if notice:  # `a`: the caller is answered with the seat, not after the notice, so
+            # ANSWEREDTIME (the wait the ACD measures) ends when the seat answered
+            options += f"aA(:{NOTICE_PROMPT})"
+    return options
+
+
+def answer_moment(status: str, answered_ms: int, dialled_at: float, ended: float,
+                  notice_s: float) -> float | None:
+    """When the seat answered. ANSWEREDTIME counts from the answer (Dial's `a`) to the
+    end of the conversation. A caller who hung up during the notice (it plays as the seat
+    answers) was never bridged and Asterisk gives none: the answer is then taken as the
+    notice's length before the end, never before the Dial. Only for those callers the
+    wait can be understated, by at most the part of the notice they did not hear."""
+    if status != "ANSWER":
+        return None
+    if answered_ms > 0:
+        return ended - answered_ms / 1000
+    return max(dialled_at, ended - notice_s)
+
+
 def chosen_number(caller_number: str, keyed: str) -> str:
     """The number to call back: the caller's, unless they keyed a plausible other one."""
     digits = dialable(keyed.replace("#", "").replace("*", ""))
@@ -129,8 +158,12 @@ class IncomingRoute:
     def __init__(self, acd: Acd, sinks: list[ArrivalSink], recordings_dir: str,
                  intake: RequestIntake | None = None,
                  request_watchers: Sequence[RequestWatcher] = (),
-                 emergency: EmergencyPath | None = None) -> None:
+                 emergency: EmergencyPath | None = None, recording: bool = False,
+                 recording_notice: bool = False, notice_s: float = 0.0) -> None:
         self.acd = acd
+        self.recording = recording  # the seat's conversation recorded (MixMonitor)
+        self.recording_notice = recording_notice
+        self.notice_s = notice_s  # how long the notice plays
         self.emergency = emergency  # an elderly terminal no person answered
         self.sinks = sinks
         self.recordings_dir = recordings_dir  # as Asterisk sees it
@@ -222,11 +255,15 @@ class IncomingRoute:
             # Asterisk 22's Dial takes fractional seconds ("0.8"); "8" stays "8".
             # no timeout: an answered Dial returns when the conversation ends
             dialled_at = time.time()
-            await agi.exec("Dial", f"PJSIP/{seat}", f"{round(ring_s, 2):g}", "r", timeout=None)
+            options = seat_dial_options(entry.uniqueid, seat, self.recording,
+                                        self.recording_notice)
+            await agi.exec("Dial", f"PJSIP/{seat}", f"{round(ring_s, 2):g}", options,
+                           timeout=None)
             ended = time.time()
             status = (await agi.get_variable("DIALSTATUS") or "").upper()
             answered_ms = _int(await agi.get_variable("ANSWEREDTIME_MS"))
-            answered_at = ended - answered_ms / 1000 if status == "ANSWER" else None
+            answered_at = answer_moment(status, answered_ms, dialled_at, ended,
+                                        self.notice_s if self.recording_notice else 0.0)
             # measured here: a channel's second Dial reports a stale DIALEDTIME_MS
             rang_ms = max(0, round(((answered_at or ended) - dialled_at) * 1000))
             log.info("call %s: seat %s -> %s after %d ms", entry.uniqueid, seat, status, rang_ms)

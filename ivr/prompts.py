@@ -24,6 +24,7 @@ RATE = 8000
 
 BASE_PROMPTS: dict[str, str] = {
     "greeting": "您好，这里是8890便民服务热线。",
+    "call_recorded": "本次通话将被录音。",
     "seats_busy": "现在坐席全忙。需要我们稍后回电，请按1；继续等待，请不要挂机。",
     "record_after_tone": "请在提示音后说出您的诉求和联系地址，说完请按井号键。",
     "readback": "您反映的是{topic}问题，确认请按1，修改请按2。",

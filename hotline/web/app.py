@@ -98,6 +98,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         context.hotline_number = cfg.hotline_number
         context.secure_cookies = cfg.web_secure_cookies
         context.wrapup_s = cfg.acd_wrapup_s
+        context.recordings_dir = cfg.call_recordings_dir
     context.changes = CaseChanges(redis, context.prefix)
     context.intake = intake or IntakeService(store, tagger, context.changes)
     if store is not None and accounts is None:
@@ -110,6 +111,10 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
 
         elderly_registry = ElderlyRegistry(store.engine, check_number=context.number_plan.national)
     context.elderly = elderly_registry
+    if store is not None and context.recordings_dir is not None:
+        from case_store.recordings import CallRecordings
+
+        context.recordings = CallRecordings(store.engine)
     app = web.Application(client_max_size=MAX_BODY, middlewares=[
         errors_and_headers, auth.session_middleware, csrf.cookie_middleware])
     app[CTX] = context
@@ -132,6 +137,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
             open311,
             portals,
             progress,
+            recordings,
             reports,
             reports_agents,
             wallboard,
@@ -150,4 +156,5 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         progress.add_routes(app)
         reports.add_routes(app)
         reports_agents.add_routes(app)
+        recordings.add_routes(app)
     return app

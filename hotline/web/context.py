@@ -37,6 +37,8 @@ class WebContext:
     changes: Any = None  # case_store.changes.CaseChanges
     wechat_token: str = ""  # the token set in the WeChat console; "" refuses WeChat
     secure_cookies: bool = False
+    recordings: Any = None  # case_store.recordings.CallRecordings; None: no player
+    recordings_dir: Any = None  # pathlib.Path of the kept call recordings
     counters: dict[str, int] = field(default_factory=dict)  # for /metrics
     seat_journal: Any = None  # acd.seat_journal.SeatJournal: login/pause history kept
     wrapup_s: float = 15.0  # the ACD's wrap-up after each call (the agents' day report)

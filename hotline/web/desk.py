@@ -21,7 +21,7 @@ from acd.control import SEAT_ACTIONS
 from case_store.amend import CORRECTABLE
 from case_store.errors import CaseStoreError
 from case_store.views import CaseView
-from hotline.web import desk_callbacks, desk_consult, desk_transfer, live
+from hotline.web import desk_callbacks, desk_consult, desk_transfer, live, recordings
 from hotline.web.auth import require
 from hotline.web.case_intake import announce_change, suggest
 from hotline.web.context import SESSION, WebContext, ctx
@@ -49,6 +49,8 @@ async def desk_page(request: web.Request) -> web.Response:
     targets = await asyncio.to_thread(desk_transfer.transfer_choices, c, seat, w)
     consulted = await asyncio.to_thread(desk_consult.consult_targets, c)
     to_check = await asyncio.to_thread(desk_callbacks.waiting_checks, c)
+    mine = (await asyncio.to_thread(c.recordings.for_seat, seat)
+            if c.recordings is not None and seat else [])
     body = h(
         '<div id="desk" data-seat="{seat}" data-words="{words}">'
         '<header class="desk-head"><h1>{desk} · {seat_w} <span id="seat-no">{seat}</span></h1>'
@@ -79,6 +81,7 @@ async def desk_page(request: web.Request) -> web.Response:
         '<div class="buttons"><button type="submit" name="do" value="save" id="save">{save}'
         '</button><button type="submit" name="do" value="dispatch" id="dispatch">{dispatch}'
         '</button></div><p id="case-result" role="status"></p></form>{transfer}{consult}{check}'
+        '{recorded}'
         '<section class="card"><h2>{kb}</h2><form id="kb-form"><input name="q" id="kb-q"'
         ' maxlength="200"><button type="submit">{search}</button></form>'
         '<ol id="kb-hits"></ol></section></div>',
@@ -93,6 +96,7 @@ async def desk_page(request: web.Request) -> web.Response:
         transfer=desk_transfer.transfer_card(targets, w),
         consult=desk_consult.consult_card(consulted, w),
         check=desk_callbacks.check_card(request, to_check, w),
+        recorded=recordings.desk_card(session, mine, w),
     )
     return page(request, w.desk, body, scripts=["common.js", "desk.js"])
 

@@ -16,7 +16,7 @@ from case_store import access
 from case_store.errors import CaseStoreError
 from case_store.views import CaseView
 from case_store.workdays import SHANGHAI
-from hotline.web import case_oversight, csrf
+from hotline.web import case_oversight, csrf, recordings
 from hotline.web.auth import require
 from hotline.web.case_intake import announce_change
 from hotline.web.context import SESSION, ctx
@@ -202,10 +202,11 @@ async def case_page(request: web.Request) -> web.Response:
          w.status(e.to_status), _event_text(e.data, names, c.store.catalog.kinds, w)]
         for e in events])
     draft = case_oversight.reply_draft(case, events, names, w)
-    body = h('<h1>{} {}</h1>{}<h2>{}</h2><p class="case-text" id="case-text">{}</p>{}'
+    players = await recordings.case_section(request, case.number, w)
+    body = h('<h1>{} {}</h1>{}<h2>{}</h2><p class="case-text" id="case-text">{}</p>{}{}'
              '<div class="actions">{}</div><h2>{}</h2><div id="history">{}</div>',
              w.case, case.number, facts, w.text, case.text,
-             case_oversight.sections(case, events, notices, names, w),
+             case_oversight.sections(case, events, notices, names, w), players,
              _action_forms(request, case, w, pending_extension(events), draft, offered),
              w.history, history)
     return page(request, f"{w.case} {case.number}", body)

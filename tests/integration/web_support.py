@@ -10,6 +10,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 import pytest_asyncio
@@ -129,8 +130,11 @@ async def build_stack(url: str, cfg=None, secure_cookies: bool = False) -> WebSt
     prefix = f"hotline-webtest:{uuid.uuid4().hex[:10]}"
     redis = Redis.from_url("redis://127.0.0.1:6379/0", decode_responses=True)
 
+    tmp = tempfile.TemporaryDirectory(prefix="hotline-webtest-")
+
     class _Cfg:
         key_prefix = prefix
+        call_recordings_dir = Path(tmp.name) / "call-recordings"
         seats = [str(8001 + i) for i in range(10)]
         terminals = ["9001"]
         callback_area_code, callback_other_areas, callback_daily_limit = "0579", False, 3
@@ -138,7 +142,6 @@ async def build_stack(url: str, cfg=None, secure_cookies: bool = False) -> WebSt
         web_secure_cookies = secure_cookies
         acd_wrapup_s = 15.0
 
-    tmp = tempfile.TemporaryDirectory(prefix="hotline-webtest-")
     tagger = LearningTagger(f"{tmp.name}/tagger-additions.json")
     app = create_app(_health, store=store, redis=redis, cfg=cfg or _Cfg(), accounts=accounts,
                      tagger=tagger, wechat_token=WECHAT_TOKEN)
