@@ -24,7 +24,7 @@ from typing import Any
 
 from acd.callback_numbers import NumberPlan
 from acd.originate_wait import GRACE_S
-from acd.transfer import ActiveCall, TransferError, channels, find_call
+from acd.transfer import ActiveCall, TransferError, channels, find_call, settled_channels
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class Consults:
         if not verdict.dialable or verdict.kind == "terminal":
             raise TransferError(f"号码 {verdict.number or phone[:20]} 不在外呼拨号计划内"
                                 f"（{verdict.reason or '终端'}），无法三方通话", 409)
-        rows = await channels(self.ami)
+        rows = await settled_channels(self.ami, seat)
         if seat_room(rows, seat) is not None:
             raise TransferError("已在三方通话中，请先离开当前会议", 409)
         call = find_call(rows, seat)

@@ -23,6 +23,8 @@ from acd.leases import Leases
 from acd.seat_board import SeatBoard
 
 RING_WAIT_S = 5.0  # how long the reservation may wait for the target phone to ring
+NOTICE_WAIT_S = 6.0  # a seat that just answered is bridged once the caller heard the notice
+NOTICE_POLL_S = 0.25
 HOLD_LEASE_S = 3 * RING_WAIT_S  # never renewed: the hold is shorter than this
 SEAT_CONTEXT = "transfer"  # unanswered: back to the hotline line
 NUMBER_CONTEXT = "callbacks"  # dials out through the trunk as the hotline number
@@ -74,9 +76,31 @@ async def channels(ami: Any) -> list[dict[str, Any]]:
     return replies if isinstance(replies, list) else []
 
 
+def answered_unbridged(channels: list[dict[str, Any]], seat: str) -> bool:
+    """The seat's phone is up but not yet bridged: it has just answered and the caller
+    is hearing that the call is recorded (Dial's announcement)."""
+    prefix = f"PJSIP/{seat}-"
+    return any(c.get("Event") == "CoreShowChannel"
+               and str(c.get("Channel", "")).startswith(prefix) and not c.get("BridgeId")
+               and str(c.get("ChannelStateDesc", "")) == "Up" for c in channels)
+
+
+async def settled_channels(ami: Any, seat: str,
+                           wait_s: float = NOTICE_WAIT_S) -> list[dict[str, Any]]:
+    """Every channel, once the seat's fresh answer is bridged (at most ``wait_s``): an
+    agent who acts during the recording notice is not told there is no call."""
+    deadline = time.monotonic() + wait_s
+    rows = await channels(ami)
+    while (find_call(rows, seat) is None and answered_unbridged(rows, seat)
+           and time.monotonic() < deadline):
+        await asyncio.sleep(NOTICE_POLL_S)
+        rows = await channels(ami)
+    return rows
+
+
 async def active_call(ami: Any, seat: str) -> ActiveCall:
     """The seat's call with its caller, or TransferError when it has none."""
-    call = find_call(await channels(ami), seat)
+    call = find_call(await settled_channels(ami, seat), seat)
     if call is None:
         raise TransferError(f"坐席 {seat} 当前没有通话，无法转接")
     return call

@@ -159,3 +159,17 @@ def test_the_answer_moment_leaves_the_notice_out_of_the_wait():
     assert answer_moment("ANSWER", 0, dialled_at=100.0, ended=102.3, notice_s=1.5) == 100.8
     assert answer_moment("ANSWER", 0, dialled_at=100.0, ended=100.5, notice_s=1.5) == 100.0
     assert answer_moment("NOANSWER", 0, dialled_at=100.0, ended=108.0, notice_s=1.5) is None
+
+
+def test_a_seat_that_just_answered_is_waited_for_until_the_notice_ends():
+    from acd.transfer import answered_unbridged
+
+    hearing_notice = [{"Event": "CoreShowChannel", "Channel": "PJSIP/8001-00000002",
+                       "ChannelStateDesc": "Up", "BridgeId": ""},
+                      {"Event": "CoreShowChannel", "Channel": "PJSIP/trunk-00000001",
+                       "ChannelStateDesc": "Up", "BridgeId": ""}]
+    assert answered_unbridged(hearing_notice, "8001")
+    bridged = [{**row, "BridgeId": "b1"} for row in hearing_notice]
+    assert not answered_unbridged(bridged, "8001")
+    ringing = [{**hearing_notice[0], "ChannelStateDesc": "Ringing"}]
+    assert not answered_unbridged(ringing, "8001") and not answered_unbridged([], "8001")
