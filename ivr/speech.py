@@ -244,14 +244,19 @@ class SpeechRecognizer:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
 
+def configured_model(cfg) -> Path:
+    """The model the configuration gives, if it suits the callers (``suitable_model``)."""
+    return suitable_model(cfg.vosk_model, language=cfg.vosk_language,
+                          hotline_language=cfg.language,
+                          allow_other_language=cfg.vosk_allow_other_language,
+                          models_dir=cfg.speech_models_dir)
+
+
 def open_recognizer(cfg) -> SpeechRecognizer | None:
     """A recognizer if a model suits the callers; None, and one warning, if not (cases
     are then written with "no transcript" for the agent to confirm)."""
     try:
-        path = suitable_model(cfg.vosk_model, language=cfg.vosk_language,
-                              hotline_language=cfg.language,
-                              allow_other_language=cfg.vosk_allow_other_language,
-                              models_dir=cfg.speech_models_dir)
+        path = configured_model(cfg)
     except ModelNotFound as exc:
         log.warning("no speech model: %s", exc)
         return None

@@ -29,7 +29,8 @@ _README_WORDS = {
     "russian": "ru", "french": "fr", "german": "de", "spanish": "es", "portuguese": "pt",
     "italian": "it", "vietnamese": "vi", "hindi": "hi", "turkish": "tr", "ukrainian": "uk",
 }
-_LANGUAGE_NAMES = {"zh": "Chinese", "ko": "Korean", "en": "English", "ja": "Japanese"}
+# a code's name: the first README word for it (zh: Chinese)
+_LANGUAGE_NAMES = {code: word.capitalize() for word, code in reversed(_README_WORDS.items())}
 CN_MODEL_ZIP = "vosk-model-small-cn-0.22.zip"  # https://alphacephei.com/vosk/models
 
 
@@ -77,11 +78,11 @@ def mismatch(model: ModelInfo, hotline_language: str) -> str:
     what = (f"the speech model {model.path} speaks {language_name(model.language)}"
             if model.language else
             f"the speech model {model.path} does not say its language (set vosk.language)")
-    return (f"{what}, the hotline's callers speak {language_name(want)} ({want}): "
-            f"requests get no transcript and go to an agent to confirm. Install a "
-            f"{language_name(want)} model: hotline speech install-model {CN_MODEL_ZIP}"
-            if want == "zh" else
-            f"{what}, the hotline's callers speak {language_name(want)} ({want})")
+    why = f"{what}, the hotline's callers speak {language_name(want)} ({want})"
+    if want != "zh":
+        return why
+    return (f"{why}: requests get no transcript and go to an agent to confirm. Install a "
+            f"{language_name(want)} model: hotline speech install-model {CN_MODEL_ZIP}")
 
 
 def install(source: Path, models_dir: Path) -> ModelInfo:

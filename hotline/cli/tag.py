@@ -67,17 +67,13 @@ def _transcribe(args: argparse.Namespace) -> int:
         WRONG_LANGUAGE,
         ModelNotFound,
         WrongLanguage,
+        configured_model,
         load_model,
-        suitable_model,
         transcribe_file,
     )
 
     try:
-        cfg = load_config(args.config)
-        model_path = suitable_model(cfg.vosk_model, language=cfg.vosk_language,
-                                    hotline_language=cfg.language,
-                                    allow_other_language=cfg.vosk_allow_other_language,
-                                    models_dir=cfg.speech_models_dir)
+        model_path = configured_model(load_config(args.config))
         load_model(model_path)
     except WrongLanguage as exc:  # a status, not a transcript in another language
         print(json.dumps({"file": args.file, "status": WRONG_LANGUAGE, "text": "",

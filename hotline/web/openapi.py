@@ -9,6 +9,8 @@ from what the server sends.
 
 from __future__ import annotations
 
+from case_store.elderly import END_OF_DAY
+
 _NULL_STR = {"type": ["string", "null"]}
 _NULL_NUM = {"type": ["number", "null"]}
 
@@ -134,7 +136,7 @@ CARE_PLAN_ENTRY = {
 CHECKIN_WINDOW = {
     "type": "object", "required": ["start", "end"], "additionalProperties": False,
     "properties": {"days": _DAYS, "start": _TIME,
-                   "end": {"anyOf": [_TIME, {"const": "24:00"}]}},
+                   "end": {"anyOf": [_TIME, {"const": END_OF_DAY}]}},
 }
 _PROFILE_FIELDS = {
     "name": _TEXT, "address": _TEXT, "community": _TEXT, "lat": _NULL_NUM, "lon": _NULL_NUM,
