@@ -25,9 +25,10 @@ SWEEP_EVERY_S = 30.0
 
 
 class CaseWorkers:
-    def __init__(self, store, redis_url: str, prefix: str) -> None:
+    def __init__(self, store, client: redis.Redis, prefix: str) -> None:
+        """``client``: this thread's own (blocking) Redis client; closed by ``stop``."""
         self.store = store
-        self.client = redis.Redis.from_url(redis_url)
+        self.client = client
         self.prefix = prefix
         self.worker = RoutingWorker(store, self.client, prefix,
                                     consumer=f"{process_owner()}-{id(self):x}")

@@ -50,7 +50,7 @@ class Config:
     spool_secret: str = ""  # signs the safety net's spool files (generated into secrets.toml)
     wechat_token: str = ""  # the token typed into the WeChat console (signs its webhooks)
     database_url: str = ""
-    redis_url: str = ""  # empty: the hotline's own Redis (`hotline redis up`)
+    redis_url: str = ""  # empty: the hotline's own Redis; redis+sentinel://… for Sentinel
     redis_port: int = 6390  # the hotline's own Redis, on loopback
     redis_password: str = ""  # the hotline's own Redis (generated into secrets.toml)
     redis_prefix: str = ""
@@ -179,13 +179,19 @@ class Config:
 
     @property
     def key_prefix(self) -> str:
-        """Redis keys of this instance start with this, so instances never share state."""
-        return self.redis_prefix or f"hotline:{self.instance}"
+        """Redis keys of this instance start with this, so instances never share state.
+
+        The name is a hash tag (``{hotline:main}``) unless it holds one already: every
+        key of an instance is then in one Redis Cluster slot, which the ACD's scripts
+        (a claim touches the line, the seat and the audit log at once) need."""
+        name = self.redis_prefix or f"hotline:{self.instance}"
+        return name if "{" in name else "{" + name + "}"
 
     @property
     def durable_spool_dir(self) -> Path:
         """Records waiting for the database (one folder per key prefix: per hotline)."""
-        safe = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in self.key_prefix)
+        name = self.key_prefix.replace("{", "").replace("}", "")  # as before hash tags
+        safe = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in name)
         return self.instance_dir / "durable-spool" / safe
 
     @property
@@ -342,6 +348,12 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
             raise ConfigError(f"{name} must be digits, not {getattr(cfg, name)!r}")
     if not cfg.instance.isidentifier():
         raise ConfigError(f"instance name {cfg.instance!r} must be a plain identifier")
+    from hotline.redis_client import RedisUrlError, sentinel_target
+
+    try:
+        sentinel_target(cfg.redis_url)
+    except RedisUrlError as exc:
+        raise ConfigError(f"redis url: {exc}") from exc
     cfg = _ensure_secrets(cfg)
     if not cfg.redis_url:  # the hotline's own Redis, with its password
         cfg = replace(cfg, redis_url=cfg.own_redis_url)

@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from hotline.redis_client import async_client, sync_client
+from hotline.redis_keys import adopt_untagged_keys
 
 if TYPE_CHECKING:
     from hotline.service import HotlineService
@@ -42,11 +46,12 @@ async def wire_cases(svc: HotlineService) -> None:
     svc.store = CaseStore(cfg.effective_database_url, policy=CasePolicy.from_config(cfg))
     svc.on_stop("case store", svc.store.close, sync=True)
     await asyncio.to_thread(svc.store.setup, seed=True)
-    svc.redis = Redis.from_url(cfg.redis_url, decode_responses=True, health_check_interval=10,
+    svc.redis = async_client(cfg.redis_url, decode_responses=True, health_check_interval=10,
                                retry_on_timeout=True, max_connections=2000)
     svc.on_stop("redis", svc.redis.aclose)
     await warn_without_persistence(svc.redis)
-    workers = CaseWorkers(svc.store, cfg.redis_url, cfg.key_prefix)
+    await _adopt_old_key_names(svc.redis, cfg.key_prefix)
+    workers = CaseWorkers(svc.store, sync_client(cfg.redis_url), cfg.key_prefix)
     workers.start()
     svc.on_stop("case workers", lambda: asyncio.to_thread(workers.stop))
     # one tagger for phone and web, learning from agents' corrections
@@ -380,7 +385,7 @@ async def wire_web(svc: HotlineService) -> None:
         return
     # The console's own pool: browsers (a websocket holds a connection) can exhaust it,
     # never the telephony pool the call path uses.
-    web_redis = Redis.from_url(cfg.redis_url, decode_responses=True, health_check_interval=10,
+    web_redis = async_client(cfg.redis_url, decode_responses=True, health_check_interval=10,
                                max_connections=WEB_REDIS_CONNECTIONS)
     svc.on_stop("web redis", web_redis.aclose)
     await _serve_web(svc, create_app(
@@ -396,6 +401,15 @@ async def _serve_web(svc: HotlineService, app: web.Application) -> None:
     await runner.setup()
     svc.on_stop("web", runner.cleanup)
     await web.TCPSite(runner, svc.cfg.web_host, svc.cfg.web_port).start()
+
+
+async def _adopt_old_key_names(redis: Redis, prefix: str) -> None:
+    """Live state under the names of earlier releases (see hotline.redis_keys); a Redis
+    that is down now is the ACD's to survive, not a reason not to start."""
+    try:
+        await adopt_untagged_keys(redis, prefix)
+    except RedisError as exc:
+        log.warning("could not look for Redis keys under their old names (%s)", exc)
 
 
 async def warn_without_persistence(redis: Redis) -> str:

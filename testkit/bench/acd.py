@@ -400,9 +400,9 @@ def run_acd_bench(cfg: Config, calls: int = 60, compress: float = 10.0,
 
 
 def drop_keys(cfg: Config) -> None:
-    import redis
+    from hotline.redis_client import sync_client
 
-    client = redis.Redis.from_url(cfg.redis_url)
+    client = sync_client(cfg.redis_url)
     for key in client.scan_iter(match=f"{cfg.key_prefix}:*"):
         client.delete(key)
     client.close()

@@ -28,6 +28,7 @@ from case_store.scores import scorecards
 from case_store.store import CaseStore
 from case_store.streams import relay_outbox
 from case_store.workdays import SHANGHAI
+from hotline.redis_client import sync_client
 from testkit.pg import TEST_CONNINFO
 
 CASES = 300
@@ -97,7 +98,7 @@ def synthetic_events(count: int, start: datetime) -> Iterator[tuple[datetime, st
 
 def run_store_bench(cfg: Any, cases: int = CASES, events: int = 1_000_000) -> dict[str, Any]:
     """Run all three measurements; ``cfg`` is a hotline Config (redis_url, database_url)."""
-    client = redis.Redis.from_url(cfg.redis_url)
+    client = sync_client(cfg.redis_url)
     prefix = f"bench:{uuid.uuid4().hex[:8]}"
     result: dict[str, Any] = {"path": "create_case (SQL row + event + outbox) + relay to "
                                       "Redis stream, per case"}
