@@ -13,7 +13,7 @@ from acd.consult import room_of
 from testkit import sipp
 from testkit.phones import SeatPhones
 from tests.integration.test_acd import calls_of, until
-from tests.integration.test_web_desk_transfer import agent_at_8001
+from tests.integration.test_web_desk_transfer import agent_at_8001, ended_in_queue_log
 from tests.support import isolated, running
 
 pytestmark = pytest.mark.integration
@@ -94,6 +94,13 @@ async def test_agent_consults_a_department_then_leaves_the_caller_with_it(servic
             record = service.store.get_call(call.uniqueid)
             assert record.transferred_to == "department:city_management"
             assert (record.seat, record.outcome) == ("8001", "answered_in_window"), record
+            # the call left the seat's bridge for the room: an attended transfer to it
+            lines = await until(lambda: ended_in_queue_log(service, call.uniqueid),
+                                what="the call's queue_log ending")
+            assert [(line.event, line.agent) for line in lines] == [
+                ("ENTERQUEUE", "NONE"), ("CONNECT", "PJSIP/8001"),
+                ("ATTENDEDTRANSFER", "PJSIP/8001")]
+            assert lines[-1].data[:2] == ("APP", "ConfBridge")
             status, err = await desk.post_json("/desk/consult/leave", {})
             assert status == 409  # no longer in the room
             await duty.hangup("trunk")  # the department is done: the caller is let go
