@@ -8,6 +8,10 @@ dialled on the trunk: ``Originate`` of ``Local/<number>@consult-dial`` into
 ``[consult-join]``, which puts the answering phone in the same room. A number the
 callback dial plan refuses is never dialled, and the call is then left as it was.
 
+The consulted party's leg is recorded from its answer (`[consult-join]`, MixMonitor as
+on a seat's leg) under the consulting seat's name for the call, ``c_<caller>_<seat>_<leg>``:
+what is said once the agent has left the two talking is kept with the call too.
+
 If nobody answers, the agent and the caller simply stay in the room together. The
 agent leaves with ``ConfbridgeKick`` of their own channel; the dialplan closes a room
 left with one member (`asterisk_conf/extensions.conf`), and the caller is the room's
@@ -31,6 +35,7 @@ from acd.handovers import Handovers
 from acd.originate_wait import GRACE_S
 from acd.queue_log import attended_to_app
 from acd.transfer import ActiveCall, TransferError, channels, find_call, settled_channels
+from case_store.recording_names import call_stem
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +124,7 @@ class Consults:
             raise TransferError("这通电话不在本坐席上", 403)
         room = room_of(call.caller_uniqueid)
         await self._into_room(call, room)
-        answered = await self._ring(room, verdict.number)
+        answered = await self._ring(room, verdict.number, call_stem(call.caller_uniqueid, seat))
         log.info("consult %s: %s %s", room, verdict.number,
                     "answered" if answered else "not answered")
         return Consulted(call, room, verdict.number, answered)
@@ -156,11 +161,11 @@ class Consults:
                 await self.handovers.unmark(call.caller_uniqueid)
             raise
 
-    async def _ring(self, room: str, number: str) -> bool:
+    async def _ring(self, room: str, number: str, recording: str) -> bool:
         action = {"Channel": f"Local/{number}@{DIAL_CONTEXT}/n", "Context": JOIN_CONTEXT,
                   "Exten": "s", "Priority": "1", "Timeout": str(int(self.ring_s * 1000)),
                   "CallerID": f'"8890" <{self.hotline_number}>',
-                  "Variable": [f"__HOTLINE_ROOM={room}"]}
+                  "Variable": [f"__HOTLINE_ROOM={room}", f"HOTLINE_CONSULT_REC={recording}"]}
         try:
             return await self.ami.originate_and_wait(action, self.ring_s + GRACE_S)
         except Exception as exc:  # AMI slow or away: the two in the room still talk
