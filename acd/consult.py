@@ -8,11 +8,19 @@ dialled on the trunk: ``Originate`` of ``Local/<number>@consult-dial`` into
 ``[consult-join]``, which puts the answering phone in the same room. A number the
 callback dial plan refuses is never dialled, and the call is then left as it was.
 
+The consulted party's leg is recorded from its answer (`[consult-join]`, MixMonitor as
+on a seat's leg) under the consulting seat's name for the call, ``c_<caller>_<seat>_<leg>``:
+what is said once the agent has left the two talking is kept with the call too.
+
 If nobody answers, the agent and the caller simply stay in the room together. The
 agent leaves with ``ConfbridgeKick`` of their own channel; the dialplan closes a room
 left with one member (`asterisk_conf/extensions.conf`), and the caller is the room's
 marked user, so everyone leaves when they hang up. Who is in a room is read from
 Asterisk itself (CoreShowChannels, ConfbridgeList), so there is no state to lose here.
+
+Leaving the seat's bridge for the room ends the call's time in the virtual queue, as an
+attended transfer to an application does in app_queue: its queue_log ending is
+ATTENDEDTRANSFER(APP|ConfBridge|...) once the call is marked (`acd.handovers`).
 """
 
 from __future__ import annotations
@@ -23,8 +31,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from acd.callback_numbers import NumberPlan
+from acd.handovers import Handovers
 from acd.originate_wait import GRACE_S
+from acd.queue_log import attended_to_app
 from acd.transfer import ActiveCall, TransferError, channels, find_call, settled_channels
+from case_store.recording_names import call_stem
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +45,7 @@ AGENT_CONTEXT = "consult-agent"
 DIAL_CONTEXT = "consult-dial"
 JOIN_CONTEXT = "consult-join"
 RING_S = 30.0  # how long the consulted phone rings
+ROOM_APP = "ConfBridge"
 
 
 @dataclass(frozen=True)
@@ -71,7 +83,7 @@ def seat_room(rows: list[dict[str, Any]], seat: str) -> tuple[str, str] | None:
                 not str(row.get("Channel", "")).startswith(prefix):
             continue
         room = str(row.get("ApplicationData") or "").split(",")[0]
-        if row.get("Application") == "ConfBridge" and room.startswith(ROOM_PREFIX):
+        if row.get("Application") == ROOM_APP and room.startswith(ROOM_PREFIX):
             return str(row["Channel"]), room
     return None
 
@@ -87,11 +99,12 @@ class Consults:
     """Consults for one hotline instance: its AMI link, dial plan and number."""
 
     def __init__(self, ami: Any, plan: NumberPlan, hotline_number: str,
-                 ring_s: float = RING_S) -> None:
+                 ring_s: float = RING_S, handovers: Handovers | None = None) -> None:
         self.ami = ami
         self.plan = plan
         self.hotline_number = hotline_number
         self.ring_s = ring_s
+        self.handovers = handovers  # None: no ACD keeps a queue_log of the call
 
     async def start(self, seat: str, phone: str, expected_call: str | None = None) -> Consulted:
         """Put the seat's caller and agent in a room and ring PHONE into it; answered or
@@ -111,7 +124,7 @@ class Consults:
             raise TransferError("这通电话不在本坐席上", 403)
         room = room_of(call.caller_uniqueid)
         await self._into_room(call, room)
-        answered = await self._ring(room, verdict.number)
+        answered = await self._ring(room, verdict.number, call_stem(call.caller_uniqueid, seat))
         log.info("consult %s: %s %s", room, verdict.number,
                     "answered" if answered else "not answered")
         return Consulted(call, room, verdict.number, answered)
@@ -136,16 +149,23 @@ class Consults:
         for channel in (call.caller_channel, call.agent_channel):
             await self._ok({"Action": "Setvar", "Channel": channel,
                             "Variable": "HOTLINE_ROOM", "Value": room})
-        await self._ok({"Action": "Redirect", "Channel": call.caller_channel,
-                        "Context": CITIZEN_CONTEXT, "Exten": "s", "Priority": "1",
-                        "ExtraChannel": call.agent_channel, "ExtraContext": AGENT_CONTEXT,
-                        "ExtraExten": "s", "ExtraPriority": "1"})
+        if self.handovers is not None:
+            await self.handovers.mark(call.caller_uniqueid, attended_to_app(ROOM_APP))
+        try:
+            await self._ok({"Action": "Redirect", "Channel": call.caller_channel,
+                            "Context": CITIZEN_CONTEXT, "Exten": "s", "Priority": "1",
+                            "ExtraChannel": call.agent_channel, "ExtraContext": AGENT_CONTEXT,
+                            "ExtraExten": "s", "ExtraPriority": "1"})
+        except BaseException:
+            if self.handovers is not None:
+                await self.handovers.unmark(call.caller_uniqueid)
+            raise
 
-    async def _ring(self, room: str, number: str) -> bool:
+    async def _ring(self, room: str, number: str, recording: str) -> bool:
         action = {"Channel": f"Local/{number}@{DIAL_CONTEXT}/n", "Context": JOIN_CONTEXT,
                   "Exten": "s", "Priority": "1", "Timeout": str(int(self.ring_s * 1000)),
                   "CallerID": f'"8890" <{self.hotline_number}>',
-                  "Variable": [f"__HOTLINE_ROOM={room}"]}
+                  "Variable": [f"__HOTLINE_ROOM={room}", f"HOTLINE_CONSULT_REC={recording}"]}
         try:
             return await self.ami.originate_and_wait(action, self.ring_s + GRACE_S)
         except Exception as exc:  # AMI slow or away: the two in the room still talk

@@ -32,6 +32,7 @@ from acd.callbacks import (
 from acd.dispatcher import Dispatcher
 from acd.emergency_seats import EmergencySeats
 from acd.first_voice import FirstVoice
+from acd.handovers import Handovers
 from acd.leases import Leases, Reaped
 from acd.line import Entry, WaitingLine, new_entry_id
 from acd.policy import CallbackSlack, Policy, Reach, fast_candidates
@@ -142,6 +143,7 @@ class Acd:
         # The app_queue-style queue_log (acd.queue_log); a null sink unless wired.
         self.queue_log = QueueLog(lambda _line: None)
         self.callbacks.queue_log = self.queue_log
+        self.handovers = Handovers(redis, prefix)  # desk transfers end a call as such
         self.seat_journal: SeatJournal | None = None  # login/pause history (acd.seat_journal)
         self.callbacks.on_auto_pause = self.seat_paused_for_misses
         self._settling: set[asyncio.Task] = set()
@@ -372,9 +374,14 @@ class Acd:
             await self.line.finish(entry.id)
             await self.leases.drop(entry.id)
             await self.redis.set(f"{self.prefix}:last-seat:{entry.caller}", seat, ex=30 * 86400)
+            handover = await self.handovers.take(entry.uniqueid)
             self.queue_log.connect(entry.uniqueid, seat, waited, rang_ms / 1000, answered_at)
-            self.queue_log.complete(entry.uniqueid, seat, waited, ended_at - answered_at,
-                                    agent_hung_up, ended_at)
+            if handover is not None:  # the desk moved the caller on: the transfer ends it
+                self.queue_log.transferred(entry.uniqueid, seat, handover, waited,
+                                           ended_at - answered_at, ended_at)
+            else:
+                self.queue_log.complete(entry.uniqueid, seat, waited, ended_at - answered_at,
+                                        agent_hung_up, ended_at)
             await self.stats.count(observe=[("wait_seconds", "answered", waited)], **{
                 "answered_in_window" if in_window else "answered_late": 1,
                 "answered_total": 1, "wait_ms_total": waited * 1000, "handled": 1,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,36 @@ CALLBACK_VERBS = ("CALLBACKREQUESTED", "CALLBACKPLACED", "CALLBACKDONE", "CALLBA
                   "CALLBACKCANCELLED")
 # What a member event's agent field is, and what ends a seat's ring without an answer.
 RING_ENDINGS = {"CANCEL": "RINGCANCELED"}
+TRANSFER_VERBS = ("BLINDTRANSFER", "ATTENDEDTRANSFER")  # the TRANSFER of Asterisk < 12
 
 Sink = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Handover:
+    """How a transfer took the caller off a seat, as Asterisk 12+'s app_queue logs it:
+    BLINDTRANSFER(extension|context|...) or ATTENDEDTRANSFER(method|method data|...),
+    e.g. ("APP", "ConfBridge") when the caller went into a consult room."""
+
+    verb: str
+    data: tuple[str, ...]
+
+    def text(self) -> str:
+        """One string to keep it by (Redis): the verb and its data, `|`-separated."""
+        return "|".join(field(part) for part in (self.verb, *self.data))
+
+    @classmethod
+    def of_text(cls, text: str) -> Handover | None:
+        verb, *data = text.split("|")
+        return cls(verb, tuple(data)) if verb in TRANSFER_VERBS else None
+
+
+def blind(extension: str, context: str) -> Handover:
+    return Handover("BLINDTRANSFER", (extension, context))
+
+
+def attended_to_app(app: str) -> Handover:
+    return Handover("ATTENDEDTRANSFER", ("APP", app))
 
 
 def field(value: object) -> str:
@@ -97,6 +126,14 @@ class QueueLog:
         verb = "COMPLETEAGENT" if by_agent else "COMPLETECALLER"
         self._put(callid, member(seat), verb, seconds(hold_s), seconds(talk_s), position,
                   at=at)
+
+    def transferred(self, callid: str, seat: str, handover: Handover, hold_s: float,
+                    talk_s: float, at: float, position: int = 1) -> None:
+        """The ending of a call the seat handed on, instead of COMPLETE*:
+        BLINDTRANSFER(extension|context|holdtime|calltime|origposition) or
+        ATTENDEDTRANSFER(method|method data|holdtime|calltime|origposition)."""
+        self._put(callid, member(seat), handover.verb, *handover.data, seconds(hold_s),
+                  seconds(talk_s), position, at=at)
 
     def abandon(self, callid: str, wait_s: float, position: int = 1) -> None:
         """ABANDON(position|origposition|waittime)."""

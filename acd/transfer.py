@@ -8,6 +8,8 @@ reserved first under the same rules the ACD's claim script applies (logged in, n
 paused, not reserved, phone idle, wrap-up over), so the ACD cannot offer it another
 caller at the same moment; the reservation is dropped once the seat's phone rings.
 It is leased too (`acd.leases`), so a process that dies holding it frees the seat.
+The call is marked as handed over first (`acd.handovers`): its queue_log ending is then
+BLINDTRANSFER to that extension and context, not a completion.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from acd.handovers import Handovers
 from acd.leases import Leases
+from acd.queue_log import blind
 from acd.seat_board import SeatBoard
 
 RING_WAIT_S = 5.0  # how long the reservation may wait for the target phone to ring
@@ -113,6 +117,7 @@ class Transfers:
         self.ami = ami
         self.board = SeatBoard(redis, prefix, seats)
         self.leases = Leases(redis, prefix, HOLD_LEASE_S)
+        self.handovers = Handovers(redis, prefix)
         self.seats = seats
 
     async def active_call(self, seat: str) -> ActiveCall:
@@ -145,9 +150,16 @@ class Transfers:
         return call
 
     async def _blind(self, call: ActiveCall, context: str, exten: str) -> None:
-        reply = await self.ami.action({"Action": "BlindTransfer", "Channel": call.agent_channel,
-                                       "Context": context, "Exten": exten}, as_list=False)
+        await self.handovers.mark(call.caller_uniqueid, blind(exten, context))
+        try:
+            reply = await self.ami.action({"Action": "BlindTransfer",
+                                           "Channel": call.agent_channel,
+                                           "Context": context, "Exten": exten}, as_list=False)
+        except BaseException:
+            await self.handovers.unmark(call.caller_uniqueid)
+            raise
         if str(reply.get("Response", "")).lower() != "success":
+            await self.handovers.unmark(call.caller_uniqueid)
             raise TransferError(f"转接失败：{reply.get('Message') or '电话系统拒绝了转接'}", 502)
 
     async def _until_ringing(self, seat: str) -> None:

@@ -19,18 +19,34 @@ from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, Engine, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, Engine, ForeignKey, Integer, String, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from case_store.db import make_engine
 from case_store.errors import CaseStoreError
-from case_store.models import Base, Company, Department
+from case_store.models import (
+    Base,
+    CaseEvent,
+    Company,
+    CompanyEvent,
+    Department,
+    ProfileView,
+    RecordingPlay,
+    SupervisionNotice,
+)
 
 ROLES = ("agent", "supervisor", "department", "company", "admin", "elderly_centre", "leader")
 SCOPES = ("open311", "sms", "wechat", "metrics")
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD = 10
 _KEY_PREFIX = "hk_"
+# A removed account that history names keeps its row with this in place of a hash: no
+# password matches it (like "!" in /etc/shadow), and `user list` says "retired".
+RETIRED_HASH = "!retired"
+# Where history names a user: "role:name" actors, listeners and viewers by name.
+_ACTORS = (CaseEvent.actor, CompanyEvent.actor, SupervisionNotice.issued_by,
+           SupervisionNotice.acknowledged_by)
+_NAMED = (RecordingPlay.listener, ProfileView.viewer)
 
 
 class AccountError(CaseStoreError):
@@ -74,10 +90,24 @@ class UserView:
     seat: str | None = None
     dept: str | None = None
     company: str | None = None
+    state: str = "active"  # active | disabled | retired (removed, named by history)
 
     @classmethod
     def of(cls, row: WebUser) -> UserView:
-        return cls(row.id, row.name, row.role, row.seat, row.dept_code, row.company_code)
+        state = "retired" if row.password_hash == RETIRED_HASH else \
+            "disabled" if row.disabled else "active"
+        return cls(row.id, row.name, row.role, row.seat, row.dept_code, row.company_code,
+                   state)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What `AccountStore.remove` did: "deleted" (history never named the user) or
+    "retired" (kept, unusable, because `references` history rows name them)."""
+
+    name: str
+    outcome: str
+    references: int
 
 
 @dataclass(frozen=True)
@@ -200,6 +230,8 @@ class AccountStore:
             row = s.scalar(select(WebUser).where(WebUser.name == name))
             if row is None:
                 raise AccountError(f"no user {name!r}")
+            if row.password_hash == RETIRED_HASH:
+                raise AccountError(f"user {name!r} was removed; add a new user instead")
             row.password_hash = hash_password(password)
 
     def disable(self, name: str) -> None:
@@ -218,6 +250,27 @@ class AccountStore:
                 return False
             s.delete(row)
             return True
+
+    def remove(self, name: str) -> Removal:
+        """Remove an account for good; its open sessions end either way.
+
+        Case logs, notices, recording plays and profile views name users, are append-only,
+        and are the audit trail. A user they name is therefore retired, not deleted: the
+        row stays so the name is never given to someone else, but it is disabled, has no
+        password and no seat, department or company any more. A user history never named
+        is deleted outright."""
+        with self._tx() as s:
+            row = s.scalar(select(WebUser).where(WebUser.name == name))
+            if row is None:
+                raise AccountError(f"no user {name!r}")
+            references = _history_references(s, name)
+            if not references:
+                s.delete(row)
+                return Removal(name, "deleted", 0)
+            row.disabled = True
+            row.password_hash = RETIRED_HASH
+            row.seat = row.dept_code = row.company_code = None
+            return Removal(name, "retired", references)
 
     def session_stamp(self, user_id: int) -> str | None:
         """What a live session must still match: None once the user is disabled or gone,
@@ -269,3 +322,14 @@ class AccountStore:
             if row is None:
                 raise AccountError(f"no API key {key_id}")
             row.revoked_at = datetime.now(UTC)
+
+
+def _history_references(s: Session, name: str) -> int:
+    """How many history rows name the user (as "role:name", or by name)."""
+    total = 0
+    for column in _ACTORS:
+        total += s.scalar(select(func.count()).where(
+            or_(column == name, column.endswith(f":{name}", autoescape=True)))) or 0
+    for column in _NAMED:
+        total += s.scalar(select(func.count()).where(column == name)) or 0
+    return total

@@ -73,6 +73,7 @@ class Config:
     acd_not_ready_s: float = 0.5  # a phone that refused a call just after one: tried after this
     acd_wrapup_s: float = 15
     acd_pause_after_missed: int = 3
+    acd_pause_reasons: str = "1=午休,2=培训,3=会议,4=处理工单"  # names of *23N's pause codes
     acd_callback_deadline_s: float = 300  # the five-minute promise (float: benches compress time)
     acd_callback_retries: int = 3
     acd_callback_backoff_s: str = "30,60,120"
@@ -228,8 +229,8 @@ _SECTIONS = {
     "terminal": ("first", "count"),
     "vosk": ("model", "language", "allow_other_language"),
     "acd": ("policy", "ring_window_s", "elderly_window_s", "seat_ring_s", "min_ring_s",
-            "device_settle_s", "not_ready_s", "wrapup_s",
-            "pause_after_missed", "callback_deadline_s", "callback_retries", "callback_backoff_s",
+            "device_settle_s", "not_ready_s", "wrapup_s", "pause_after_missed", "pause_reasons",
+            "callback_deadline_s", "callback_retries", "callback_backoff_s",
             "callback_due_lead_s", "callback_reserve_seats", "lease_s", "settled_ttl_s"),
     "callback": ("area_code", "other_areas", "daily_limit"),
     "recording": ("retention_days",),

@@ -26,6 +26,10 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
     "RINGNOANSWER": ("ringtime",),
     "RINGCANCELED": ("ringtime",),
     "TRANSFER": ("extension", "context", "holdtime", "calltime", "origposition"),
+    # Asterisk 12+ (app_queue.c handle_blind_transfer / log_attended_transfer); the
+    # attended method is BRIDGE|<bridge>, APP|<application> or LINK|<chan>|<chan>
+    "BLINDTRANSFER": ("extension", "context", "holdtime", "calltime", "origposition"),
+    "ATTENDEDTRANSFER": ("method", "methoddata", "holdtime", "calltime", "origposition"),
     "ADDMEMBER": (),
     "REMOVEMEMBER": (),
     "PAUSE": ("reason",),
@@ -37,7 +41,9 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
 }
 NUMERIC = {"position", "origposition", "waittime", "holdtime", "calltime", "ringtime"}
 ENDINGS = ("COMPLETECALLER", "COMPLETEAGENT", "ABANDON", "EXITWITHTIMEOUT", "EXITWITHKEY",
-           "EXITEMPTY", "TRANSFER")
+           "EXITEMPTY", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
+# events whose last fields are counted from the end (a LINK method has two data fields)
+TAIL = {"ATTENDEDTRANSFER": ("holdtime", "calltime", "origposition")}
 
 
 class QueueLogFormatError(ValueError):
@@ -55,6 +61,10 @@ class QueueLogLine:
 
     def field(self, name: str) -> str:
         """A documented data field by name ("" when the line has fewer fields)."""
+        tail = TAIL.get(self.event, ())
+        if name in tail:
+            index = len(self.data) - len(tail) + tail.index(name)
+            return self.data[index] if index >= 0 else ""
         names = DOCUMENTED.get(self.event, ())
         index = names.index(name)
         return self.data[index] if index < len(self.data) else ""

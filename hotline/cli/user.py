@@ -16,7 +16,7 @@ import sys
 from hotline.cli.listing import add_json_flag, emit
 from hotline.config import load_config
 
-USER_COLUMNS = ("name", "role", "seat", "dept", "company")  # `user list`: TSV header, JSON keys
+USER_COLUMNS = ("name", "role", "seat", "dept", "company", "state")  # TSV header, JSON keys
 
 
 def _accounts(args: argparse.Namespace):
@@ -46,8 +46,13 @@ def _user(args: argparse.Namespace) -> int:
         accounts = _accounts(args)
         if args.action == "list":
             emit(USER_COLUMNS, [{"name": u.name, "role": u.role, "seat": u.seat,
-                                 "dept": u.dept, "company": u.company}
+                                 "dept": u.dept, "company": u.company, "state": u.state}
                                 for u in accounts.list_users()], as_json=args.json)
+            return 0
+        if args.action == "delete":
+            removal = accounts.remove(args.name)
+            print(json.dumps({"user": removal.name, "outcome": removal.outcome,
+                              "history_references": removal.references}))
             return 0
         if args.action == "disable":
             accounts.disable(args.name)
@@ -99,7 +104,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     from case_store.accounts import ROLES, SCOPES
 
     user = sub.add_parser("user", help="web console accounts")
-    user.add_argument("action", choices=["add", "passwd", "disable", "list"])
+    user.add_argument("action", choices=["add", "passwd", "disable", "delete", "list"],
+                      help="delete: removed, or retired (disabled, no password, no seat) "
+                           "when case logs or audit rows name the user; sessions end")
     user.add_argument("name", nargs="?", default="")
     user.add_argument("--role", choices=ROLES, default="agent",
                       help="leader: 领导批办, instructs the cases supervisors mark for them")

@@ -24,6 +24,7 @@ from hotline.web import auth, csrf, status
 from hotline.web.context import CTX, WEBSOCKETS, WS_USERS, HealthSource, WebContext
 from hotline.web.html import h
 from hotline.web.i18n import Words, lang_of
+from hotline.web.pause_reasons import configured_names
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -98,6 +99,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         context.hotline_number = cfg.hotline_number
         context.secure_cookies = cfg.web_secure_cookies
         context.wrapup_s = cfg.acd_wrapup_s
+        context.pause_names = configured_names(cfg.acd_pause_reasons)
         context.recordings_dir = cfg.call_recordings_dir
     context.changes = CaseChanges(redis, context.prefix)
     context.intake = intake or IntakeService(store, tagger, context.changes)

@@ -105,7 +105,7 @@ async def choices(request: web.Request, actions: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "mark_for_leader" in actions:
         users = await asyncio.to_thread(c.accounts.list_users)
-        out["leaders"] = [u.name for u in users if u.role == "leader"]
+        out["leaders"] = [u.name for u in users if u.role == "leader" and u.state == "active"]
     if "add_cohandler" in actions:
         out["departments"] = await asyncio.to_thread(c.store.department_names)
     if "close_out_of_jurisdiction" in actions:

@@ -128,8 +128,9 @@ async def centre_page(request: web.Request) -> web.Response:
 
 @require(*ROLES)
 async def centre_report(request: web.Request) -> web.Response:
-    """The day's report: its figures, then each emergency (no names, no addresses)."""
-    c, day = ctx(request), _day(request)
+    """The day's report: its figures, then each emergency (no names, no addresses);
+    a status keeps its code for spreadsheets that filter on it, its name beside it."""
+    c, day, w = ctx(request), _day(request), Words(lang_of(request))
     figures = await day_figures(c, day)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -137,10 +138,10 @@ async def centre_report(request: web.Request) -> web.Response:
         writer.writerow([name, value if not isinstance(value, dict) else
                          " ".join(f"{k}={v}" for k, v in value.items())])
     writer.writerow([])
-    writer.writerow(["case", "received", "status", "text"])
+    writer.writerow(["case", "received", "status", "status_name", "text"])
     for x in await _emergencies(c, day):
         writer.writerow([x.number, x.received_at.astimezone(SHANGHAI).isoformat(),
-                         x.status, x.text[:200]])
+                         x.status, w.status(x.status), x.text[:200]])
     return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition":
                                  f'attachment; filename="elderly-{day}.csv"'})

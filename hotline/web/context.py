@@ -42,6 +42,7 @@ class WebContext:
     counters: dict[str, int] = field(default_factory=dict)  # for /metrics
     seat_journal: Any = None  # acd.seat_journal.SeatJournal: login/pause history kept
     wrapup_s: float = 15.0  # the ACD's wrap-up after each call (the agents' day report)
+    pause_names: dict[str, str] = field(default_factory=dict)  # "code1" -> "午休" (*23N)
 
     def key(self, *parts: str) -> str:
         """A Redis key or channel of this instance."""

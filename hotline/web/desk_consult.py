@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from acd.consult import Consults
+from acd.handovers import Handovers
 from acd.transfer import TransferError
 from case_store.errors import CaseStoreError
 from hotline.web.auth import require
@@ -102,7 +103,8 @@ async def _log(c: WebContext, uniqueid: str, actor: str, data: dict[str, Any],
 
 
 def _consults(c: WebContext) -> Consults:
-    return Consults(c.ami, c.number_plan, c.hotline_number)
+    return Consults(c.ami, c.number_plan, c.hotline_number,
+                    handovers=Handovers(c.redis, c.prefix))
 
 
 @require("agent", "supervisor")

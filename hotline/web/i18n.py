@@ -366,6 +366,13 @@ QUEUE_WORDS: dict[str, tuple[str, str]] = {
     "emergency": ("紧急求助", "emergency"),
 }
 
+# pause reasons the hotline itself gives (acd.control, the release script, the consoles);
+# *23N's codes ("code1") are named in the config (`[acd] pause_reasons`)
+PAUSE_WORDS: dict[str, tuple[str, str]] = {
+    "break": ("小休", "break"), "missed": ("连续未接自动示忙", "missed rings"),
+    "desk": ("坐席示忙", "paused at the desk"), "supervisor": ("班长示忙", "by a supervisor"),
+}
+
 SEAT_WORDS: dict[str, tuple[str, str]] = {
     "available": ("空闲", "available"), "ringing": ("振铃", "ringing"),
     "talking": ("通话", "talking"), "wrapup": ("整理", "wrap-up"),

@@ -16,6 +16,7 @@ from hotline.web.auth import require
 from hotline.web.context import ctx
 from hotline.web.html import h, table
 from hotline.web.i18n import Words, lang_of
+from hotline.web.pause_reasons import namer
 from hotline.web.templates import page
 
 ROLES = ("supervisor", "admin")
@@ -38,6 +39,7 @@ async def agents_page(request: web.Request) -> web.Response:
     w = Words(lang_of(request))
     day = day_of(request)
     context = ctx(request)
+    name = namer(context.pause_names, lang_of(request))
     rows = await asyncio.to_thread(context.store.agent_day_report, day, context.wrapup_s,
                                    list(context.seats))
     body = table(
@@ -45,7 +47,7 @@ async def agents_page(request: web.Request) -> web.Response:
          w.agents_wrapup, w.agents_calls, w.agents_paused_by_reason],
         [[r["seat"], hms(r["logged_in_s"]), hms(r["paused_total_s"]), hms(r["talking_s"]),
           hms(r["wrapup_s"]), r["calls"],
-          ", ".join(f"{k} {hms(v)}" for k, v in r["paused_s"].items()) or "-"]
+          ", ".join(f"{name(k)} {hms(v)}" for k, v in r["paused_s"].items()) or "-"]
          for r in rows])
     title = h("{} {}", w.agents_title, day.isoformat())
     form = h('<form method="get" action="{}" class="card period no-print">'

@@ -22,6 +22,7 @@ from hotline.web.auth import require
 from hotline.web.context import SESSION, WebContext, ctx
 from hotline.web.html import h
 from hotline.web.i18n import Words, lang_of
+from hotline.web.pause_reasons import namer
 from hotline.web.payload import form_or_json
 from hotline.web.templates import page
 from hotline.web.wallboard_view import build_view
@@ -79,10 +80,11 @@ async def wallboard_ws(request: web.Request) -> web.WebSocketResponse:
         else:
             return None
         return build_view(state["snapshot"], state["cases"], await _queue(c), time.time(),
-                          state["alarms"])
+                          state["alarms"], names)
 
+    names = namer(c.pause_names, lang_of(request))
     first = build_view(state["snapshot"], state["cases"], await _queue(c), time.time(),
-                       state["alarms"])
+                       state["alarms"], names)
     return await live.serve(request, [stats_channel, cases_channel, alarms.key], first,
                             on_message)
 
@@ -91,7 +93,8 @@ async def wallboard_ws(request: web.Request) -> web.WebSocketResponse:
 async def wallboard_json(request: web.Request) -> web.Response:
     c = ctx(request)
     view = build_view(await _snapshot(c), await _cases(c), await _queue(c), time.time(),
-                      await EmergencyAlarms(c.redis, c.prefix).open())
+                      await EmergencyAlarms(c.redis, c.prefix).open(),
+                      namer(c.pause_names, lang_of(request)))
     return web.json_response(view)
 
 

@@ -9,6 +9,7 @@ masked numbers (a wall screen is seen by everyone in the room).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from acd.erlang import agents_needed, erlang_c
@@ -40,12 +41,15 @@ def staffing(calls_per_hour: float, aht_s: float, staffed: int) -> dict[str, Any
 
 def build_view(snapshot: dict[str, Any], cases: dict[str, Any] | None,
                queue: list[dict[str, Any]], now: float,
-               alarms: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The JSON the wallboard page renders."""
+               alarms: list[dict[str, Any]] | None = None,
+               reason_name: Callable[[str], str] = str) -> dict[str, Any]:
+    """The JSON the wallboard page renders; a pause reason keeps its code (scripts group
+    by it) with its name beside it (`reason_name`, hotline.web.pause_reasons)."""
     per_seat = snapshot.get("per_seat") or {}
     seats = [{"seat": seat, "state": entry.get("state", "unavailable"),
               "name": entry.get("name") or "", "calls": entry.get("calls", 0),
               "paused_reason": entry.get("paused_reason") or "",
+              "paused_reason_name": reason_name(entry.get("paused_reason") or ""),
               "since": entry.get("since") or now,
               "for_s": max(0, round(now - float(entry.get("since") or now)))}
              for seat, entry in sorted(per_seat.items())]

@@ -5,15 +5,17 @@ one ConfBridge room; then the agent leaves and the caller and the department tal
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 import pytest_asyncio
 
 from acd.consult import room_of
+from case_store.recordings import CallRecordings
 from testkit import sipp
 from testkit.phones import SeatPhones
 from tests.integration.test_acd import calls_of, until
-from tests.integration.test_web_desk_transfer import agent_at_8001
+from tests.integration.test_web_desk_transfer import agent_at_8001, ended_in_queue_log
 from tests.support import isolated, running
 
 pytestmark = pytest.mark.integration
@@ -76,6 +78,7 @@ async def test_agent_consults_a_department_then_leaves_the_caller_with_it(servic
             assert status == 200, left
             assert left == {"target": "department:city_management", "call": call.uniqueid,
                             "case": case["number"]}
+            left_at = time.time()
             await seat.wait_for("hangup", seat="8001", timeout=10)  # the agent's phone
 
             async def two() -> list[str] | None:
@@ -94,12 +97,31 @@ async def test_agent_consults_a_department_then_leaves_the_caller_with_it(servic
             record = service.store.get_call(call.uniqueid)
             assert record.transferred_to == "department:city_management"
             assert (record.seat, record.outcome) == ("8001", "answered_in_window"), record
+            # the call left the seat's bridge for the room: an attended transfer to it
+            lines = await until(lambda: ended_in_queue_log(service, call.uniqueid),
+                                what="the call's queue_log ending")
+            assert [(line.event, line.agent) for line in lines] == [
+                ("ENTERQUEUE", "NONE"), ("CONNECT", "PJSIP/8001"),
+                ("ATTENDEDTRANSFER", "PJSIP/8001")]
+            assert lines[-1].data[:2] == ("APP", "ConfBridge")
             status, err = await desk.post_json("/desk/consult/leave", {})
             assert status == 409  # no longer in the room
             await duty.hangup("trunk")  # the department is done: the caller is let go
             result = await asyncio.wait_for(caller, 10)
             assert result.returncode == 0, result.stderr[-1500:]
             await until(lambda: _gone(service, room), timeout=10, what="the room closed")
+            # recorded twice, both under the call and the seat that took it: the agent's
+            # leg until they left, the department's leg on to the end of the talk
+            recordings = CallRecordings(service.store.engine)
+
+            async def both():
+                kept = await asyncio.to_thread(recordings.for_case, case["number"])
+                return kept if len(kept) == 2 else None
+
+            kept = await until(both, timeout=30, what="two recordings of the call")
+            assert {(r.call_uniqueid, r.seat) for r in kept} == {(call.uniqueid, "8001")}
+            ends = sorted(r.recorded_at.timestamp() + r.duration_ms / 1000 for r in kept)
+            assert ends[0] < left_at + 2 and ends[1] > left_at + 3  # talk after the agent left
         finally:
             if not caller.done():
                 caller.cancel()

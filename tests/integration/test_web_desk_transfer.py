@@ -16,6 +16,7 @@ from acd.transfer import find_call
 from case_store.accounts import AccountStore
 from testkit import sipp
 from testkit.phones import SeatPhones
+from testkit.queue_log_reader import QueueLogLine, read
 from tests.integration.test_acd import available, calls_of, until
 from tests.integration.web_support import PASSWORD, Browser
 from tests.support import isolated, running
@@ -35,6 +36,17 @@ async def bridged_peer(service, seat: str) -> str | None:
     channels = await service.ami.action({"Action": "CoreShowChannels"}, as_list=True)
     call = find_call(channels, seat)
     return call.caller_uniqueid if call else None
+
+
+async def queue_log_of(service, uniqueid: str) -> list[QueueLogLine]:
+    """The call's queue_log lines, read back as a report tool reads them."""
+    await service.queue_log_file.flush()
+    return [line for line in read(service.cfg.queue_log_file) if line.callid == uniqueid]
+
+
+async def ended_in_queue_log(service, uniqueid: str) -> list[QueueLogLine] | None:
+    lines = await queue_log_of(service, uniqueid)
+    return lines if len(lines) > 2 else None  # past ENTERQUEUE and CONNECT
 
 
 @asynccontextmanager
@@ -84,6 +96,14 @@ async def test_agent_transfers_a_live_call_to_another_seat(service, test_env):
             assert [e.data["to"] for e in events] == ["seat:8002"]
             assert service.store.get_call(call.uniqueid).transferred_to == "seat:8002"
             assert events[0].actor == "agent:agent_t"
+            # QueueMetrics or qpanel see a blind transfer by 8001, not a completed call
+            lines = await until(lambda: ended_in_queue_log(service, call.uniqueid),
+                                what="the call's queue_log ending")
+            assert [line.event for line in lines] == ["ENTERQUEUE", "CONNECT", "BLINDTRANSFER"]
+            moved = lines[-1]
+            assert (moved.agent, moved.field("extension"), moved.field("context")) == \
+                ("PJSIP/8001", "8002", "transfer")
+            assert int(moved.field("calltime")) >= 0 and moved.field("origposition") == "1"
 
             status, err = await desk.post_json("/desk/transfer", {"target": "seat:8002"})
             assert status == 409 and "没有通话" in err["error"]  # the call left this seat

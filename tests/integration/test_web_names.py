@@ -58,3 +58,46 @@ async def test_no_page_shows_a_raw_code(web):  # noqa: F811
     assert "派发" in history and "签收" in history and "市综合行政执法局" in history
     _, board = await sup.page("/wallboard")
     assert "回电" in html.unescape(board)  # the line's callbacks are named, not "callback"
+
+
+async def test_pause_reasons_and_statuses_leave_the_console_by_name(web):  # noqa: F811
+    """*23N's code, the hotline's own reasons and a case status read as names on the
+    wallboard, the agents' day and the centre's CSV; machines keep the codes beside."""
+    import csv
+    import io
+    import time
+    from datetime import UTC, datetime
+
+    from acd.first_voice import day_of
+
+    now = time.time()
+    await web.publish_stats({"at": now, "per_seat": {
+        "8001": {"state": "paused", "since": now - 60, "paused_reason": "code2"},
+        "8002": {"state": "paused", "since": now - 60, "paused_reason": "missed"},
+        "8003": {"state": "paused", "since": now - 60, "paused_reason": "supervisor sup1"},
+        "8004": {"state": "paused", "since": now - 60, "paused_reason": "陪同检查"}}})
+    sup = await web.login("sup1")
+    async with sup.http.get("/wallboard.json") as r:
+        seats = {s["seat"]: s for s in (await r.json())["seats"]}
+    assert {seat: (s["paused_reason"], s["paused_reason_name"]) for seat, s in seats.items()} \
+        == {"8001": ("code2", "培训"), "8002": ("missed", "连续未接自动示忙"),
+            "8003": ("supervisor sup1", "班长示忙 sup1"), "8004": ("陪同检查", "陪同检查")}
+
+    for n, (event, reason, hour) in enumerate((("login", "", 1), ("pause", "code1", 2),
+                                               ("unpause", "code1", 3), ("logout", "", 4))):
+        web.store.add_agent_event(f"n{n}", "8005", event, reason,
+                                  datetime(2026, 11, 4, hour, tzinfo=UTC))
+    _, text = await sup.page("/reports/agents?day=2026-11-04")
+    row = visible(text.split("<td>8005</td>", 1)[1].split("</tr>", 1)[0])
+    assert "午休 1:00:00" in row and "code1" not in row
+
+    case = web.store.create_case(channel="terminal", caller="9003", text="紧急求助",
+                                 kind="emergency", topic="elderly_emergency", elderly=True)
+    centre = await web.login("centre1")
+    async with centre.http.get(f"/centre/report.csv?day={day_of(now)}") as r:
+        rows = list(csv.reader(io.StringIO(await r.text())))
+    header = rows.index(["case", "received", "status", "status_name", "text"])
+    emergency = dict(zip(rows[header], rows[header + 1], strict=True))
+    status = web.store.get_case(case.number).status
+    assert (emergency["case"], emergency["status"]) == (case.number, status)
+    assert emergency["status_name"] == STATUS_WORDS[status][0] != status

@@ -22,9 +22,12 @@ async def test_a_leader_instructs_what_a_supervisor_marked_and_the_department_se
     case = _dept_case(web.store)
     other = _dept_case(web.store, text="人民路路灯闪烁", caller="13900000102")
     assert case.owner == "city_management"
+    web.accounts.add_user("leader2", "leader", "pw-leader-2-long")
+    web.accounts.disable("leader2")  # a disabled (or retired) leader is no longer offered
     sup = await web.login("sup1")
     _, page = await sup.page(f"/case/{case.number}")
     assert "呈领导批办" in page and '<option value="leader1">' in page
+    assert 'value="leader2"' not in page
     status, _ = await sup.form(f"/case/{case.number}/mark_for_leader",
                                {"leader": "leader1", "note": "群众多次来电"})
     assert status == 200

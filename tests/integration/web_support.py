@@ -141,6 +141,7 @@ async def build_stack(url: str, cfg=None, secure_cookies: bool = False) -> WebSt
         hotline_number = "88900000"
         web_secure_cookies = secure_cookies
         acd_wrapup_s = 15.0
+        acd_pause_reasons = "1=午休,2=培训"
 
     tagger = LearningTagger(f"{tmp.name}/tagger-additions.json")
     app = create_app(_health, store=store, redis=redis, cfg=cfg or _Cfg(), accounts=accounts,

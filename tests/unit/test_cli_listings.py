@@ -10,6 +10,7 @@ from importlib.metadata import version
 import pytest
 
 from case_store.accounts import AccountStore
+from case_store.errors import CaseStoreError
 from hotline.cli import DISTRIBUTION, main
 from hotline.cli.case import CASE_COLUMNS, COMPANY_COLUMNS, VISIT_COLUMNS
 from hotline.cli.user import USER_COLUMNS
@@ -121,16 +122,58 @@ def test_user_list_tsv_and_json(store_url, capsys):
     code, out, _ = run(capsys, "user", "list")
     assert code == 0
     header, rows = tsv(out)
-    assert header == list(USER_COLUMNS) == ["name", "role", "seat", "dept", "company"]
-    assert ["agent1", "agent", "8001", "-", "-"] in rows
-    assert ["dept1", "department", "-", "city_management", "-"] in rows
+    assert header == list(USER_COLUMNS) == ["name", "role", "seat", "dept", "company",
+                                            "state"]
+    assert ["agent1", "agent", "8001", "-", "-", "active"] in rows
+    assert ["dept1", "department", "-", "city_management", "-", "active"] in rows
     code, out, _ = run(capsys, "user", "list", "--json")
     assert code == 0
     users = {u["name"]: u for u in json.loads(out)}
     assert users["agent1"] == {"name": "agent1", "role": "agent", "seat": "8001",
-                               "dept": None, "company": None}
+                               "dept": None, "company": None, "state": "active"}
     assert users["dept1"]["dept"] == "city_management"
     assert "pw-" not in out and "hash" not in out
+
+
+def test_user_delete_retires_whom_history_names_and_deletes_the_others(store_url, capsys):
+    from case_store.store import CaseStore
+
+    store = CaseStore(store_url["url"])
+    accounts = AccountStore(store.engine)
+    try:
+        accounts.add_user("agent_2", "agent", "pw-agent-2-long", seat="8002")
+        accounts.add_user("agent_", "agent", "pw-agent-x-long", seat="8003")
+        store.transition(store_url["open"], "note", "agent:agent1", note="市民补充了地址")
+        stamps = {u.name: accounts.session_stamp(u.id) for u in accounts.list_users()}
+        ids = {u.name: u.id for u in accounts.list_users()}
+    finally:
+        store.close()
+    assert all(stamps.values())
+
+    code, out, _ = run(capsys, "user", "delete", "agent1")  # named by a case's log
+    assert code == 0 and json.loads(out) == {"user": "agent1", "outcome": "retired",
+                                             "history_references": 1}
+    # "agent_" is no LIKE pattern: agent1's and agent_2's history is not agent_'s
+    code, out, _ = run(capsys, "user", "delete", "agent_")
+    assert code == 0 and json.loads(out)["outcome"] == "deleted"
+    code, out, err = run(capsys, "user", "delete", "nobody")
+    assert code == 1 and "no user 'nobody'" in err
+
+    code, out, _ = run(capsys, "user", "list", "--json")
+    users = {u["name"]: u for u in json.loads(out)}
+    assert "agent_" not in users and users["agent_2"]["state"] == "active"
+    assert users["agent1"] == {"name": "agent1", "role": "agent", "seat": None, "dept": None,
+                               "company": None, "state": "retired"}  # seat 8001 is free
+    accounts = AccountStore(store_url["url"])
+    assert accounts.session_stamp(ids["agent1"]) is None  # open sessions end
+    assert accounts.session_stamp(ids["agent_"]) is None
+    assert accounts.session_stamp(ids["agent_2"]) == stamps["agent_2"]
+    assert accounts.authenticate("agent1", "pw-agent-1-long") is None
+    with pytest.raises(CaseStoreError, match="removed"):
+        accounts.set_password("agent1", "a-new-password-1")
+    with pytest.raises(CaseStoreError, match="already exists"):  # never someone else's name
+        accounts.add_user("agent1", "agent", "pw-agent-9-long", seat="8009")
+    accounts.add_user("agent_", "agent", "pw-agent-y-long", seat="8003")  # free again
 
 
 def test_a_usage_error_exits_2_on_stderr(store_url, capsys):

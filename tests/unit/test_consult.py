@@ -73,7 +73,9 @@ async def test_a_consult_moves_both_into_the_room_then_rings_the_number_from_the
     assert (redirect["Context"], redirect["ExtraChannel"], redirect["ExtraContext"]) == (
         "consult-citizen", AGENT, "consult-agent")
     assert originate["Context"] == "consult-join"
-    assert originate["Variable"] == ["__HOTLINE_ROOM=consult-1700000000-42"]
+    # the room, and the recording name of the consulted leg: this call, this seat
+    assert originate["Variable"] == ["__HOTLINE_ROOM=consult-1700000000-42",
+                                     "HOTLINE_CONSULT_REC=c_1700000000.42_8001"]
 
 
 @pytest.mark.parametrize("phone", ["+12025550123", "0571-88888888", "9001", "abc"])

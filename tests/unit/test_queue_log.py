@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from acd.queue_log import QueueLog, field, line
+from acd.queue_log import Handover, QueueLog, attended_to_app, blind, field, line
 from acd.queue_log_file import QueueLogFile
 from testkit.queue_log_reader import QueueLogFormatError, parse_line, read, totals
 
@@ -62,6 +62,44 @@ def test_endings_and_callbacks_count_like_a_report_tool():
     assert counts.events["RINGCANCELED"] == 1 and counts.unfinished == ()
     abandon = parse_line(lines[3])
     assert abandon.field("waittime") == "4" and abandon.field("position") == "1"
+
+
+def test_a_transferred_call_ends_with_the_transfer_not_a_completion():
+    qlog, lines = recorded()
+    for callid in ("b", "a"):
+        qlog.enter(callid, "139", 1, 1700000000)
+        qlog.connect(callid, "8001", hold_s=4.4, ring_s=1, at=1700000004)
+    qlog.transferred("b", "8001", blind("8002", "transfer"), hold_s=4.4, talk_s=30.2,
+                     at=1700000034)
+    qlog.transferred("a", "8001", attended_to_app("ConfBridge"), hold_s=4.4, talk_s=12,
+                     at=1700000016)
+    parsed = [parse_line(text) for text in lines]
+    moved, consulted = parsed[4:]
+    assert lines[4] == "1700000034|b|8890|PJSIP/8001|BLINDTRANSFER|8002|transfer|4|30|1"
+    assert (moved.field("extension"), moved.field("context"), moved.field("calltime")) == \
+        ("8002", "transfer", "30")
+    assert lines[5] == "1700000016|a|8890|PJSIP/8001|ATTENDEDTRANSFER|APP|ConfBridge|4|12|1"
+    assert (consulted.field("method"), consulted.field("methoddata"),
+            consulted.field("holdtime"), consulted.field("calltime")) == \
+        ("APP", "ConfBridge", "4", "12")
+    counts = totals(parsed, "8890")
+    assert counts.answered == 2 and counts.unfinished == ()  # a transfer is an ending
+
+
+def test_a_handover_is_kept_as_text_and_read_back_only_as_a_transfer():
+    kept = blind("8002", "transfer|x\n").text()
+    assert kept == "BLINDTRANSFER|8002|transfer x "  # no separator smuggled into the line
+    assert Handover.of_text(kept) == Handover("BLINDTRANSFER", ("8002", "transfer x "))
+    assert Handover.of_text(attended_to_app("ConfBridge").text()) == \
+        Handover("ATTENDEDTRANSFER", ("APP", "ConfBridge"))
+    assert Handover.of_text("COMPLETEAGENT|1|2") is None
+
+
+def test_an_attended_transfer_by_link_reads_its_times_from_the_end():
+    linked = parse_line("1700000016|a|8890|PJSIP/8001|ATTENDEDTRANSFER|LINK|PJSIP/8001-1|"
+                        "PJSIP/8002-2|4|12|1")
+    assert (linked.field("method"), linked.field("holdtime"), linked.field("calltime"),
+            linked.field("origposition")) == ("LINK", "4", "12", "1")
 
 
 def test_seat_events_are_member_lines_with_their_reason():

@@ -165,3 +165,15 @@ def test_password_hashes_are_salted_and_verify():
     assert check_password("correct-horse-1", one)
     assert not check_password("correct-horse-2", one)
     assert not check_password("anything", "garbage")
+
+
+def test_pause_reasons_are_named_from_the_config_and_the_consoles_words():
+    from hotline.web.pause_reasons import configured_names, reason_name
+
+    names = configured_names("1=午休, 2 = 培训,x=坏,3=,9")
+    assert names == {"code1": "午休", "code2": "培训"}
+    assert reason_name("code2", names, "zh") == "培训"
+    assert reason_name("code7", names, "zh") == "code7"  # unnamed: the code, not nothing
+    assert reason_name("break", names, "zh") == "小休"
+    assert reason_name("supervisor 王五", names, "en") == "by a supervisor 王五"
+    assert reason_name("", names, "zh") == ""

@@ -52,7 +52,7 @@
       const label = W[`seat_${s.state}`] || s.state;
       t.append(HL.el("tr", {"data-seat": s.seat},
         HL.el("td", {}, s.seat), HL.el("td", {}, s.name),
-        HL.el("td", {class: `state-${s.state}`}, s.paused_reason ? `${label} (${s.paused_reason})` : label),
+        HL.el("td", {class: `state-${s.state}`}, s.paused_reason ? `${label} (${s.paused_reason_name || s.paused_reason})` : label),
         HL.el("td", {class: "since", "data-since": s.since}, HL.duration(now - s.since)),
         HL.el("td", {}, s.calls), buttons));
     }
