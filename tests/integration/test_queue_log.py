@@ -215,5 +215,8 @@ async def test_a_seat_paused_for_missed_rings_shows_the_pause_in_both_records(cf
               if line.agent == f"PJSIP/{seat}" and line.event == "PAUSE"]
     assert [line.data for line in pauses] == [("missed",)]
     today = datetime.now(SHANGHAI).date()
-    report = await asyncio.to_thread(service.store.agent_day_report, today, 1.0, [seat])
-    assert "missed" in next(row for row in report if row["seat"] == seat)["paused_s"]
+
+    async def paused_for_missed_in_sql() -> bool:  # the journal writes off the call path
+        report = await asyncio.to_thread(service.store.agent_day_report, today, 1.0, [seat])
+        return "missed" in next(row for row in report if row["seat"] == seat)["paused_s"]
+    await until(paused_for_missed_in_sql, timeout=10, what="the missed-ring pause in SQL")
