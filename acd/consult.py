@@ -25,6 +25,7 @@ ATTENDEDTRANSFER(APP|ConfBridge|...) once the call is marked (`acd.handovers`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ DIAL_CONTEXT = "consult-dial"
 JOIN_CONTEXT = "consult-join"
 RING_S = 30.0  # how long the consulted phone rings
 ROOM_APP = "ConfBridge"
+JOIN_WAIT_S = 6.0  # an answered party hears the recording notice before entering the room
 
 
 @dataclass(frozen=True)
@@ -138,12 +140,27 @@ class Consults:
         channel, room = found
         if expected_call and expected_call != caller_of(room):
             raise TransferError("这通电话不在本坐席上", 403)
-        members = await self.ami.action({"Action": "ConfbridgeList", "Conference": room})
-        numbers = dialled_numbers(members if isinstance(members, list) else [])
+        numbers = await self._consulted_in(room)
         if not numbers:
             raise TransferError("被咨询方尚未接通，离开会让市民独自等待")
         await self._ok({"Action": "ConfbridgeKick", "Conference": room, "Channel": channel})
         return Left(caller_of(room), room, numbers)
+
+    async def _consulted_in(self, room: str) -> list[str]:
+        """The numbers consulted who are in the room; one that has just answered is given
+        up to JOIN_WAIT_S to get there (it hears the recording notice on the way)."""
+        deadline = asyncio.get_running_loop().time() + JOIN_WAIT_S
+        while True:
+            members = await self.ami.action({"Action": "ConfbridgeList", "Conference": room})
+            numbers = dialled_numbers(members if isinstance(members, list) else [])
+            if numbers or asyncio.get_running_loop().time() >= deadline \
+                    or not await self._joining():
+                return numbers
+            await asyncio.sleep(0.25)
+
+    async def _joining(self) -> bool:
+        """A consulted leg has answered and is on its way into a room ([consult-join])."""
+        return any(ch.get("Context") == JOIN_CONTEXT for ch in await channels(self.ami))
 
     async def _into_room(self, call: ActiveCall, room: str) -> None:
         for channel in (call.caller_channel, call.agent_channel):

@@ -113,3 +113,21 @@ async def test_the_agent_leaves_only_once_the_party_is_in_the_room():
     left = await Consults(ami, NumberPlan(), "8890").leave("8001", "1700000000.42")
     assert (left.caller_uniqueid, left.numbers) == ("1700000000.42", ("057988901004",))
     assert ami.sent[-1] == {"Action": "ConfbridgeKick", "Conference": room, "Channel": AGENT}
+
+
+async def test_a_party_that_has_just_answered_is_waited_for_while_it_hears_the_notice():
+    room = "consult-1700000000-42"
+    party = {"Event": "ConfbridgeList", "Channel": "Local/057988901004@consult-dial-0001;1"}
+    joining = {"Event": "CoreShowChannel", "Channel": "Local/057988901004@consult-dial-0001;1",
+               "Context": "consult-join", "Application": "Playback"}
+    ami = FakeAmi([*in_room(room), joining],
+                  members=[{"Event": "ConfbridgeList", "Channel": CALLER}])
+
+    async def enters_the_room() -> None:
+        await asyncio.sleep(0.6)  # the notice is over
+        ami.members = [*ami.members, party]
+    entering = asyncio.create_task(enters_the_room())
+    left = await Consults(ami, NumberPlan(), "8890").leave("8001")
+    await entering
+    assert left.numbers == ("057988901004",)
+    assert ami.sent[-1]["Action"] == "ConfbridgeKick"
