@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 FIGURES = ("assigned", "timely_acceptance_rate", "on_time_completion_rate",
@@ -33,8 +34,9 @@ def to_csv(report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def to_xlsx(report: dict[str, Any]) -> bytes:
-    """A workbook with what the report holds (a department's own report: one sheet)."""
+def to_xlsx(report: dict[str, Any], status_name: Callable[[str], str] = str) -> bytes:
+    """A workbook with what the report holds (a department's own report: one sheet);
+    an overdue case's status keeps its code, with ``status_name`` of it beside."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -53,11 +55,11 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
         for c in report["companies"]:
             firms.append([c["code"], c["name"], *(_cell(c[k]) for k in COMPANY_FIGURES)])
     late = book.create_sheet("overdue")
-    late.append(["department", "case", "status", "due_at", "overdue_hours"])
+    late.append(["department", "case", "status", "status_name", "due_at", "overdue_hours"])
     for d in report["departments"]:
         for case in d["overdue"]:
-            late.append([d["code"], case["number"], case["status"], case["due_at"],
-                         case["overdue_hours"]])
+            late.append([d["code"], case["number"], case["status"],
+                         status_name(case["status"]), case["due_at"], case["overdue_hours"]])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

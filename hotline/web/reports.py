@@ -203,7 +203,8 @@ async def departments_csv(request: web.Request) -> web.Response:
 @require(*ROLES)
 async def departments_xlsx(request: web.Request) -> web.Response:
     period, report = await _report(request)
-    body = await asyncio.to_thread(report_files.to_xlsx, report)
+    body = await asyncio.to_thread(report_files.to_xlsx, report,
+                                   Words(lang_of(request)).status)
     return web.Response(body=body, content_type=XLSX, headers=_attachment(period, "xlsx"))
 
 

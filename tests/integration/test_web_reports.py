@@ -10,6 +10,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from hotline.web.i18n import Words
 from tests.integration.report_support import seed_month
 from tests.integration.web_support import web  # noqa: F401
 
@@ -72,6 +73,8 @@ async def test_the_csv_and_the_workbook_hold_one_row_per_department(web, seeded)
         ["city_management", "wucheng_city_management", "parks"]
     overdue = list(book["overdue"].iter_rows(min_row=2, values_only=True))
     assert [(o[0], o[1]) for o in overdue] == [("city_management", seeded["D"])]
+    status, name = overdue[0][2], overdue[0][3]
+    assert name == Words("zh").status(status) and name != status  # 已派发 beside the code
 
 
 async def test_a_department_sees_only_its_own_card(web, seeded):  # noqa: F811
