@@ -2,7 +2,7 @@
 
 Real redis-server processes on loopback ports (the sentinels are `redis-server
 --sentinel`), in a folder of the caller's, so a test can kill the primary and watch
-Sentinel promote the replica. Fast timings (down after 1 s) keep a failover to a few
+Sentinel promote the replica. Fast timings (down after 2 s) keep a failover to a few
 seconds; production uses Sentinel's defaults or its own.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import redis
 
 SERVICE = "hotline"
-DOWN_AFTER_MS = 1000
+DOWN_AFTER_MS = 2000  # a loaded CI machine must not look like a dead primary
 FAILOVER_TIMEOUT_MS = 5000
 
 
