@@ -136,9 +136,13 @@ class Tagger:
 
     @classmethod
     def with_additions(cls, additions_path: Path | str | None) -> Tagger:
-        """A tagger whose lexicon and model include agents' learned corrections."""
+        """A tagger whose lexicon and model include agents' learned corrections (none
+        learned yet: the packaged ones, trained once per process)."""
+        additions = read_additions(additions_path)
+        if not additions:
+            return cls()
         lexicon = load_lexicon(additions_path)
-        return cls(lexicon=lexicon, model=train_model(lexicon, read_additions(additions_path)))
+        return cls(lexicon=lexicon, model=train_model(lexicon, additions))
 
     def _rule_topic(self, s: _Signals) -> tuple[str, float]:
         scores = {c: s.topic.get(c, 0.0) for c in self._ordinary}
