@@ -19,7 +19,7 @@ from case_store.tagging.catalog import load_catalog
 from case_store.tagging.lexicon import Lexicon, base_lexicon_data, load_lexicon
 from case_store.tagging.linear import Example, JointModel, features, train
 from case_store.tagging.model import dev_rows, train_rows
-from case_store.tagging.text import compact, strip_fillers
+from case_store.tagging.text import normalise, strip_fillers
 
 LEXICON_WEIGHT = 0.1
 CORRECTION_WEIGHT = 3.0
@@ -27,7 +27,7 @@ CORRECTION_WEIGHT = 3.0
 
 def request_features(text: str, lexicon: Lexicon) -> list[str]:
     """The model's features of a request, as the tagger computes them."""
-    flat = compact(text)
+    flat = normalise(text)
     terms = dict.fromkeys(m.term for m in lexicon.scan(flat))
     return features(strip_fillers(flat, lexicon.fillers), terms)
 

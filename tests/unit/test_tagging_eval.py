@@ -119,7 +119,8 @@ def test_bench_tagging_reports_the_figures_the_issue_asks_for(tmp_path: Path) ->
                       "complaint\tnoise\t楼上装修吵死了\n", encoding="utf-8")
     report = json.loads(json.dumps(run_tagging_bench(sample, kfold=False)))
     for key in ("kind_accuracy", "topic_accuracy", "kind_f1", "kind_macro_f1", "auto_coverage",
-                "auto_kind_accuracy", "emergency_recall", "requests_per_s", "threshold"):
+                "auto_kind_accuracy", "emergency_recall", "requests_per_s", "requests_per_cpu_s",
+                "threshold"):
         assert key in report, key
     assert set(report["kind_f1"]) == {"life", "emergency", "complaint"}
     assert [n["rate"] for n in report["noise"]] == [0.1, 0.2]
