@@ -12,9 +12,12 @@ speech-recognition slips (冰相, 马通) and words no lexicon lists.
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -106,3 +109,25 @@ def train(examples: Sequence[Example], c_kind: float = C_KIND,
                       weights=np.hstack([kind_w, topic_w]).astype(np.float32),
                       bias=np.concatenate([kind_b, topic_b]).astype(np.float32),
                       pair_prior=prior.astype(np.float32))
+
+
+def save_model(model: JointModel, path: Path) -> None:
+    """Write the model as plain arrays (``.npz``, no pickle), atomically."""
+    vocab = sorted(model.vocab, key=model.vocab.__getitem__)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        np.savez(handle, kinds=np.array(model.kinds), topics=np.array(model.topics),
+                 vocab=np.array(vocab), weights=model.weights, bias=model.bias,
+                 pair_prior=model.pair_prior)
+    os.replace(tmp, path)
+
+
+def load_model(path: Path) -> JointModel:
+    """A model written by ``save_model``."""
+    with np.load(path, allow_pickle=False) as data:
+        return JointModel(kinds=[str(k) for k in data["kinds"]],
+                          topics=[str(t) for t in data["topics"]],
+                          vocab={str(f): i for i, f in enumerate(data["vocab"])},
+                          weights=data["weights"], bias=data["bias"],
+                          pair_prior=data["pair_prior"])

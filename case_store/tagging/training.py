@@ -6,21 +6,35 @@ set, ``requests_dev.tsv``) count once each; every strong lexicon word
 the whole lexicon; each request an agent corrected (desk, or the read-back the caller
 answered) counts ``CORRECTION_WEIGHT`` times, so the next caller who says it the same way
 is tagged the corrected way. Training takes about a second; the packaged model is built
-once per process.
+once per process, and cached on disk (``cache_path``) under a digest of everything it
+is trained from, so a restart or `hotline tag` loads it in milliseconds.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from case_store.tagging.catalog import load_catalog
 from case_store.tagging.lexicon import Lexicon, base_lexicon_data, load_lexicon
-from case_store.tagging.linear import Example, JointModel, features, train
+from case_store.tagging.linear import (
+    Example,
+    JointModel,
+    features,
+    load_model,
+    save_model,
+    train,
+)
 from case_store.tagging.model import dev_rows, train_rows
 from case_store.tagging.text import normalise, strip_fillers
 
+log = logging.getLogger(__name__)
 LEXICON_WEIGHT = 0.1
 CORRECTION_WEIGHT = 3.0
 
@@ -58,7 +72,31 @@ def train_model(lexicon: Lexicon, additions: Mapping[str, Any] | None = None) ->
     return train(examples(lexicon, rows, corrections_in(additions or {})))
 
 
+_SOURCES = ("train.yaml", "requests_dev.tsv", "lexicon.yaml", "linear.py", "training.py")
+
+
+def cache_path() -> Path:
+    """Where the packaged model is cached: $HOTLINE_CACHE_DIR or ~/.cache/hotline, named
+    by a digest of the training material and code (a change retrains)."""
+    digest = hashlib.sha256()
+    for name in _SOURCES:
+        digest.update(resources.files(__package__).joinpath(name).read_bytes())
+    digest.update(resources.files("case_store").joinpath("catalog.yaml").read_bytes())
+    base = os.environ.get("HOTLINE_CACHE_DIR") or Path.home() / ".cache" / "hotline"
+    return Path(base) / f"tagger-{digest.hexdigest()[:16]}.npz"
+
+
 @lru_cache(maxsize=1)
 def default_model() -> JointModel:
-    """The packaged model (no corrections), trained once per process."""
-    return train_model(load_lexicon())
+    """The packaged model (no corrections): from the disk cache, else trained and cached."""
+    path = cache_path()
+    try:
+        return load_model(path)
+    except (OSError, ValueError, KeyError):
+        pass  # not cached yet (or unreadable): train
+    model = train_model(load_lexicon())
+    try:
+        save_model(model, path)
+    except OSError as exc:  # a read-only home still tags, it just trains each start
+        log.warning("tagger model not cached at %s: %s", path, exc)
+    return model

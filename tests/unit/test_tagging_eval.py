@@ -134,3 +134,13 @@ def test_bench_tagging_is_registered() -> None:
     add_commands(parser.add_subparsers(dest="cmd"))
     args = parser.parse_args(["bench", "tagging", "--json", "--no-kfold"])
     assert (args.what, args.json, args.no_kfold) == ("tagging", True, True)
+
+
+def test_a_cached_model_tags_as_the_trained_one(tmp_path: Path) -> None:
+    from case_store.tagging.linear import load_model, save_model
+
+    model = default_tagger().model
+    save_model(model, tmp_path / "m.npz")
+    cached = Tagger(model=load_model(tmp_path / "m.npz"))
+    for text in ("马桶堵了冲弗下去", "建议公交末班车晚一点", "楼下那家店"):
+        assert cached.tag(text) == default_tagger().tag(text)
