@@ -16,9 +16,11 @@ class Heard:
     place: str | None = None
     confidence: float = 0.0
     needs_confirmation: bool = True
+    alternatives: tuple[str, ...] = ()  # the two likeliest topics, for a read-back to offer
 
     def tags(self) -> dict:
         if self.kind is None:
             return {}
         return {"kind": self.kind, "topic": self.topic, "confidence": self.confidence,
-                "needs_confirmation": self.needs_confirmation}
+                "needs_confirmation": self.needs_confirmation,
+                "alternatives": list(self.alternatives)}

@@ -56,7 +56,7 @@ class PhoneIntake:
             return Heard("", transcript.status)
         tags = self.intake.tag(text)
         return Heard(text, transcript.status, tags.kind, tags.topic, tags.place or None,
-                     tags.confidence, tags.needs_confirmation)
+                     tags.confidence, tags.needs_confirmation, tuple(tags.alternatives))
 
     async def __call__(self, entry: Entry, heard: Heard, kind_chosen: str | None) -> None:
         """File the case in the background; the caller has hung up or is hanging up."""

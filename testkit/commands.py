@@ -38,6 +38,12 @@ def _bench(args: argparse.Namespace) -> int:
         return 0
     if args.simulate:
         raise SystemExit("--simulate is for `bench acd` only")
+    if args.what == "tagging":  # no services: the tagger and the evaluation set only
+        from testkit.bench.tagging import run_tagging_bench
+
+        report = run_tagging_bench(kfold=not args.no_kfold)
+        print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
+        return 0
     cfg = load_config(args.config)
     if cfg.redis_url == cfg.own_redis_url:  # no [redis] url: the hotline's own, up
         from hotline.own_redis import OwnRedis
@@ -79,7 +85,7 @@ def add_commands(sub: Any) -> None:
 
     add_demo(sub)
     bench = sub.add_parser("bench", help="benchmarks; print JSON")
-    bench.add_argument("what", choices=["store", "speech", "acd", "chaos", "soak"])
+    bench.add_argument("what", choices=["store", "speech", "acd", "chaos", "soak", "tagging"])
     bench.add_argument("--calls", type=int, default=None,
                        help="acd: calls per run (default 60; --simulate: 10000 per load and "
                             "replication); chaos: calls per fault (default 60)")
@@ -114,5 +120,7 @@ def add_commands(sub: Any) -> None:
                        help="acd --simulate: also run a hotline variant, e.g. "
                             "due_lead_s=180,reserve_seats=2,min_ring_s=2 (repeatable), paired "
                             "against the defaults")
+    bench.add_argument("--no-kfold", action="store_true",
+                       help="tagging: skip the development part's k-fold (about 30 s)")
     bench.add_argument("--json", action="store_true", help="one line of JSON")
     bench.set_defaults(handler=_bench)

@@ -1,9 +1,10 @@
-"""Agents' corrections teach the lexicon: words of a mis-tagged request become entries.
+"""Agents' corrections teach the tagger: the lexicon learns words, the model the request.
 
 A correction (text, kind, topic) adds the request's content words that the lexicon
-did not know to the corrected topic (weight 2: a strong hint, not a verdict), so the
-next caller who says it the same way is tagged right. Additions live in a JSON file
-next to the deployment, never in the packaged lexicon.
+did not know to the corrected topic (weight 2: a strong hint, not a verdict), and keeps
+the request itself as a training example of its corrected kind and topic, so the next
+caller who says it the same way is tagged right. Additions live in a JSON file next to
+the deployment, never in the packaged lexicon.
 """
 
 from __future__ import annotations
@@ -51,12 +52,17 @@ def lexicon_additions(corrections: Iterable[Correction],
 def learn_corrections(corrections: Iterable[Correction], path: Path | str) -> dict[str, Any]:
     """Merge corrections into the JSON additions file at ``path``; returns what was added."""
     path = Path(path)
+    corrections = list(corrections)
     stored = read_additions(path)
     stored_topics: dict[str, dict[str, float]] = stored.setdefault("topics", {})
     known = {w for table in stored_topics.values() for w in table}
     added = lexicon_additions(corrections, known)
     for topic, table in added["topics"].items():
         stored_topics.setdefault(topic, {}).update(table)
+    stored_examples: list[list[str]] = stored.setdefault("examples", [])
+    for text, kind, topic in corrections:
+        if [kind, topic, text] not in stored_examples:
+            stored_examples.append([kind, topic, text])
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -1,9 +1,10 @@
 """The tagger every channel uses, and what agents' corrections teach it.
 
-One ``LearningTagger`` per process: it tags with the packaged lexicon plus the
-additions learned so far (a JSON file in the instance folder), and after an agent
-corrects a case it learns the corrected words and swaps in a rebuilt tagger, so the
-next request said the same way is tagged right without a restart.
+One ``LearningTagger`` per process: it tags with the packaged lexicon and model plus
+the additions learned so far (a JSON file in the instance folder), and after an agent
+corrects a case it learns the corrected words and request, retrains the model (about a
+second) and swaps in the rebuilt tagger, so the next request said the same way is
+tagged right without a restart.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ class LearningTagger:
         return self._tagger.tag(text)
 
     def learn(self, text: str, kind: str, topic: str) -> dict[str, Any]:
-        """Learn one correction (blocking: file write and lexicon rebuild); returns the
-        words added per topic. Serialised, since two agents may correct at once."""
+        """Learn one correction (blocking: file write and retraining); returns the words
+        added per topic. Serialised, since two agents may correct at once."""
         with self._lock:
             added = learn_corrections([(text, kind, topic)], self.path)
-            if added.get("topics"):
-                self._tagger = Tagger.with_additions(self.path)
-                log.info("tagger learned %s", added["topics"])
+            self._tagger = Tagger.with_additions(self.path)
+            log.info("tagger learned %s/%s from a correction, words %s", kind, topic,
+                     added["topics"])
             return added

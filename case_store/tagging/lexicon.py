@@ -41,6 +41,7 @@ class Lexicon:
     negator_window: int = 4
     fillers: tuple[str, ...] = ()
     max_len: int = 1
+    prefixes: set[str] = field(default_factory=set)  # of every term: a scan stops early
 
     def add(self, term: str, axis: str, label: str, weight: float) -> None:
         """Register a term; a repeated (axis, label) keeps the larger weight."""
@@ -55,19 +56,22 @@ class Lexicon:
         else:
             entries.append((axis, label, weight))
         self.max_len = max(self.max_len, len(term))
+        self.prefixes.update(term[:i] for i in range(1, len(term) + 1))
 
     def scan(self, text: str) -> list[Match]:
         """All lexicon words in ``text``; a match inside a longer match is dropped."""
         found: list[Match] = []
-        terms = self.terms
+        terms, prefixes = self.terms, self.prefixes
         n = len(text)
         max_len = self.max_len
         for start in range(n):
-            stop = min(n, start + max_len)
-            for end in range(stop, start, -1):
-                entries = terms.get(text[start:end])
+            for end in range(start + 1, min(n, start + max_len) + 1):
+                piece = text[start:end]
+                if piece not in prefixes:
+                    break
+                entries = terms.get(piece)
                 if entries is not None:
-                    found.append(Match(text[start:end], start, end, tuple(entries)))
+                    found.append(Match(piece, start, end, tuple(entries)))
         if len(found) < 2:
             return found
         # Longest first, then keep those not covered by an already kept longer match.
