@@ -5,6 +5,11 @@ joins the line or a seat turns available); what changes by the clock (a wrap-up 
 retry's backoff or a callback's slack runs out) wakes it at that moment, and a tick once
 a second covers the rest. Each pass plans on a fresh snapshot and claims pair by pair
 with the atomic claim script; a lost race just means planning again.
+
+Cost in the seat count n (`hotline bench claims`): the claim and join scripts touch one
+seat (join: at most 3 candidates), O(1); but each offer first reads the whole board
+(`SeatBoard.snapshot`: n hashes, parsed in Python) and sorts the free seats, O(n), and
+the once-a-second `refresh_all` makes n round trips, during which nothing is dispatched.
 """
 
 from __future__ import annotations

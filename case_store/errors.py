@@ -60,3 +60,12 @@ class InvalidProfileError(CaseStoreError):
 
 class ProfileNotFoundError(CaseStoreError):
     """No elderly profile for that terminal."""
+
+
+class InvalidSeatError(CaseStoreError):
+    """A seat number (or an import row) the roster refuses: not 2-8 digits, taken by a
+    terminal or a hotline number, or already a seat."""
+
+
+class SeatNotFoundError(CaseStoreError):
+    """No seat with that number in the roster."""

@@ -349,6 +349,18 @@ class SeatFact(Base):
     updated_at: Mapped[datetime]
 
 
+class SeatRow(Base):
+    """A seat of the hotline (``case_store.seat_roster``): when the table has rows, they,
+    not the configured range, are the PJSIP endpoints rendered and the seats the ACD serves."""
+
+    __tablename__ = "seats"
+    number: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    site: Mapped[str | None] = mapped_column(String(40))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
 class AgentEvent(Base):
     """One change of a seat's login or pause (login, logout, pause, unpause), as it
     happened: the history the agents' day report adds up. Append-only by use; ``key``

@@ -4,13 +4,14 @@ instance's folder layout, and the sandbox that provisions it with the IVR's prom
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from asterisk_conf.layout import Layout
 from asterisk_conf.layout import layout_for as _layout_for
 from asterisk_conf.render import AsteriskValues, Phone
 from asterisk_conf.sandbox import Sandbox
 from hotline.config import Config
+from hotline.seats import seat_numbers
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +28,17 @@ def registered_terminals(read: Callable[[], list[str]]) -> list[str]:
         return []
 
 
-def asterisk_values(cfg: Config, bench_queues: bool = False) -> AsteriskValues:
+def asterisk_values(cfg: Config, bench_queues: bool = False,
+                    seats: Sequence[str] | None = None) -> AsteriskValues:
+    """The templates' values; `seats` default to the seat table's, else the range."""
     from case_store.elderly import ElderlyRegistry
 
+    seats = seat_numbers(cfg) if seats is None else list(seats)
     terminals = dict.fromkeys([*cfg.terminals, *registered_terminals(
         lambda: ElderlyRegistry(cfg.effective_database_url).terminals())])
-    phones = tuple(Phone(ext, cfg.seat_password(ext)) for ext in cfg.seats) + tuple(
+    phones = tuple(Phone(ext, cfg.seat_password(ext)) for ext in seats) + tuple(
         Phone(ext, cfg.seat_password(ext), terminal=True) for ext in terminals
-        if ext not in cfg.seats)
+        if ext not in seats)
     return AsteriskValues(
         ami_host=cfg.ami_host, ami_port=cfg.ami_port, ami_user=cfg.ami_user,
         ami_secret=cfg.ami_secret, agi_host=cfg.agi_host, agi_port=cfg.agi_port,

@@ -54,8 +54,8 @@ class Config:
     redis_port: int = 6390  # the hotline's own Redis, on loopback
     redis_password: str = ""  # the hotline's own Redis (generated into secrets.toml)
     redis_prefix: str = ""
-    seat_first: int = 8001
-    seat_count: int = 10
+    seat_first: int = 8001  # the seat range, used while the seat table lists no seat
+    seat_count: int = 10  # (`hotline seat add|import`; hotline.seats)
     terminal_first: int = 9001
     terminal_count: int = 10
     hotline_number: str = "88900000"

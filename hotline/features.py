@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 
 from hotline.redis_client import async_client, sync_client
 from hotline.redis_keys import adopt_untagged_keys
+from hotline.seats import seat_numbers
 
 if TYPE_CHECKING:
     from hotline.service import HotlineService
@@ -46,6 +47,9 @@ async def wire_cases(svc: HotlineService) -> None:
     svc.store = CaseStore(cfg.effective_database_url, policy=CasePolicy.from_config(cfg))
     svc.on_stop("case store", svc.store.close, sync=True)
     await asyncio.to_thread(svc.store.setup, seed=True)
+    # resolved once: a change to the seat table takes effect with a restart
+    svc.seats = await asyncio.to_thread(seat_numbers, cfg, svc.store.engine)
+    log.info("serving %d seats", len(svc.seats))
     svc.redis = async_client(cfg.redis_url, decode_responses=True, health_check_interval=10,
                                retry_on_timeout=True, max_connections=2000)
     svc.on_stop("redis", svc.redis.aclose)
@@ -93,12 +97,12 @@ async def wire_acd(svc: HotlineService) -> None:
         await asyncio.to_thread(registered_terminals, svc.elderly.terminals))
     # registered terminals are called back on their own endpoints, like the configured
     settings = replace(settings, number_plan=replace(settings.number_plan, terminals=terminals))
-    svc.acd = Acd(svc.redis, cfg.key_prefix, cfg.seats, settings,
+    svc.acd = Acd(svc.redis, cfg.key_prefix, svc.seats, settings,
                   originate=svc.originate, ledger=SqlCallbackLedger(svc.records),
                   record_call=call_records, urgent_lookup=UrgentCases(svc.store),
                   fallback_spool=svc.layout.host(svc.layout.callback_spool_dir),
                   seat_record=SqlSeatFacts(svc.records), fallback_key=cfg.spool_secret)
-    svc.ami = AmiLink(cfg.ami_host, cfg.ami_port, cfg.ami_user, cfg.ami_secret, cfg.seats,
+    svc.ami = AmiLink(cfg.ami_host, cfg.ami_port, cfg.ami_user, cfg.ami_secret, svc.seats,
                       svc.acd.board)
     svc.presence = TerminalPresence(svc.redis, cfg.key_prefix, set(terminals))
     svc.ami.device_watchers.append(svc.presence.device)
@@ -108,7 +112,7 @@ async def wire_acd(svc: HotlineService) -> None:
     svc.acd.seat_journal = svc.seat_journal
     if svc.acd.seat_mirror is not None:
         svc.acd.seat_mirror.journal = svc.seat_journal
-    control = SeatControl(svc.redis, cfg.key_prefix, cfg.seats, journal=svc.seat_journal)
+    control = SeatControl(svc.redis, cfg.key_prefix, svc.seats, journal=svc.seat_journal)
 
     async def seat_feature(event: dict) -> None:
         """Feature codes dialled on a seat phone (*21 login ... *25 wrap-up done)."""
@@ -391,7 +395,7 @@ async def wire_web(svc: HotlineService) -> None:
     await _serve_web(svc, create_app(
         svc.health, store=svc.store, redis=web_redis, cfg=cfg, ami=svc.ami, tagger=svc.tagger,
         intake=svc.intake, elderly_registry=svc.elderly, wechat_token=cfg.wechat_token,
-        seat_journal=svc.seat_journal))
+        seat_journal=svc.seat_journal, seats=svc.seats))
 
 
 async def _serve_web(svc: HotlineService, app: web.Application) -> None:

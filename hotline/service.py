@@ -31,6 +31,7 @@ class HotlineService:
         self.role = role
         self.layout = layout_for(cfg)
         self.store: Any = None  # case_store.CaseStore
+        self.seats: list[str] = []  # the seat table's, else the configured range (at start)
         self.redis: Any = None  # redis.asyncio.Redis, the telephony pool
         self.tagger: Any = None
         self.intake: Any = None  # case_store.intake_service.IntakeService

@@ -65,6 +65,10 @@ def _bench(args: argparse.Namespace) -> int:
 
         report = run_acd_bench(cfg, calls=args.calls or 60, compress=args.compress or 10.0,
                                replications=args.replications or REPLICATIONS)
+    elif args.what == "claims":
+        from testkit.bench.claims import run_claims_bench
+
+        report = run_claims_bench(cfg)
     elif args.what == "soak":
         from testkit.bench.soak import run_soak_bench
 
@@ -85,7 +89,8 @@ def add_commands(sub: Any) -> None:
 
     add_demo(sub)
     bench = sub.add_parser("bench", help="benchmarks; print JSON")
-    bench.add_argument("what", choices=["store", "speech", "acd", "chaos", "soak", "tagging"])
+    bench.add_argument("what", choices=["store", "speech", "acd", "chaos", "soak", "tagging",
+                                        "claims"])
     bench.add_argument("--calls", type=int, default=None,
                        help="acd: calls per run (default 60; --simulate: 10000 per load and "
                             "replication); chaos: calls per fault (default 60)")

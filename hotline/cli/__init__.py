@@ -37,13 +37,13 @@ def _plugin_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from hotline.cli import asterisk, call, case, redis, report, run, speech, tag, user
+    from hotline.cli import asterisk, call, case, redis, report, run, seat, speech, tag, user
 
     parser = argparse.ArgumentParser(prog="hotline", description="8890 citizen hotline")
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     parser.add_argument("--config", help="TOML config file (default ./hotline.toml)")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    for group in (asterisk, redis, run, call, case, report, speech, tag, user):
+    for group in (asterisk, redis, run, call, case, report, seat, speech, tag, user):
         group.add_commands(sub)
     _plugin_commands(sub)
     return parser

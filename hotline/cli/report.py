@@ -113,11 +113,12 @@ def _agents(args: argparse.Namespace) -> int:
         return 2
     from hotline.cli.case import open_store
     from hotline.config import load_config
+    from hotline.seats import seat_numbers
 
     cfg = load_config(args.config)
     store = open_store(args)
     try:
-        rows = store.agent_day_report(day, cfg.acd_wrapup_s, list(cfg.seats))
+        rows = store.agent_day_report(day, cfg.acd_wrapup_s, seat_numbers(cfg, store.engine))
     finally:
         store.close()
     if args.json:

@@ -88,13 +88,15 @@ async def _close_websockets(app: web.Application) -> None:
 def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
                cfg: Any = None, ami: Any = None, accounts: Any = None, tagger: Any = None,
                intake: Any = None, elderly_registry: Any = None,
-               wechat_token: str = "", seat_journal: Any = None) -> web.Application:
-    """The console; parts that need the store or Redis appear only when given them."""
+               wechat_token: str = "", seat_journal: Any = None,
+               seats: list[str] | None = None) -> web.Application:
+    """The console; parts that need the store or Redis appear only when given them.
+    `seats`: the ones `hotline run` resolved (hotline.seats); default the configured range."""
     context = WebContext(health=health, store=store, redis=redis, ami=ami, tagger=tagger,
                          wechat_token=wechat_token, seat_journal=seat_journal)
     if cfg is not None:
         context.prefix = cfg.key_prefix
-        context.seats = list(cfg.seats)
+        context.seats = list(cfg.seats if seats is None else seats)
         context.number_plan = NumberPlan.from_config(cfg)
         context.hotline_number = cfg.hotline_number
         context.secure_cookies = cfg.web_secure_cookies
