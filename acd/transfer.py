@@ -8,6 +8,7 @@ reserved first under the same rules the ACD's claim script applies (logged in, n
 paused, not reserved, phone idle, wrap-up over), so the ACD cannot offer it another
 caller at the same moment; the reservation is dropped once the seat's phone rings.
 It is leased too (`acd.leases`), so a process that dies holding it frees the seat.
+``hang_up`` ends the seat's call the same way round (its agent leg, found the same way).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ async def active_call(ami: Any, seat: str) -> ActiveCall:
     """The seat's call with its caller, or TransferError when it has none."""
     call = find_call(await settled_channels(ami, seat), seat)
     if call is None:
-        raise TransferError(f"坐席 {seat} 当前没有通话，无法转接")
+        raise TransferError(f"坐席 {seat} 当前没有通话")
     return call
 
 
@@ -142,6 +143,16 @@ class Transfers:
     async def to_number(self, from_seat: str, digits: str) -> ActiveCall:
         call = await self.active_call(from_seat)
         await self._blind(call, NUMBER_CONTEXT, digits)
+        return call
+
+    async def hang_up(self, seat: str) -> ActiveCall:
+        """End the seat's call as its phone's hang-up key would: the agent's leg goes,
+        the caller's leg ends with it and the seat goes to wrap-up as after any call."""
+        call = await self.active_call(seat)
+        reply = await self.ami.action({"Action": "Hangup", "Channel": call.agent_channel,
+                                       "Cause": "16"}, as_list=False)
+        if str(reply.get("Response", "")).lower() != "success":
+            raise TransferError(f"挂断失败：{reply.get('Message') or '电话系统拒绝了挂断'}", 502)
         return call
 
     async def _blind(self, call: ActiveCall, context: str, exten: str) -> None:
