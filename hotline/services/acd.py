@@ -50,7 +50,7 @@ class AcdService:
         if seat not in self.c.seats:
             return None
         board = SeatBoard(self.c.redis, self.c.prefix, self.c.seats)
-        return seat_rows({seat: await board.get(seat) or {}}, time.time())[0]
+        return seat_rows({seat: await board.get(seat)}, time.time())[0]
 
     async def seat_action(self, seat: str, action: str, reason: str,
                           allowed: tuple[str, ...]) -> SeatState:
@@ -96,8 +96,15 @@ class AcdService:
         return {k: view[k] for k in STATS_KEYS}
 
     async def callbacks(self) -> list[dict[str, Any]]:
-        """Callbacks owed (pending or being dialled), from the durable ledger, masked."""
-        owed = await asyncio.to_thread(self.c.store.pending_callbacks, CALLBACKS_SHOWN)
+        """Callbacks owed (pending, being dialled, or waiting for an agent to check the
+        number), from the durable ledger, soonest due first, masked."""
+        def owed_now() -> list[Any]:
+            store = self.c.store
+            both = store.pending_callbacks(CALLBACKS_SHOWN) + \
+                store.callbacks_to_check(CALLBACKS_SHOWN)
+            return sorted(both, key=lambda v: v.due_at)[:CALLBACKS_SHOWN]
+
+        owed = await asyncio.to_thread(owed_now)
         return [{"id": v.callback_id, "caller": mask_phone(v.caller),
                  "callback_number": mask_phone(v.callback_number), "status": v.status,
                  "priority": v.priority, "arrived_at": v.arrived_at.isoformat(),

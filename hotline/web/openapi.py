@@ -10,6 +10,8 @@ from what the server sends.
 from __future__ import annotations
 
 from acd.seat_state import SeatState
+from case_store.call_fields import OPEN_CALLBACK_STATUSES
+from case_store.creation import CHANNELS
 from case_store.elderly import END_OF_DAY
 from case_store.lifecycle import STATUSES
 
@@ -224,7 +226,8 @@ OWED = {
     "required": ["id", "caller", "callback_number", "status", "priority", "arrived_at",
                  "due_at", "attempts", "next_attempt_at", "case"],
     "properties": {"id": _TEXT, "caller": _MASKED, "callback_number": _MASKED,
-                   "status": {"enum": ["pending", "dialing"]}, "priority": _INT,
+                   "status": {"enum": [*OPEN_CALLBACK_STATUSES, "needs_check"]},
+                   "priority": _INT,
                    "arrived_at": _TEXT, "due_at": _TEXT, "attempts": _INT,
                    "next_attempt_at": _NULL_STR, "case": _NULL_STR},
 }
@@ -273,8 +276,7 @@ CASE_INPUT = {
                    "kind": {"type": "string", "description": "a kind code of the catalog; "
                             "left out with the topic: the tagger reads the text"},
                    "topic": {"type": "string", "description": "a topic code of the catalog"},
-                   "place": _TEXT, "channel": {"enum": ["phone", "web", "sms", "wechat",
-                                                        "terminal"]},
+                   "place": _TEXT, "channel": {"enum": sorted(CHANNELS)},
                    "call_ref": {"type": "string", "description": "the call's Asterisk "
                                 "uniqueid, linking the case to the call"},
                    "caller_name": _TEXT},

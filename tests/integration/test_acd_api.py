@@ -193,10 +193,14 @@ async def test_owed_callbacks_are_listed_with_masked_numbers(web):  # noqa: F811
                             due_at=now + timedelta(minutes=4), case_number=None)
     web.store.save_callback("cb-api-2", caller="13800000002", callback_number="13800000002",
                             origin="trunk", arrived_at=now, due_at=now, status="done")
+    web.store.save_callback("cb-api-3", caller="13800000003", callback_number="0571123",
+                            origin="trunk", arrived_at=now - timedelta(minutes=2),
+                            due_at=now + timedelta(minutes=3), status="needs_check")
     async with web.client().get("/api/acd/callbacks",
                                 headers={"X-Api-Key": web.keys["acd:read"]}) as r:
         assert r.status == 200
         owed = await r.json()
     assert conforms(owed, "/acd/callbacks") == []
     assert [(c["id"], c["caller"], c["callback_number"], c["status"]) for c in owed] == [
+        ("cb-api-3", "138****0003", "05*****", "needs_check"),  # due first
         ("cb-api-1", "138****5678", "057*****5678", "pending")]
