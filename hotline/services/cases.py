@@ -74,7 +74,8 @@ def parse_filter(query: Mapping[str, str], catalog: Any) -> CaseFilter:
     for kind in kinds or ():
         catalog.check(kind, None)
     raw_limit = query.get("limit", "") or str(DEFAULT_LIMIT)
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+    if not (raw_limit.isascii() and raw_limit.isdigit()) or \
+            not 1 <= int(raw_limit) <= MAX_LIMIT:
         raise InvalidCaseError(f"limit must be a whole number from 1 to {MAX_LIMIT}")
     since = _moment("since", query["since"], False) if query.get("since") else None
     until = _moment("until", query["until"], True) if query.get("until") else None

@@ -107,3 +107,9 @@ async def test_keys_scopes_and_unknown_cases(web):  # noqa: F811
         assert r.status == 200
     status, err = await call(web, "GET", "/api/cases/2026-9999999", "cases:read")
     assert status == 404
+
+
+async def test_a_limit_in_other_digits_is_a_400(web):  # noqa: F811
+    for limit in ("²", "١٠", "1e3"):  # str.isdigit says yes to some, int() does not
+        status, err = await call(web, "GET", "/api/cases", "cases:read", params={"limit": limit})
+        assert status == 400 and "limit" in err["error"], limit

@@ -71,7 +71,8 @@ def test_pause_codes_are_those_of_the_phone(given, code):
     assert pause_code(given) == code  # *23 is break, *23N is code<N>
 
 
-@pytest.mark.parametrize("given", ["lunch", "code", "code1234567", "3a", "break;x", "-1"])
+@pytest.mark.parametrize("given", ["lunch", "code", "code1234567", "3a", "break;x", "-1",
+                                   "²", "code³", "break\nx"])
 def test_other_pause_reasons_are_refused_naming_the_codes(given):
     with pytest.raises(SeatControlError, match="code<N>"):
         pause_code(given)
