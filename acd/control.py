@@ -8,6 +8,7 @@ the supervisor's own phone.
 
 from __future__ import annotations
 
+import re
 import time
 
 from redis.asyncio import Redis
@@ -19,10 +20,23 @@ from acd.seat_state import SeatState
 
 SPY_OPTIONS = {"listen": "qE", "whisper": "qwE", "barge": "qBE"}
 SEAT_ACTIONS = ("login", "logout", "pause", "resume", "wrapup_done")
+_PAUSE_CODE = re.compile(r"break|code[0-9]{1,6}")  # what *23 and *23N put on the seat
 
 
 class SeatControlError(ValueError):
     """A request names an unknown seat or mode."""
+
+
+def pause_code(code: str) -> str:
+    """A pause reason code as the phone's feature codes give it: ``break`` (*23) or
+    ``code<N>`` (*23N); bare digits N are read as ``code<N>``, nothing is ``break``."""
+    code = code.strip() or "break"
+    if code.isascii() and code.isdigit():
+        code = f"code{code}"
+    if not _PAUSE_CODE.fullmatch(code):
+        raise SeatControlError(f"unknown pause reason {code[:20]!r}; use break or code<N> "
+                               "(the codes of *23N on the seat phone)")
+    return code
 
 
 class SeatControl:

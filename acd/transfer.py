@@ -10,6 +10,7 @@ caller at the same moment; the reservation is dropped once the seat's phone ring
 It is leased too (`acd.leases`), so a process that dies holding it frees the seat.
 The call is marked as handed over first (`acd.handovers`): its queue_log ending is then
 BLINDTRANSFER to that extension and context, not a completion.
+``hang_up`` ends the seat's call the same way round (its agent leg, found the same way).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ async def active_call(ami: Any, seat: str) -> ActiveCall:
     """The seat's call with its caller, or TransferError when it has none."""
     call = find_call(await settled_channels(ami, seat), seat)
     if call is None:
-        raise TransferError(f"坐席 {seat} 当前没有通话，无法转接")
+        raise TransferError(f"坐席 {seat} 当前没有通话")
     return call
 
 
@@ -147,6 +148,16 @@ class Transfers:
     async def to_number(self, from_seat: str, digits: str) -> ActiveCall:
         call = await self.active_call(from_seat)
         await self._blind(call, NUMBER_CONTEXT, digits)
+        return call
+
+    async def hang_up(self, seat: str) -> ActiveCall:
+        """End the seat's call as its phone's hang-up key would: the agent's leg goes,
+        the caller's leg ends with it and the seat goes to wrap-up as after any call."""
+        call = await self.active_call(seat)
+        reply = await self.ami.action({"Action": "Hangup", "Channel": call.agent_channel,
+                                       "Cause": "16"}, as_list=False)
+        if str(reply.get("Response", "")).lower() != "success":
+            raise TransferError(f"挂断失败：{reply.get('Message') or '电话系统拒绝了挂断'}", 502)
         return call
 
     async def _blind(self, call: ActiveCall, context: str, exten: str) -> None:

@@ -36,7 +36,8 @@ from case_store.models import (
 )
 
 ROLES = ("agent", "supervisor", "department", "company", "admin", "elderly_centre", "leader")
-SCOPES = ("open311", "sms", "wechat", "metrics")
+MACHINE_SCOPES = ("acd:read", "acd:write", "cases:read", "cases:write")  # the machine API
+SCOPES = ("open311", "sms", "wechat", "metrics", *MACHINE_SCOPES)
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD = 10
 _KEY_PREFIX = "hk_"
@@ -306,15 +307,20 @@ class AccountStore:
             return [{"id": r.id, "label": r.label, "scope": r.scope,
                      "created_at": r.created_at, "revoked_at": r.revoked_at} for r in rows]
 
-    def check_api_key(self, key: str, scope: str) -> KeyView | None:
-        """The key's record if it exists, is not revoked and has the scope asked for."""
+    def find_api_key(self, key: str) -> KeyView | None:
+        """The key's record if it exists and is not revoked, whatever its scope."""
         if not key or not key.startswith(_KEY_PREFIX) or len(key) > 200:
             return None
         with self._tx() as s:
             row = s.scalar(select(ApiKey).where(ApiKey.digest == _key_digest(key)))
-        if row is None or row.revoked_at is not None or row.scope != scope:
+        if row is None or row.revoked_at is not None:
             return None
         return KeyView(row.id, row.label, row.scope)
+
+    def check_api_key(self, key: str, scope: str) -> KeyView | None:
+        """The key's record if it exists, is not revoked and has the scope asked for."""
+        found = self.find_api_key(key)
+        return found if found is not None and found.scope == scope else None
 
     def revoke_api_key(self, key_id: int) -> None:
         with self._tx() as s:

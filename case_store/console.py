@@ -101,9 +101,10 @@ class ConsoleQueries:
     def search_cases(self, *, numbers: list[str] | None = None,
                      topics: list[str] | None = None, statuses: Iterable[str] | None = None,
                      start: datetime | None = None, end: datetime | None = None,
-                     limit: int = MAX_ROWS) -> list[CaseView]:
+                     limit: int = MAX_ROWS, kinds: list[str] | None = None) -> list[CaseView]:
         """Cases by number, or received in a window (default: the last 90 days), newest
-        first, optionally of some topics and statuses (the Open311 listing)."""
+        first, optionally of some topics, kinds and statuses (the Open311 listing, the
+        machine API's search)."""
         with self.uow.read() as s:
             q = select(Case).order_by(Case.id.desc()).limit(min(limit, MAX_ROWS))
             if numbers:
@@ -114,6 +115,8 @@ class ConsoleQueries:
                 q = q.where(Case.received_at >= start, Case.received_at <= end)
             if topics:
                 q = q.where(Case.topic.in_(topics))
+            if kinds:
+                q = q.where(Case.kind.in_(kinds))
             if statuses is not None:
                 q = q.where(Case.status.in_(list(statuses)))
             return _views(s, s.scalars(q).all())

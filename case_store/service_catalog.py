@@ -42,6 +42,10 @@ class Catalog:
             raise InvalidCaseError(
                 f"unknown kind {kind!r}; valid kinds: {', '.join(sorted(self.kinds))}"
             )
+        self.check_topic(topic)
+
+    def check_topic(self, topic: str | None) -> None:
+        """Raise InvalidCaseError for a topic code the catalog does not have."""
         if topic is not None and topic not in self.topics:
             raise InvalidCaseError(f"unknown topic {topic!r}; see catalog.yaml for topic codes")
 

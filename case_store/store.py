@@ -450,10 +450,10 @@ class CaseStore:
     def search_cases(self, *, numbers: list[str] | None = None,
                      topics: list[str] | None = None, statuses: Iterable[str] | None = None,
                      start: datetime | None = None, end: datetime | None = None,
-                     limit: int = MAX_ROWS) -> list[CaseView]:
+                     limit: int = MAX_ROWS, kinds: list[str] | None = None) -> list[CaseView]:
         """Cases by number, or received in a window (the Open311 listing)."""
         return self.console.search_cases(numbers=numbers, topics=topics, statuses=statuses,
-                                          start=start, end=end, limit=limit)
+                                          start=start, end=end, limit=limit, kinds=kinds)
 
     def intake_details(self, numbers: list[str]) -> dict[str, dict[str, Any]]:
         """Extra intake fields (Open311 media_url, e-mail, ...) kept as an intake note."""

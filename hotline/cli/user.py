@@ -118,7 +118,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add_json_flag(user)  # for `list`
     user.set_defaults(handler=_user)
 
-    key = sub.add_parser("apikey", help="API keys for Open311, SMS, WeChat, metrics")
+    key = sub.add_parser("apikey", help="API keys for Open311, SMS, WeChat, metrics and the "
+                         "machine API (acd:read, acd:write, cases:read, cases:write)")
     key.add_argument("action", choices=["add", "revoke", "list"])
     key.add_argument("label", nargs="?", default="",
                      help="what the key is for (add) or the key id (revoke)")

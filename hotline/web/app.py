@@ -2,8 +2,8 @@
 
 ``create_app(health)`` alone still gives the public status page and /healthz (what the
 telephony tests and a bare `hotline run` need); with a case store and Redis it adds
-accounts, portals, Open311, intake, the wallboard, the agent desk, the elderly registry
-and /metrics.
+accounts, portals, Open311, intake, the wallboard, the agent desk, the elderly registry,
+the machine API (/api/acd, /api/cases) and /metrics.
 """
 
 from __future__ import annotations
@@ -132,6 +132,9 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
     metrics.add_routes(app)
     if store is not None and redis is not None:
         from hotline.web import (
+            acd_api,
+            api_doc,
+            case_api,
             centre,
             desk,
             elderly,
@@ -161,4 +164,7 @@ def create_app(health: HealthSource, *, store: Any = None, redis: Any = None,
         reports.add_routes(app)
         reports_agents.add_routes(app)
         recordings.add_routes(app)
+        acd_api.add_routes(app)
+        api_doc.add_routes(app)
+        case_api.add_routes(app)
     return app

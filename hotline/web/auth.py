@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
+from case_store.accounts import KeyView
 from hotline.web import csrf
 from hotline.web.context import SESSION, ctx
 from hotline.web.html import h
@@ -115,22 +116,40 @@ def require(*roles: str) -> Callable[[Handler], Handler]:
     return wrap
 
 
-async def require_key(request: web.Request, scope: str, form_field: bool = False) -> None:
-    """Refuse (401) a machine request without a valid API key of ``scope``.
-
-    Keys travel in a header (``X-Api-Key`` or ``Authorization: Bearer``), never in the
-    URL, where proxies and access logs keep them; ``form_field``: also the ``api_key``
-    field of a POSTed form (Open311's GeoReport convention)."""
+def header_key(request: web.Request) -> str:
+    """The key of ``X-Api-Key`` or ``Authorization: Bearer``; keys travel in a header,
+    never in the URL, where proxies and access logs keep them."""
     key = request.headers.get("X-Api-Key", "")
     auth = request.headers.get("Authorization", "")
     if not key and auth.startswith("Bearer "):
         key = auth[7:].strip()
+    return key
+
+
+async def require_key(request: web.Request, scope: str, form_field: bool = False) -> None:
+    """Refuse (401) a webhook or scrape without a valid API key of ``scope``.
+
+    ``form_field``: also the ``api_key`` field of a POSTed form (Open311's GeoReport
+    convention). These channels answer every refusal with 401, as they always have."""
+    key = header_key(request)
     if not key and form_field and request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
         key = (await form_fields(request)).get("api_key", "")
     found = await asyncio.to_thread(ctx(request).accounts.check_api_key, key, scope)
     if found is None:
         raise web.HTTPUnauthorized(text=f"a valid API key with scope {scope!r} is required")
+
+
+async def require_scope(request: web.Request, *scopes: str) -> KeyView:
+    """The machine API's guard: 401 without a valid key, 403 for a valid key of none of
+    ``scopes`` (the caller is known, the key just may not do this)."""
+    found = await asyncio.to_thread(ctx(request).accounts.find_api_key, header_key(request))
+    wanted = " or ".join(repr(s) for s in scopes)
+    if found is None:
+        raise web.HTTPUnauthorized(text=f"a valid API key with scope {wanted} is required")
+    if found.scope not in scopes:
+        raise web.HTTPForbidden(text=f"this key has scope {found.scope!r}; {wanted} is needed")
+    return found
 
 
 def _safe_next(target: str | None, role: str) -> str:

@@ -14,9 +14,10 @@ from hotline.web.context import WebContext
 ACTOR = "web-intake"
 
 
-async def take(c: WebContext, item: Intake) -> IntakeResult:
-    """Create (and route) a case from a web channel; raises CaseStoreError on bad input."""
-    result = await c.intake.take(item, ACTOR)
+async def take(c: WebContext, item: Intake, actor: str = ACTOR) -> IntakeResult:
+    """Create (and route) a case from a web channel or the machine API; raises
+    CaseStoreError on bad input."""
+    result = await c.intake.take(item, actor)
     c.count(f"cases_created_{item.channel}")
     return result
 

@@ -21,6 +21,7 @@ from acd.control import SEAT_ACTIONS
 from case_store.amend import CORRECTABLE
 from case_store.errors import CaseStoreError
 from case_store.views import CaseView
+from hotline.services.acd import AcdService
 from hotline.web import desk_callbacks, desk_consult, desk_transfer, live, recordings
 from hotline.web.auth import require
 from hotline.web.case_intake import announce_change, suggest
@@ -178,8 +179,7 @@ async def desk_ws(request: web.Request) -> web.WebSocketResponse:
     c = ctx(request)
     seat = request[SESSION].get("seat") or ""
     pop_channel, stats_channel = c.key("pop", seat), c.key("stats")
-    raw = await c.redis.get(c.key("stats", "snapshot"))
-    snapshot = json.loads(raw) if raw else {}
+    snapshot = await AcdService(c).snapshot()
 
     def seat_msg(snap: dict) -> dict | None:
         entry = (snap.get("per_seat") or {}).get(seat)
@@ -277,7 +277,7 @@ async def seat_action(request: web.Request) -> web.Response:
     seat = request[SESSION].get("seat") or ""
     body = await json_object(request) if action == "pause" and request.can_read_body else {}
     try:
-        result = await ctx(request).seat_control().apply(
+        result = await AcdService(ctx(request)).seat_action(
             seat, action, str(body.get("reason") or "desk"), DESK_SEAT_ACTIONS)
     except ValueError as exc:
         raise web.HTTPBadRequest(text=str(exc)) from exc

@@ -26,7 +26,6 @@ from hotline.web.auth import require
 from hotline.web.context import SESSION, ctx
 from hotline.web.html import Safe, h, join, options, table
 from hotline.web.i18n import Words, lang_of
-from hotline.web.openapi import CONSOLE_OPENAPI
 from hotline.web.payload import form_fields, json_object, larger_body, upload
 from hotline.web.templates import page
 
@@ -265,11 +264,6 @@ async def api_delete(request: web.Request) -> web.Response:
     return web.json_response({"terminal": gone.terminal, "active": gone.active})
 
 
-@require(*CENTRE)
-async def api_document(_request: web.Request) -> web.Response:
-    return web.json_response(CONSOLE_OPENAPI)
-
-
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/elderly", list_page)
     app.router.add_post("/elderly", save)
@@ -279,7 +273,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(f"/elderly/{TERMINAL}/edit", edit_page)
     app.router.add_post(f"/elderly/{TERMINAL}/deactivate", deactivate)
     app.router.add_get(f"/elderly/{TERMINAL}/views", views_page)
-    app.router.add_get("/api/openapi.json", api_document)
     app.router.add_get("/api/elderly", api_list)
     app.router.add_get(f"/api/elderly/{TERMINAL}", api_get)
     app.router.add_put(f"/api/elderly/{TERMINAL}", api_put)

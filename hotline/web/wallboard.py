@@ -2,24 +2,24 @@
 
 The page is an empty frame; ``static/wallboard.js`` fills it from the websocket, which
 pushes a fresh view whenever the ACD publishes a snapshot on ``<prefix>:stats`` or a
-case changes (``<prefix>:cases``). Actions call ``acd.control``.
+case changes (``<prefix>:cases``). Reads and actions go through
+``hotline.services.acd.AcdService``, as the machine API's do.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
 from acd.alarms import EmergencyAlarms
 from acd.control import spy
+from hotline.services.acd import AcdService
 from hotline.web import live
 from hotline.web.auth import require
-from hotline.web.context import SESSION, WebContext, ctx
+from hotline.web.context import SESSION, ctx
 from hotline.web.html import h
 from hotline.web.i18n import Words, lang_of
 from hotline.web.pause_reasons import namer
@@ -30,26 +30,6 @@ from hotline.web.wallboard_view import build_view
 ROLES = ("supervisor", "admin")
 SEAT_ACTIONS = ("pause", "resume", "login", "logout")
 SPY_MODES = ("listen", "whisper", "barge")
-
-
-async def _snapshot(c: WebContext) -> dict[str, Any]:
-    raw = await c.redis.get(c.key("stats", "snapshot"))
-    return json.loads(raw) if raw else {}
-
-
-async def _queue(c: WebContext) -> list[dict[str, Any]]:
-    try:
-        from acd.line import WaitingLine
-
-        entries = await WaitingLine(c.redis, c.prefix).waiting(limit=30)
-    except Exception:  # the line's keys may not exist before the ACD's first start
-        return []
-    return [{"id": e.id, "kind": e.kind, "caller": e.caller, "arrived_at": e.arrived_at,
-             "priority": e.priority} for e in entries]
-
-
-async def _cases(c: WebContext) -> dict[str, Any]:
-    return await asyncio.to_thread(c.store.case_counts, datetime.now(UTC))
 
 
 @require(*ROLES)
@@ -65,25 +45,26 @@ async def wallboard_page(request: web.Request) -> web.Response:
 @require(*ROLES)
 async def wallboard_ws(request: web.Request) -> web.WebSocketResponse:
     c = ctx(request)
+    acd = AcdService(c)
     alarms = EmergencyAlarms(c.redis, c.prefix)
-    state = {"snapshot": await _snapshot(c), "cases": await _cases(c),
-             "alarms": await alarms.open()}
+    state = {"snapshot": await acd.snapshot(), "cases": await acd.case_counts(),
+             "alarms": await acd.alarms()}
     stats_channel, cases_channel = c.key("stats"), c.key("cases")
 
     async def on_message(channel: str, data: Any) -> dict | None:
         if channel == stats_channel and isinstance(data, dict):
             state["snapshot"] = data
         elif channel == cases_channel:
-            state["cases"] = await _cases(c)
+            state["cases"] = await acd.case_counts()
         elif channel == alarms.key:
-            state["alarms"] = await alarms.open()
+            state["alarms"] = await acd.alarms()
         else:
             return None
-        return build_view(state["snapshot"], state["cases"], await _queue(c), time.time(),
+        return build_view(state["snapshot"], state["cases"], await acd.waiting(), time.time(),
                           state["alarms"], names)
 
     names = namer(c.pause_names, lang_of(request))
-    first = build_view(state["snapshot"], state["cases"], await _queue(c), time.time(),
+    first = build_view(state["snapshot"], state["cases"], await acd.waiting(), time.time(),
                        state["alarms"], names)
     return await live.serve(request, [stats_channel, cases_channel, alarms.key], first,
                             on_message)
@@ -91,11 +72,7 @@ async def wallboard_ws(request: web.Request) -> web.WebSocketResponse:
 
 @require(*ROLES)
 async def wallboard_json(request: web.Request) -> web.Response:
-    c = ctx(request)
-    view = build_view(await _snapshot(c), await _cases(c), await _queue(c), time.time(),
-                      await EmergencyAlarms(c.redis, c.prefix).open(),
-                      namer(c.pause_names, lang_of(request)))
-    return web.json_response(view)
+    return web.json_response(await AcdService(ctx(request)).wallboard(lang_of(request)))
 
 
 @require(*ROLES)
@@ -116,7 +93,7 @@ async def seat_action(request: web.Request) -> web.Response:
     body = await form_or_json(request)
     reason = str(body.get("reason") or f"supervisor {request[SESSION]['name']}")
     try:
-        result = await ctx(request).seat_control().apply(seat, action, reason, SEAT_ACTIONS)
+        result = await AcdService(ctx(request)).seat_action(seat, action, reason, SEAT_ACTIONS)
     except ValueError as exc:
         raise web.HTTPBadRequest(text=str(exc)) from exc
     return web.json_response({"seat": seat, "action": action, "state": str(result)})

@@ -39,20 +39,33 @@ def staffing(calls_per_hour: float, aht_s: float, staffed: int) -> dict[str, Any
     }
 
 
+def seat_rows(per_seat: dict[str, dict[str, Any]], now: float,
+              reason_name: Callable[[str], str] = str) -> list[dict[str, Any]]:
+    """Seats in order with their state and time in it (the wallboard's and the API's)."""
+    return [{"seat": seat, "state": entry.get("state", "unavailable"),
+             "name": entry.get("name") or "", "calls": entry.get("calls", 0),
+             "paused_reason": entry.get("paused_reason") or "",
+             "paused_reason_name": reason_name(entry.get("paused_reason") or ""),
+             "since": entry.get("since") or now,
+             "for_s": max(0, round(now - float(entry.get("since") or now)))}
+            for seat, entry in sorted(per_seat.items())]
+
+
+def queue_rows(queue: list[dict[str, Any]], now: float) -> list[dict[str, Any]]:
+    """The waiting line with masked numbers: a wall screen or a CRM sees no full number."""
+    return [{"id": q["id"], "kind": q.get("kind", "live"),
+             "caller": mask_phone(q.get("caller", "")),
+             "waited_s": max(0, round(now - float(q.get("arrived_at") or now))),
+             "priority": q.get("priority", 2)} for q in queue]
+
+
 def build_view(snapshot: dict[str, Any], cases: dict[str, Any] | None,
                queue: list[dict[str, Any]], now: float,
                alarms: list[dict[str, Any]] | None = None,
                reason_name: Callable[[str], str] = str) -> dict[str, Any]:
     """The JSON the wallboard page renders; a pause reason keeps its code (scripts group
     by it) with its name beside it (`reason_name`, hotline.web.pause_reasons)."""
-    per_seat = snapshot.get("per_seat") or {}
-    seats = [{"seat": seat, "state": entry.get("state", "unavailable"),
-              "name": entry.get("name") or "", "calls": entry.get("calls", 0),
-              "paused_reason": entry.get("paused_reason") or "",
-              "paused_reason_name": reason_name(entry.get("paused_reason") or ""),
-              "since": entry.get("since") or now,
-              "for_s": max(0, round(now - float(entry.get("since") or now)))}
-             for seat, entry in sorted(per_seat.items())]
+    seats = seat_rows(snapshot.get("per_seat") or {}, now, reason_name)
     staffed = sum(1 for s in seats if s["state"] in STAFFED)
     if not seats:
         by_state = snapshot.get("seats") or {}
@@ -66,10 +79,7 @@ def build_view(snapshot: dict[str, Any], cases: dict[str, Any] | None,
         "staffing": staffing(float(snapshot.get("calls_per_hour") or 0),
                              float(snapshot.get("aht_s") or 0), staffed),
         "cases": cases or {},
-        "queue": [{"id": q["id"], "kind": q.get("kind", "live"),
-                   "caller": mask_phone(q.get("caller", "")),
-                   "waited_s": max(0, round(now - float(q.get("arrived_at") or now))),
-                   "priority": q.get("priority", 2)} for q in queue],
+        "queue": queue_rows(queue, now),
         # elderly emergencies: who and where is for the centre's page, not the wall
         "alarms": [{"room": a["room"], "terminal": a.get("terminal", ""),
                     "for_s": max(0, round(now - float(a.get("raised_at") or now)))}

@@ -1,8 +1,11 @@
-"""The Open311 API against its own OpenAPI document: schemathesis generates valid and
-invalid requests for every operation from hotline/web/openapi.py and sends them to the
-real app (real case store, real Redis) on a loopback port. No answer may be a 5xx, and
-every answer must be one the document declares, in the shape it declares.
+"""The Open311 API and the console's API (the elderly registry for a session, the ACD and
+cases machine API for API keys) against their OpenAPI documents: schemathesis generates
+valid and invalid requests for every operation from hotline/web/openapi.py and sends them
+to the real app (real case store, real Redis) on a loopback port. No answer may be a
+5xx, and every answer must be one the document declares, in the shape it declares.
 
+The machine API's call routes need Asterisk's channel list; here the AMI link is that of
+an exchange with no calls at all (``IdleAmi``), so a seat's call is always "none" (409).
 schemathesis calls over `requests`, so the app's event loop runs in a thread of its own.
 """
 
@@ -46,6 +49,17 @@ POST = OPENAPI["paths"]["/requests.json"]["post"]
 EXAMPLE = POST["requestBody"]["content"]["application/x-www-form-urlencoded"]["example"]
 
 
+class IdleAmi:
+    """A connected AMI link to an exchange where nobody is on a call."""
+
+    def __init__(self) -> None:
+        self.connected = asyncio.Event()
+        self.connected.set()
+
+    async def action(self, _action: dict, as_list: bool = False) -> Any:
+        return [] if as_list else {"Response": "Error", "Message": "No such channel"}
+
+
 class Served:
     """The web stack on an event loop in a background thread."""
 
@@ -53,7 +67,7 @@ class Served:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.web: WebStack = self.run(build_stack(url))
+        self.web: WebStack = self.run(build_stack(url, ami=IdleAmi()))
         self.key = self.web.keys["open311"]
         self.base = self.web.base + "/open311/v2"
 
@@ -112,6 +126,8 @@ def test_operation(served: Served, known_id: str, operation: Any, data: st.DataO
 
 CONSOLE = schemathesis.openapi.from_dict(CONSOLE_OPENAPI)
 CONSOLE_OPERATIONS = [result.ok() for result in CONSOLE.get_all_operations()]
+SESSION_OPERATIONS = [op for op in CONSOLE_OPERATIONS if op.path.startswith("/elderly")]
+MACHINE_OPERATIONS = [op for op in CONSOLE_OPERATIONS if op not in SESSION_OPERATIONS]
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +148,7 @@ def test_the_console_serves_its_document(served: Served, centre: requests.Sessio
         == CONSOLE_OPENAPI
 
 
-@pytest.mark.parametrize("operation", CONSOLE_OPERATIONS, ids=lambda operation: operation.label)
+@pytest.mark.parametrize("operation", SESSION_OPERATIONS, ids=lambda operation: operation.label)
 @settings(max_examples=EXAMPLES)
 @given(data=st.data())
 def test_console_operation(served: Served, centre: requests.Session, operation: Any,
@@ -141,3 +157,49 @@ def test_console_operation(served: Served, centre: requests.Session, operation: 
     case = data.draw(st.one_of(modes), label="case")
     response = case.call(base_url=f"{served.web.base}/api", session=centre, timeout=10)
     case.validate_response(response, checks=CHECKS)
+
+
+# ---- the machine API (ACD and cases), with an API key of the scope each route needs ----
+
+CASE_POST = CONSOLE_OPENAPI["paths"]["/cases"]["post"]
+CASE_EXAMPLE = CASE_POST["requestBody"]["content"]["application/json"]["example"]
+
+
+def scope_of(operation: Any) -> str:
+    """acd or cases, read for GET, write otherwise (a write key also reads)."""
+    area = operation.path.split("/")[1]
+    return f"{area}:{'read' if operation.method.upper() == 'GET' else 'write'}"
+
+
+@pytest.fixture(scope="module")
+def known_case(served: Served) -> str:
+    """One real case (the document's example), so reads of one case find something."""
+    created = requests.post(f"{served.web.base}/api/cases", json=CASE_EXAMPLE, timeout=10,
+                            headers={"X-Api-Key": served.web.keys["cases:write"]})
+    assert created.status_code == 201, created.text
+    return created.json()["number"]
+
+
+def test_the_console_document_is_served_to_machine_keys(served: Served) -> None:
+    for scope in ("acd:read", "cases:write"):
+        got = requests.get(f"{served.web.base}/api/openapi.json", timeout=10,
+                           headers={"X-Api-Key": served.web.keys[scope]})
+        assert got.json() == CONSOLE_OPENAPI, scope
+    assert requests.get(f"{served.web.base}/api/openapi.json", timeout=10).status_code == 401
+
+
+@pytest.mark.parametrize("operation", MACHINE_OPERATIONS, ids=lambda operation: operation.label)
+@settings(max_examples=EXAMPLES)
+@given(data=st.data())
+def test_machine_operation(served: Served, known_case: str, operation: Any,
+                           data: st.DataObject) -> None:
+    modes = [operation.as_strategy(generation_mode=mode) for mode in GenerationMode]
+    if "{seat}" in operation.path:  # a real seat too, not only numbers nobody has
+        modes.append(operation.as_strategy(path_parameters={"seat": "8001"}))
+    if "{id}" in operation.path:
+        modes.append(operation.as_strategy(path_parameters={"id": known_case}))
+    case = data.draw(st.one_of([*modes, *operation.get_strategies_from_examples()]),
+                     label="case")
+    headers = {"X-Api-Key": served.web.keys[scope_of(operation)]}
+    response = case.call(base_url=f"{served.web.base}/api", headers=headers, timeout=10)
+    case.validate_response(response, checks=CHECKS, headers=headers)

@@ -217,7 +217,7 @@ async def test_the_api_creates_replaces_reads_and_deactivates(stack):
     status, page = await centre.page("/elderly/9001")
     assert "已停用" in page and 'id="deactivate"' not in page
     status, doc = await get_json(centre, "/api/openapi.json")
-    assert status == 200 and set(doc["paths"]) == {"/elderly", "/elderly/{terminal}"}
+    assert status == 200 and {"/elderly", "/elderly/{terminal}"} <= set(doc["paths"])
     accepted = set(doc["components"]["schemas"]["ProfileInput"]["properties"])
     assert accepted == set(FIELDS) | set(READ_ONLY)  # the document takes what PUT takes
 

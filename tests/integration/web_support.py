@@ -17,7 +17,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from case_store.accounts import AccountStore
+from case_store.accounts import SCOPES, AccountStore
 from case_store.store import CaseStore
 from case_store.tagging.learning import LearningTagger
 from hotline.web import create_app
@@ -119,14 +119,14 @@ async def _health() -> dict:
     return {"ok": True, "links": {"case_store": True}, "seats": {}}
 
 
-async def build_stack(url: str, cfg=None, secure_cookies: bool = False) -> WebStack:
+async def build_stack(url: str, cfg=None, secure_cookies: bool = False,
+                      ami=None) -> WebStack:
     store = CaseStore(url)
     store.setup()
     accounts = AccountStore(store.engine)
     for name, (role, ties) in USERS.items():
         accounts.add_user(name, role, PASSWORD, **ties)
-    keys = {scope: accounts.add_api_key(f"test {scope}", scope)
-            for scope in ("open311", "sms", "wechat", "metrics")}
+    keys = {scope: accounts.add_api_key(f"test {scope}", scope) for scope in SCOPES}
     prefix = f"hotline-webtest:{uuid.uuid4().hex[:10]}"
     redis = Redis.from_url("redis://127.0.0.1:6379/0", decode_responses=True)
 
@@ -145,7 +145,7 @@ async def build_stack(url: str, cfg=None, secure_cookies: bool = False) -> WebSt
 
     tagger = LearningTagger(f"{tmp.name}/tagger-additions.json")
     app = create_app(_health, store=store, redis=redis, cfg=cfg or _Cfg(), accounts=accounts,
-                     tagger=tagger, wechat_token=WECHAT_TOKEN)
+                     tagger=tagger, wechat_token=WECHAT_TOKEN, ami=ami)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     return WebStack(server, store, accounts, redis, prefix, keys, tagger, tmp)

@@ -200,3 +200,21 @@ def test_an_api_key_is_listed_by_id_without_the_key_and_revoked_by_that_id(store
     assert rows[0][0] == str(added["id"]) and rows[0][4] != "-"
     code, _, err = run(capsys, "apikey", "add")
     assert code == 1 and "label" in err
+
+
+@pytest.mark.parametrize("scope", ["acd:read", "acd:write", "cases:read", "cases:write"])
+def test_machine_api_keys_get_their_scope(store_url, capsys, scope):
+    code, out, _ = run(capsys, "apikey", "add", "cti", "--scope", scope)
+    assert code == 0
+    key = json.loads(out)["key"]
+    found = AccountStore(store_url["url"]).find_api_key(key)
+    assert (found.label, found.scope) == ("cti", scope)
+    assert AccountStore(store_url["url"]).check_api_key(key, "open311") is None
+
+
+def test_an_unknown_scope_is_refused_with_the_valid_ones(store_url, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["apikey", "add", "cti", "--scope", "acd:admin"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "acd:admin" in err and "acd:write" in err and "open311" in err

@@ -3,7 +3,7 @@
 import pytest
 from redis.asyncio import Redis
 
-from acd.control import SEAT_ACTIONS, SeatControl, SeatControlError
+from acd.control import SEAT_ACTIONS, SeatControl, SeatControlError, pause_code
 
 
 class RecordingBoard:
@@ -63,3 +63,16 @@ async def test_a_caller_can_offer_fewer_actions_and_unknown_seats_are_refused():
     with pytest.raises(SeatControlError, match="unknown seat"):
         await ctl.apply("8099", "login")
     assert board.writes == []
+
+
+@pytest.mark.parametrize("given, code", [("", "break"), ("break", "break"), ("3", "code3"),
+                                         ("code12", "code12"), (" 7 ", "code7")])
+def test_pause_codes_are_those_of_the_phone(given, code):
+    assert pause_code(given) == code  # *23 is break, *23N is code<N>
+
+
+@pytest.mark.parametrize("given", ["lunch", "code", "code1234567", "3a", "break;x", "-1",
+                                   "²", "code³", "break\nx"])
+def test_other_pause_reasons_are_refused_naming_the_codes(given):
+    with pytest.raises(SeatControlError, match="code<N>"):
+        pause_code(given)
