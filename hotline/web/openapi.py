@@ -193,11 +193,14 @@ _OBJ = {"type": "object"}
 _MASKED = {"type": "string", "description": "masked: the first 3 and last 4 digits"}
 AGENT = {
     "type": "object", "additionalProperties": False,
-    "required": ["seat", "state", "name", "calls", "paused_reason", "since", "for_s"],
+    "required": ["seat", "state", "name", "calls", "paused_reason", "paused_reason_name",
+                 "since", "for_s"],
     "properties": {"seat": _TEXT, "state": {"enum": [str(s) for s in SeatState]},
                    "name": _TEXT, "calls": _INT,
                    "paused_reason": {"type": "string", "description": "break, code<N>, "
                                      "missed, or the desk's words; empty when not paused"},
+                   "paused_reason_name": {"type": "string", "description": "the reason's "
+                                          "name ([acd] pause_reasons for code<N>)"},
                    "since": _NUM, "for_s": _INT},
 }
 SEAT_ACTION = {

@@ -90,6 +90,7 @@ async def test_seat_login_and_pause_by_api_show_in_the_agents_and_the_day_report
         assert conforms(done, "/acd/agents/{seat}/pause", "post") == []
         status, one = await cti.call("GET", f"/acd/agents/{seat}", "acd:read")
         assert status == 200 and (one["state"], one["paused_reason"]) == ("paused", "code3")
+        assert one["paused_reason_name"] == "会议"  # [acd] pause_reasons' default for 3
         status, every = await cti.call("GET", "/acd/agents", "acd:read")
         assert status == 200 and conforms(every, "/acd/agents") == []
         assert [a["seat"] for a in every] == sorted(service.cfg.seats)
