@@ -18,6 +18,7 @@ from acd.leases import Leases
 from acd.line import Entry, WaitingLine
 from acd.originate_wait import GRACE_S, OriginateWait
 from acd.seat_board import SeatBoard
+from case_store.recording_names import call_stem
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,9 @@ class EmergencySeats:
                 "Channel": f"PJSIP/{seat}", "Context": SEAT_CONTEXT, "Exten": "s",
                 "Priority": "1", "Timeout": str(int(self.seat_ring_s * 1000)),
                 "CallerID": f'"紧急 {entry.caller}" <{entry.caller}>',
-                "Variable": [f"HOTLINE_ROOM={room}"]}, self.seat_ring_s + GRACE_S)
+                "Variable": [f"HOTLINE_ROOM={room}",  # the agent's leg is recorded
+                             f"HOTLINE_EMERGENCY_REC={call_stem(entry.uniqueid, seat)}"]},
+                self.seat_ring_s + GRACE_S)
         except Exception as exc:  # AMI away: not the agent's fault, the next seat
             log.warning("emergency %s: ringing seat %s failed (%r)", room, seat, exc)
             answered = None

@@ -15,6 +15,7 @@ from datetime import time as dtime
 import pytest
 import pytest_asyncio
 
+from case_store.recordings import CallRecordings
 from case_store.workdays import SHANGHAI
 from testkit import sipp
 from testkit.phones import SeatPhones
@@ -108,6 +109,7 @@ async def test_a_terminal_gets_the_seat_that_frees_before_a_caller_waiting_longe
 
 async def test_the_first_agent_to_free_joins_the_emergency_room(service, cfg, sandbox,
                                                                test_env):
+    began = time.time() - 1
     async with SeatPhones([], trunk=True, env=test_env, answer_after="never") as \
             phones_behind_trunk, SeatPhones([TERMINAL], env=test_env, talk="never") as terminal:
         await terminal.dial(TERMINAL, cfg.hotline_number)
@@ -123,7 +125,17 @@ async def test_the_first_agent_to_free_joins_the_emergency_room(service, cfg, sa
                 return any(members == 2 for members in rooms.values())
 
             await until(agent_in_room, timeout=30, what="the agent in the terminal's room")
+            await asyncio.sleep(2)  # a little of the conversation
         await terminal.hangup(TERMINAL)
+
+        recordings = CallRecordings(service.store.engine)  # the agent's leg is kept
+
+        async def agents_leg_kept() -> list:
+            kept = await asyncio.to_thread(recordings.for_seat, "8007")
+            return [r for r in kept if r.recorded_at.timestamp() >= began]
+        kept = await until(agents_leg_kept, timeout=30, what="the agent's leg recorded")
+        call = await asyncio.to_thread(service.store.get_call, kept[0].call_uniqueid)
+        assert call.caller == TERMINAL  # linked to the terminal's call
 
 
 async def test_a_callback_owed_to_a_terminal_rings_the_terminal(service, test_env):
