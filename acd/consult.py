@@ -26,6 +26,7 @@ ATTENDEDTRANSFER(APP|ConfBridge|...) once the call is marked (`acd.handovers`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -35,7 +36,14 @@ from acd.callback_numbers import NumberPlan
 from acd.handovers import Handovers
 from acd.originate_wait import GRACE_S
 from acd.queue_log import attended_to_app
-from acd.transfer import ActiveCall, TransferError, channels, find_call, settled_channels
+from acd.transfer import (
+    ActiveCall,
+    TransferError,
+    ami_ok,
+    channels,
+    find_call,
+    settled_channels,
+)
 from case_store.recording_names import call_stem
 
 log = logging.getLogger(__name__)
@@ -166,17 +174,13 @@ class Consults:
         for channel in (call.caller_channel, call.agent_channel):
             await self._ok({"Action": "Setvar", "Channel": channel,
                             "Variable": "HOTLINE_ROOM", "Value": room})
-        if self.handovers is not None:
-            await self.handovers.mark(call.caller_uniqueid, attended_to_app(ROOM_APP))
-        try:
+        marked = contextlib.nullcontext() if self.handovers is None else \
+            self.handovers.marked(call.caller_uniqueid, attended_to_app(ROOM_APP))
+        async with marked:
             await self._ok({"Action": "Redirect", "Channel": call.caller_channel,
                             "Context": CITIZEN_CONTEXT, "Exten": "s", "Priority": "1",
                             "ExtraChannel": call.agent_channel, "ExtraContext": AGENT_CONTEXT,
                             "ExtraExten": "s", "ExtraPriority": "1"})
-        except BaseException:
-            if self.handovers is not None:
-                await self.handovers.unmark(call.caller_uniqueid)
-            raise
 
     async def _ring(self, room: str, number: str, recording: str) -> bool:
         action = {"Channel": f"Local/{number}@{DIAL_CONTEXT}/n", "Context": JOIN_CONTEXT,
@@ -190,7 +194,4 @@ class Consults:
             return False
 
     async def _ok(self, action: dict[str, Any]) -> None:
-        reply = await self.ami.action(action, as_list=False)
-        if str(reply.get("Response", "")).lower() != "success":
-            raise TransferError(f"三方通话失败：{reply.get('Message') or '电话系统拒绝了操作'}",
-                                502)
+        await ami_ok(self.ami, action, "三方通话失败", "电话系统拒绝了操作")

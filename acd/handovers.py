@@ -10,6 +10,9 @@ A mark nobody takes (the caller hung up first) expires.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from redis.asyncio import Redis
 
 from acd.queue_log import Handover
@@ -25,11 +28,16 @@ class Handovers:
     def key(self, uniqueid: str) -> str:
         return f"{self.prefix}:handover:{uniqueid}"
 
-    async def mark(self, uniqueid: str, handover: Handover) -> None:
+    @asynccontextmanager
+    async def marked(self, uniqueid: str, handover: Handover) -> AsyncIterator[None]:
+        """The call is marked while the block moves the caller; unmarked again when the
+        block fails (Asterisk refused, or AMI went away)."""
         await self.redis.set(self.key(uniqueid), handover.text(), ex=MARK_TTL_S)
-
-    async def unmark(self, uniqueid: str) -> None:
-        await self.redis.delete(self.key(uniqueid))
+        try:
+            yield
+        except BaseException:
+            await self.redis.delete(self.key(uniqueid))
+            raise
 
     async def take(self, uniqueid: str) -> Handover | None:
         """The call's mark, removed as it is read (GETDEL): one ending per transfer."""

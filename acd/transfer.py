@@ -103,6 +103,14 @@ async def settled_channels(ami: Any, seat: str,
     return rows
 
 
+async def ami_ok(ami: Any, action: dict[str, Any], failed: str, refused: str) -> None:
+    """Send ``action``; unless Asterisk answers Success, TransferError (502) saying
+    ``failed`` with Asterisk's message, or ``refused`` when it gave none."""
+    reply = await ami.action(action, as_list=False)
+    if str(reply.get("Response", "")).lower() != "success":
+        raise TransferError(f"{failed}：{reply.get('Message') or refused}", 502)
+
+
 async def active_call(ami: Any, seat: str) -> ActiveCall:
     """The seat's call with its caller, or TransferError when it has none."""
     call = find_call(await settled_channels(ami, seat), seat)
@@ -154,24 +162,15 @@ class Transfers:
         """End the seat's call as its phone's hang-up key would: the agent's leg goes,
         the caller's leg ends with it and the seat goes to wrap-up as after any call."""
         call = await self.active_call(seat)
-        reply = await self.ami.action({"Action": "Hangup", "Channel": call.agent_channel,
-                                       "Cause": "16"}, as_list=False)
-        if str(reply.get("Response", "")).lower() != "success":
-            raise TransferError(f"挂断失败：{reply.get('Message') or '电话系统拒绝了挂断'}", 502)
+        await ami_ok(self.ami, {"Action": "Hangup", "Channel": call.agent_channel,
+                                "Cause": "16"}, "挂断失败", "电话系统拒绝了挂断")
         return call
 
     async def _blind(self, call: ActiveCall, context: str, exten: str) -> None:
-        await self.handovers.mark(call.caller_uniqueid, blind(exten, context))
-        try:
-            reply = await self.ami.action({"Action": "BlindTransfer",
-                                           "Channel": call.agent_channel,
-                                           "Context": context, "Exten": exten}, as_list=False)
-        except BaseException:
-            await self.handovers.unmark(call.caller_uniqueid)
-            raise
-        if str(reply.get("Response", "")).lower() != "success":
-            await self.handovers.unmark(call.caller_uniqueid)
-            raise TransferError(f"转接失败：{reply.get('Message') or '电话系统拒绝了转接'}", 502)
+        async with self.handovers.marked(call.caller_uniqueid, blind(exten, context)):
+            await ami_ok(self.ami, {"Action": "BlindTransfer", "Channel": call.agent_channel,
+                                    "Context": context, "Exten": exten},
+                         "转接失败", "电话系统拒绝了转接")
 
     async def _until_ringing(self, seat: str) -> None:
         """Keep the reservation until the target's phone is no longer idle (bounded)."""

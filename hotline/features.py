@@ -51,7 +51,7 @@ async def wire_cases(svc: HotlineService) -> None:
     svc.seats = await asyncio.to_thread(seat_numbers, cfg, svc.store.engine)
     log.info("serving %d seats", len(svc.seats))
     svc.redis = async_client(cfg.redis_url, decode_responses=True, health_check_interval=10,
-                               retry_on_timeout=True, max_connections=2000)
+                             retry_on_timeout=True, max_connections=2000)
     svc.on_stop("redis", svc.redis.aclose)
     await warn_without_persistence(svc.redis)
     await _adopt_old_key_names(svc.redis, cfg.key_prefix)
@@ -390,7 +390,7 @@ async def wire_web(svc: HotlineService) -> None:
     # The console's own pool: browsers (a websocket holds a connection) can exhaust it,
     # never the telephony pool the call path uses.
     web_redis = async_client(cfg.redis_url, decode_responses=True, health_check_interval=10,
-                               max_connections=WEB_REDIS_CONNECTIONS)
+                             max_connections=WEB_REDIS_CONNECTIONS)
     svc.on_stop("web redis", web_redis.aclose)
     await _serve_web(svc, create_app(
         svc.health, store=svc.store, redis=web_redis, cfg=cfg, ami=svc.ami, tagger=svc.tagger,

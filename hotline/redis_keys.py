@@ -3,8 +3,8 @@
 Keys were ``hotline:main:…`` and are ``{hotline:main}:…`` now (one Redis Cluster slot
 per instance). A hotline upgraded in place would otherwise start with every seat logged
 out and paused seats forgotten, so at start each old key is renamed to its new name,
-unless the new one exists already (another process got there first). On a fresh
-Redis, or once done, this finds nothing.
+unless the new one exists already (another process got there first). A completed pass
+leaves a mark, so later starts do not scan the whole keyspace again.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ def untagged(prefix: str) -> str | None:
 async def adopt_untagged_keys(redis: Redis, prefix: str) -> int:
     """Rename ``<old>:*`` to ``<prefix>:*``; returns how many keys moved."""
     old = untagged(prefix)
-    if old is None:
+    done = f"{prefix}:old-key-names-adopted"
+    if old is None or await redis.exists(done):
         return 0
     moved = 0
     pattern = old.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?") \
@@ -35,6 +36,7 @@ async def adopt_untagged_keys(redis: Redis, prefix: str) -> int:
         name = key.decode() if isinstance(key, bytes) else key
         if await redis.renamenx(name, prefix + name[len(old):]):
             moved += 1
+    await redis.set(done, "1")
     if moved:
         log.info("renamed %d Redis keys from %s:… to %s:…", moved, old, prefix)
     return moved
