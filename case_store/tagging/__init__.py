@@ -1,7 +1,8 @@
 """Tagging: a request's text -> kind, topic, confidence, evidence and dispatcher details.
 
-Plain logic over a packaged lexicon (lexicon.yaml), jieba words and a small naive
-Bayes model; no I/O except reading packaged data and the learned-additions file.
+Plain logic over a packaged lexicon (lexicon.yaml), jieba words and a linear model of
+kind x topic (linear.py, trained from training.py's material); no I/O except reading
+packaged data, the learned-additions file and the cached model.
 """
 
 from case_store.tagging.catalog import Catalog, Topic, load_catalog

@@ -19,7 +19,7 @@ from typing import Any
 from case_store.tagging.catalog import load_catalog
 from case_store.tagging.lexicon import load_lexicon, read_additions
 from case_store.tagging.model import tokenizer, words
-from case_store.tagging.text import compact, strip_fillers
+from case_store.tagging.text import normalise, strip_fillers
 
 LEARNED_WEIGHT = 2.0
 # Words this common in jieba's dictionary say nothing about a topic (看看, 东西, 一下).
@@ -40,7 +40,7 @@ def lexicon_additions(corrections: Iterable[Correction],
             raise ValueError(f"unknown topic {topic!r}")
         if kind not in catalog.kinds:
             raise ValueError(f"unknown kind {kind!r}")
-        clean = strip_fillers(compact(text), lexicon.fillers)
+        clean = strip_fillers(normalise(text), lexicon.fillers)  # as the tagger reads it
         for word in words(clean):
             common = (freq.get(word) or 0) > COMMON_FREQ
             if len(word) >= 2 and not common and word not in lexicon.terms and word not in seen:

@@ -102,7 +102,6 @@ def _collect(text: str, lex: Lexicon) -> _Signals:
     return s
 
 
-
 _PAST = ("上次", "之前", "那天", "昨天", "前几天", "上个月", "上周", "去年")
 
 

@@ -72,7 +72,9 @@ def train_model(lexicon: Lexicon, additions: Mapping[str, Any] | None = None) ->
     return train(examples(lexicon, rows, corrections_in(additions or {})))
 
 
-_SOURCES = ("train.yaml", "requests_dev.tsv", "lexicon.yaml", "linear.py", "training.py")
+# everything that shapes what the model learns: the material, and the code that reads it
+_SOURCES = ("train.yaml", "requests_dev.tsv", "lexicon.yaml", "linear.py", "training.py",
+            "text.py", "lexicon.py", "model.py")
 
 
 def cache_path() -> Path:
