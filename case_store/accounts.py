@@ -117,6 +117,11 @@ class KeyView:
     label: str
     scope: str
 
+    @property
+    def actor(self) -> str:
+        """Who acted, in a case's log, when a program acted with this key."""
+        return f"api:{self.label}"[:64]
+
 
 def hash_password(password: str) -> str:
     """argon2id (argon2-cffi's current parameters), self-describing, so they can grow."""

@@ -44,15 +44,16 @@ class AcdService:
     async def agents(self) -> list[dict[str, Any]]:
         """Every configured seat with its state now (read from the seat board, not the
         once-a-second snapshot: a CTI that just logged a seat in sees it at once)."""
-        board = SeatBoard(self.c.redis, self.c.prefix, self.c.seats)
-        return seat_rows(await board.all(), time.time(), self.reason_names())
+        return seat_rows(await self._board().all(), time.time(), self.reason_names())
 
     async def agent(self, seat: str) -> dict[str, Any] | None:
         """One seat's row, or None for a seat this instance does not have."""
-        if seat not in self.c.seats:
-            return None
-        board = SeatBoard(self.c.redis, self.c.prefix, self.c.seats)
-        return seat_rows({seat: await board.get(seat)}, time.time(), self.reason_names())[0]
+        entry = await self._board().get(seat)
+        return None if entry is None else \
+            seat_rows({seat: entry}, time.time(), self.reason_names())[0]
+
+    def _board(self) -> SeatBoard:
+        return SeatBoard(self.c.redis, self.c.prefix, self.c.seats)
 
     async def seat_action(self, seat: str, action: str, reason: str,
                           allowed: tuple[str, ...]) -> SeatState:

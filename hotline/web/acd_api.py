@@ -26,10 +26,6 @@ ACTIONS = {"login": "login", "logout": "logout", "pause": "pause", "unpause": "r
 SEAT = r"{seat:[0-9]{1,20}}"
 
 
-def _actor(key) -> str:
-    return f"api:{key.label}"[:64]
-
-
 async def _body(request: web.Request) -> dict:
     """The JSON object posted, or {} for no body at all."""
     return await json_object(request) if request.can_read_body else {}
@@ -84,7 +80,7 @@ async def transfer(request: web.Request) -> web.Response:
     body = await json_object(request)
     try:
         result = await AcdService(ctx(request)).transfer(
-            request.match_info["seat"], str(body.get("target") or ""), _actor(key),
+            request.match_info["seat"], str(body.get("target") or ""), key.actor,
             str(body.get("case_number") or "") or None)
     except TransferError as exc:
         raise error_of(exc) from exc

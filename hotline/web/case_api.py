@@ -21,7 +21,7 @@ async def create(request: web.Request) -> web.Response:
     key = await require_scope(request, *WRITE)
     body = await json_object(request)
     try:
-        created = await CaseService(ctx(request)).create(body, f"api:{key.label}"[:64])
+        created = await CaseService(ctx(request)).create(body, key.actor)
     except CaseStoreError as exc:
         raise web.HTTPBadRequest(text=str(exc)) from exc
     return web.json_response(created, status=201)

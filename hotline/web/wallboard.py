@@ -22,7 +22,6 @@ from hotline.web.auth import require
 from hotline.web.context import SESSION, ctx
 from hotline.web.html import h
 from hotline.web.i18n import Words, lang_of
-from hotline.web.pause_reasons import namer
 from hotline.web.payload import form_or_json
 from hotline.web.templates import page
 from hotline.web.wallboard_view import build_view
@@ -63,7 +62,7 @@ async def wallboard_ws(request: web.Request) -> web.WebSocketResponse:
         return build_view(state["snapshot"], state["cases"], await acd.waiting(), time.time(),
                           state["alarms"], names)
 
-    names = namer(c.pause_names, lang_of(request))
+    names = acd.reason_names(lang_of(request))
     first = build_view(state["snapshot"], state["cases"], await acd.waiting(), time.time(),
                        state["alarms"], names)
     return await live.serve(request, [stats_channel, cases_channel, alarms.key], first,
