@@ -10,12 +10,17 @@ A mark nobody takes (the caller hung up first) expires.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from acd.queue_log import Handover
+
+log = logging.getLogger(__name__)
 
 MARK_TTL_S = 120  # far longer than a Dial takes to return once its caller is moved
 
@@ -31,12 +36,17 @@ class Handovers:
     @asynccontextmanager
     async def marked(self, uniqueid: str, handover: Handover) -> AsyncIterator[None]:
         """The call is marked while the block moves the caller; unmarked again when the
-        block fails (Asterisk refused, or AMI went away)."""
-        await self.redis.set(self.key(uniqueid), handover.text(), ex=MARK_TTL_S)
+        block fails (Asterisk refused, or AMI went away). With Redis away the caller is
+        still moved: only the queue_log's ending is lost (a completion, not a transfer)."""
+        try:
+            await self.redis.set(self.key(uniqueid), handover.text(), ex=MARK_TTL_S)
+        except RedisError as exc:
+            log.warning("transfer of %s not marked for the queue_log (%s)", uniqueid, exc)
         try:
             yield
         except BaseException:
-            await self.redis.delete(self.key(uniqueid))
+            with contextlib.suppress(RedisError):  # an expiring mark, at worst
+                await self.redis.delete(self.key(uniqueid))
             raise
 
     async def take(self, uniqueid: str) -> Handover | None:

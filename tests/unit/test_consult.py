@@ -131,3 +131,22 @@ async def test_a_party_that_has_just_answered_is_waited_for_while_it_hears_the_n
     await entering
     assert left.numbers == ("057988901004",)
     assert ami.sent[-1]["Action"] == "ConfbridgeKick"
+
+
+async def test_a_transfer_mark_lost_with_redis_does_not_stop_the_caller_being_moved():
+    from redis.exceptions import ConnectionError as RedisDown
+
+    from acd.handovers import Handovers
+
+    class GoneRedis:
+        async def set(self, *_args, **_kwargs):
+            raise RedisDown("Redis is away")
+
+        async def delete(self, *_args):
+            raise RedisDown("Redis is away")
+
+    ami = FakeAmi(bridged())
+    consults = Consults(ami, NumberPlan(), "8890", handovers=Handovers(GoneRedis(), "p"))
+    done = await consults.start("8001", "057988901004")
+    assert done.answered  # moved into the room and the party rung, mark or no mark
+    assert any(a["Action"] == "Redirect" for a in ami.sent)
